@@ -1,0 +1,112 @@
+# biofuse build.  `make` builds build/biofuse; `make test` installs what is
+# missing, builds, and runs every test; `make demo` runs the main job on a
+# small example store.  See README.md.
+
+CC      ?= cc
+BUILD   ?= build
+PY      := /usr/bin/python3
+
+LIBS_PC := fuse3 blosc libzstd zlib liblz4 sqlite3 jansson
+PC_CFLAGS = $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
+PC_LIBS   = $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null) -lbz2 -lpthread -lm
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wpointer-arith -Wvla -Wformat=2 -Wundef -Wwrite-strings -Wno-format-nonliteral -Wno-format-truncation
+OPT     ?= -O2 -g
+SAN     ?=
+CFLAGS_ALL = -std=c11 $(OPT) $(SAN) $(WARN) -Isrc $(PC_CFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS_ALL = $(SAN) $(PC_LIBS)
+
+LIB_SRC  := $(shell find src -name '*.c' ! -path 'src/cli/main.c' | sort)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_SRC := $(sort $(wildcard test/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
+TOOL_SRC := $(sort $(wildcard test/tools/*.c))
+TOOL_BIN := $(TOOL_SRC:test/tools/%.c=$(BUILD)/tools/%)
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+FUZZ_SRC := $(sort $(wildcard test/fuzz/fuzz_*.c))
+
+.PHONY: all deps test unit asan-unit fuzz-smoke fuzz integration demo bench clean format format-check tools
+
+all: $(BUILD)/biofuse tools
+
+deps:
+	@sh scripts/install-deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/libbiofuse.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/biofuse: $(BUILD)/obj/src/cli/main.o $(BUILD)/libbiofuse.a
+	$(CC) -o $@ $^ $(LDFLAGS_ALL)
+
+$(BUILD)/test/%: test/unit/%.c $(BUILD)/libbiofuse.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itest/unit -o $@ $< $(BUILD)/libbiofuse.a $(LDFLAGS_ALL) -lcmocka
+
+$(BUILD)/tools/%: test/tools/%.c $(BUILD)/libbiofuse.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libbiofuse.a $(LDFLAGS_ALL)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libbiofuse.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -O3 -march=native -o $@ $< $(BUILD)/libbiofuse.a $(LDFLAGS_ALL)
+
+tools: $(TOOL_BIN)
+
+unit-bins: $(UNIT_BIN)
+
+# The whole suite: set-up, build, unit tests (plain and ASan+UBSan), fuzz
+# smoke runs, integration tests; ends with "N passed, N failed".
+test: deps
+	@$(MAKE) --no-print-directory all unit-bins
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g' \
+		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' \
+		all unit-bins
+	@sh test/run_tests.sh
+
+unit: all unit-bins
+	@sh test/run_tests.sh unit
+
+integration: all
+	@sh test/run_tests.sh integration
+
+# Fuzz targets with libFuzzer (clang).  `make fuzz` runs each for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 300
+FUZZ_CFLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(PC_CFLAGS) \
+	-DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+build-fuzz/%: test/fuzz/%.c $(LIB_SRC)
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(PC_LIBS)
+
+fuzz-bins: $(FUZZ_SRC:test/fuzz/%.c=build-fuzz/%)
+
+fuzz: deps fuzz-bins
+	@for f in $(FUZZ_SRC:test/fuzz/%.c=%); do \
+		mkdir -p build-fuzz/corpus-$$f; \
+		echo "fuzzing $$f for $(FUZZ_SECONDS) s"; \
+		build-fuzz/$$f -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$f test/fuzz/corpus/$$f || exit 1; \
+	done
+
+bench: deps all $(BENCH_BIN)
+	@sh bench/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
