@@ -1,0 +1,167 @@
+/*
+ * store.c - backend dispatch, key checks and the convenience reader
+ * (see store.h).
+ */
+#include "util/bf_config.h"
+
+#include "store/store.h"
+#include "store/store_internal.h"
+#include "util/alloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int store_key_check(const char *key, struct bf_err *err)
+{
+	const char *p = key;
+
+	if (!key || !*key)
+		return bf_err_set(err, BF_E_INVAL, "empty store key");
+	if (key[0] == '/')
+		return bf_err_set(err, BF_E_INVAL, "absolute store key '%s'", key);
+	if (strchr(key, '\\'))
+		return bf_err_set(err, BF_E_INVAL, "store key '%s' contains a backslash", key);
+	while (*p) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return bf_err_set(err, BF_E_INVAL, "store key '%s' escapes the store",
+					  key);
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
+struct store *store_wrap(const struct store_backend *be, void *state, const char *path,
+			 struct bf_err *err)
+{
+	struct store *s = bf_calloc(1, sizeof(*s));
+
+	if (!s || !(s->path = bf_strdup(path ? path : ""))) {
+		bf_free(s);
+		be->close(state);
+		bf_err_set(err, BF_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	s->be = be;
+	s->state = state;
+	return s;
+}
+
+static int looks_like_zip(const char *path)
+{
+	unsigned char sig[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = pread(fd, sig, 4, 0);
+	close(fd);
+	return n == 4 && sig[0] == 'P' && sig[1] == 'K';
+}
+
+struct store *store_open(const char *path, struct bf_err *err)
+{
+	struct stat st;
+	void *state;
+
+	if (strstr(path, "://")) {
+		bf_err_set(err, BF_E_UNSUPPORTED,
+			   "cannot open '%s': remote stores are not supported yet", path);
+		return NULL;
+	}
+	if (stat(path, &st) != 0) {
+		bf_err_sys(err, errno == ENOENT ? BF_E_NOTFOUND : BF_E_IO, "cannot open '%s'",
+			   path);
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		state = store_local_open(path, err);
+		return state ? store_wrap(&store_local_backend, state, path, err) : NULL;
+	}
+	if (S_ISREG(st.st_mode) && looks_like_zip(path)) {
+		state = store_zip_open(path, err);
+		return state ? store_wrap(&store_zip_backend, state, path, err) : NULL;
+	}
+	bf_err_set(err, BF_E_FORMAT, "'%s' is neither a directory nor a zip file", path);
+	return NULL;
+}
+
+struct store *store_open_mem(size_t n, const char *const *keys, const void *const *vals,
+			     const size_t *lens, struct bf_err *err)
+{
+	void *state = store_mem_open(n, keys, vals, lens, err);
+
+	return state ? store_wrap(&store_mem_backend, state, "<memory>", err) : NULL;
+}
+
+void store_free(struct store *s)
+{
+	if (!s)
+		return;
+	s->be->close(s->state);
+	bf_free(s->path);
+	bf_free(s);
+}
+
+const char *store_path(const struct store *s)
+{
+	return s->path;
+}
+
+const char *store_kind(const struct store *s)
+{
+	return s->be->kind;
+}
+
+int64_t store_size(struct store *s, const char *key, struct bf_err *err)
+{
+	BF_FORWARD(store_key_check(key, err));
+	return s->be->size(s->state, key, err);
+}
+
+int store_read(struct store *s, const char *key, void *buf, size_t len, struct bf_err *err)
+{
+	BF_FORWARD(store_key_check(key, err));
+	return s->be->read(s->state, key, buf, len, err);
+}
+
+int store_get(struct store *s, const char *key, size_t max_len, uint8_t **data, size_t *len,
+	      struct bf_err *err)
+{
+	int64_t n = store_size(s, key, err);
+	uint8_t *buf;
+	int rc;
+
+	*data = NULL;
+	*len = 0;
+	if (n < 0)
+		return (int)n;
+	if ((uint64_t)n > max_len)
+		return bf_err_set(err, BF_E_RANGE, "object '%s' is %lld bytes, over the limit of %zu",
+				  key, (long long)n, max_len);
+	buf = bf_malloc((size_t)n);
+	if (!buf)
+		return bf_err_set(err, BF_E_NOMEM, "out of memory reading '%s'", key);
+	rc = store_read(s, key, buf, (size_t)n, err);
+	if (rc < 0) {
+		bf_free(buf);
+		return rc;
+	}
+	*data = buf;
+	*len = (size_t)n;
+	return 0;
+}
+
+int store_list(struct store *s, const char *prefix, store_list_fn fn, void *opaque,
+	       struct bf_err *err)
+{
+	return s->be->list(s->state, prefix ? prefix : "", fn, opaque, err);
+}
