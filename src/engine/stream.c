@@ -1,0 +1,417 @@
+/*
+ * stream.c - random-access stream over encoded plan chunks (see stream.h).
+ *
+ * The cache is a small table of slots, each holding one encoded chunk in a
+ * buffer from bf_bigbuf_alloc.  A slot moves FREE -> QUEUED -> BUSY -> READY
+ * (or FAILED).  Readers hold a reference while they wait for or copy from a
+ * slot, so a slot in use is never evicted; eviction picks the least recently
+ * used READY slot without references.  Workers pop queued slots in FIFO order.
+ */
+#include "util/bf_config.h"
+
+#include "engine/stream.h"
+#include "util/alloc.h"
+#include "util/bigbuf.h"
+#include "util/log.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <string.h>
+
+enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_BUSY, SLOT_READY, SLOT_FAILED };
+
+struct slot {
+	enum slot_state st;
+	size_t k;          /* plan chunk held or being produced */
+	uint8_t *buf;      /* bigbuf of `cap` bytes, NULL until first use */
+	size_t cap;
+	int refs;          /* readers waiting on or copying from the slot */
+	uint64_t last_use; /* tick of the last reference */
+	struct bf_err err; /* the failure, when st == SLOT_FAILED */
+};
+
+struct stream {
+	uint8_t *prefix;
+	size_t prefix_len;
+	size_t n_chunks;
+	uint64_t *offsets; /* n_chunks + 1 byte offsets; offsets[0] = prefix_len */
+	uint64_t bpv;
+	uint64_t total;
+	size_t max_chunk_bytes;
+	struct stream_source src;
+	size_t prefetch;
+
+	pthread_mutex_t lock;
+	pthread_cond_t work_cv; /* queue gained an item, or stop */
+	pthread_cond_t done_cv; /* a slot finished or lost a reference */
+	/* fields below are protected by lock */
+	size_t n_slots;
+	struct slot *slots;
+	size_t *queue; /* ring of slot indexes, capacity n_slots */
+	size_t q_head, q_len;
+	bool stop;
+	uint64_t tick;
+	size_t last_k; /* chunk of the previous read, for sequential detection */
+	bool have_last;
+	struct stream_stats stats;
+
+	size_t n_threads;
+	pthread_t *threads;
+	size_t started;
+};
+
+static void slot_release_buf(struct slot *sl)
+{
+	bf_bigbuf_free(sl->buf, sl->cap);
+	sl->buf = NULL;
+	sl->cap = 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct stream *s = arg;
+	struct bf_err init_err;
+	void *ws = NULL;
+
+	bf_err_clear(&init_err);
+	if (s->src.worker_init) {
+		ws = s->src.worker_init(s->src.ctx, &init_err);
+		if (!ws && init_err.code == BF_OK)
+			bf_err_set(&init_err, BF_E_NOMEM, "cannot set up an encoder thread");
+	}
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		struct slot *sl;
+		size_t si, k, len;
+		int rc;
+		struct bf_err e;
+
+		while (!s->stop && s->q_len == 0)
+			pthread_cond_wait(&s->work_cv, &s->lock);
+		if (s->stop)
+			break;
+		si = s->queue[s->q_head];
+		s->q_head = (s->q_head + 1) % s->n_slots;
+		s->q_len--;
+		sl = &s->slots[si];
+		sl->st = SLOT_BUSY;
+		k = sl->k;
+		pthread_mutex_unlock(&s->lock);
+
+		bf_err_clear(&e);
+		len = (size_t)(s->offsets[k + 1] - s->offsets[k]);
+		if (init_err.code != BF_OK) {
+			bf_err_copy(&e, &init_err);
+			rc = init_err.code;
+		} else if (!sl->buf && !(sl->buf = bf_bigbuf_alloc(s->max_chunk_bytes))) {
+			rc = bf_err_set(&e, BF_E_NOMEM, "cannot map %zu bytes for chunk %zu",
+					s->max_chunk_bytes, k);
+		} else {
+			sl->cap = s->max_chunk_bytes;
+			rc = s->src.encode(s->src.ctx, ws, k, sl->buf, len, &e);
+			if (rc < 0 && e.code == BF_OK)
+				bf_err_set(&e, rc, "encoding chunk %zu failed", k);
+		}
+
+		pthread_mutex_lock(&s->lock);
+		s->stats.encodes++;
+		if (rc < 0) {
+			sl->st = SLOT_FAILED;
+			bf_err_copy(&sl->err, &e);
+		} else {
+			sl->st = SLOT_READY;
+		}
+		pthread_cond_broadcast(&s->done_cv);
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (ws && s->src.worker_free)
+		s->src.worker_free(s->src.ctx, ws);
+	return NULL;
+}
+
+static void stream_stop(struct stream *s)
+{
+	size_t i;
+
+	pthread_mutex_lock(&s->lock);
+	s->stop = true;
+	pthread_cond_broadcast(&s->work_cv);
+	pthread_mutex_unlock(&s->lock);
+	for (i = 0; i < s->started; i++)
+		pthread_join(s->threads[i], NULL);
+	s->started = 0;
+}
+
+void stream_free(struct stream *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	stream_stop(s);
+	for (i = 0; i < s->n_slots; i++)
+		slot_release_buf(&s->slots[i]);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->work_cv);
+	pthread_cond_destroy(&s->done_cv);
+	bf_free(s->slots);
+	bf_free(s->queue);
+	bf_free(s->threads);
+	bf_free(s->offsets);
+	bf_free(s->prefix);
+	bf_free(s);
+}
+
+struct stream *stream_create(const uint8_t *prefix, size_t prefix_len, size_t n_chunks,
+			     const uint32_t *chunk_n, uint64_t bpv, const struct stream_source *src,
+			     const struct stream_config *cfg, struct bf_err *err)
+{
+	struct stream *s = bf_calloc(1, sizeof(*s));
+	size_t k, want;
+	uint64_t max_bytes = 0;
+
+	if (!s)
+		goto nomem;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->work_cv, NULL);
+	pthread_cond_init(&s->done_cv, NULL);
+	s->src = *src;
+	s->bpv = bpv;
+	s->n_chunks = n_chunks;
+	s->prefix_len = prefix_len;
+	s->prefix = bf_malloc(prefix_len + 1);
+	s->offsets = bf_calloc(n_chunks + 1, sizeof(uint64_t));
+	if (!s->prefix || !s->offsets)
+		goto nomem;
+	if (prefix_len)
+		memcpy(s->prefix, prefix, prefix_len);
+	s->offsets[0] = prefix_len;
+	for (k = 0; k < n_chunks; k++) {
+		uint64_t b = (uint64_t)chunk_n[k] * bpv;
+
+		s->offsets[k + 1] = s->offsets[k] + b;
+		if (b > max_bytes)
+			max_bytes = b;
+	}
+	s->total = s->offsets[n_chunks];
+	if (max_bytes > SIZE_MAX / 2) {
+		bf_err_set(err, BF_E_RANGE, "an encoded chunk of %llu bytes is too large",
+			   (unsigned long long)max_bytes);
+		stream_free(s);
+		return NULL;
+	}
+	s->max_chunk_bytes = (size_t)max_bytes;
+	s->prefetch = cfg->prefetch;
+	s->n_threads = cfg->n_threads ? cfg->n_threads : 1;
+
+	want = max_bytes ? (size_t)(cfg->budget / max_bytes) : 1;
+	if (want < s->n_threads + s->prefetch + 1)
+		want = s->n_threads + s->prefetch + 1;
+	if (want > 256)
+		want = 256;
+	if (n_chunks && want > n_chunks)
+		want = n_chunks;
+	if (want == 0)
+		want = 1;
+	s->n_slots = want;
+	s->slots = bf_calloc(want, sizeof(*s->slots));
+	s->queue = bf_calloc(want, sizeof(size_t));
+	s->threads = bf_calloc(s->n_threads, sizeof(pthread_t));
+	if (!s->slots || !s->queue || !s->threads)
+		goto nomem;
+	if (n_chunks == 0)
+		return s; /* nothing to encode: no workers */
+	for (k = 0; k < s->n_threads; k++) {
+		if (pthread_create(&s->threads[k], NULL, worker_main, s) != 0) {
+			bf_err_sys(err, BF_E_IO, "cannot start an encoder thread");
+			stream_free(s);
+			return NULL;
+		}
+		s->started++;
+	}
+	return s;
+nomem:
+	bf_err_set(err, BF_E_NOMEM, "out of memory");
+	stream_free(s);
+	return NULL;
+}
+
+uint64_t stream_size(const struct stream *s)
+{
+	return s->total;
+}
+
+void stream_get_stats(struct stream *s, struct stream_stats *out)
+{
+	size_t i;
+
+	pthread_mutex_lock(&s->lock);
+	*out = s->stats;
+	out->cached_bytes = 0;
+	for (i = 0; i < s->n_slots; i++)
+		out->cached_bytes += s->slots[i].cap;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Plan chunk holding byte `off` (offsets[0] <= off < total). */
+static size_t chunk_of(const struct stream *s, uint64_t off)
+{
+	size_t lo = 0, hi = s->n_chunks; /* offsets[lo] <= off < offsets[hi] */
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->offsets[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static struct slot *find_slot(struct stream *s, size_t k)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_slots; i++)
+		if (s->slots[i].st != SLOT_FREE && s->slots[i].k == k)
+			return &s->slots[i];
+	return NULL;
+}
+
+/*
+ * A slot to produce chunk k in: a free one, or the least recently used
+ * finished slot without references.  For prefetch (`below` set) only slots
+ * holding chunks before `below` may be evicted.  NULL when none.
+ */
+static struct slot *pick_slot(struct stream *s, bool prefetch, size_t below)
+{
+	struct slot *best = NULL;
+	size_t i;
+
+	for (i = 0; i < s->n_slots; i++) {
+		struct slot *sl = &s->slots[i];
+
+		if (sl->st == SLOT_FREE)
+			return sl;
+		if ((sl->st != SLOT_READY && sl->st != SLOT_FAILED) || sl->refs > 0)
+			continue;
+		if (prefetch && sl->k >= below)
+			continue;
+		if (!best || sl->last_use < best->last_use)
+			best = sl;
+	}
+	return best;
+}
+
+static void enqueue(struct stream *s, struct slot *sl, size_t k)
+{
+	sl->st = SLOT_QUEUED;
+	sl->k = k;
+	sl->refs = 0;
+	bf_err_clear(&sl->err);
+	s->queue[(s->q_head + s->q_len) % s->n_slots] = (size_t)(sl - s->slots);
+	s->q_len++;
+	pthread_cond_signal(&s->work_cv);
+}
+
+/* Take a reference on the slot of chunk k, queueing it if needed.  Lock held. */
+static struct slot *acquire(struct stream *s, size_t k)
+{
+	struct slot *sl;
+
+	for (;;) {
+		sl = find_slot(s, k);
+		if (sl) {
+			if (sl->st == SLOT_READY)
+				s->stats.hits++;
+			else
+				s->stats.misses++;
+			break;
+		}
+		sl = pick_slot(s, false, 0);
+		if (sl) {
+			s->stats.misses++;
+			enqueue(s, sl, k);
+			break;
+		}
+		pthread_cond_wait(&s->done_cv, &s->lock);
+	}
+	sl->refs++;
+	sl->last_use = ++s->tick;
+	return sl;
+}
+
+static void prefetch_after(struct stream *s, size_t k)
+{
+	size_t j;
+
+	for (j = k + 1; j <= k + s->prefetch && j < s->n_chunks; j++) {
+		struct slot *sl;
+
+		if (find_slot(s, j))
+			continue;
+		sl = pick_slot(s, true, k);
+		if (!sl)
+			break;
+		enqueue(s, sl, j);
+		sl->last_use = ++s->tick;
+	}
+}
+
+int64_t stream_read(struct stream *s, uint64_t off, void *buf, size_t len, struct bf_err *err)
+{
+	uint64_t end;
+	uint8_t *out = buf;
+	int64_t done = 0;
+
+	if (off >= s->total || len == 0)
+		return 0;
+	end = off + len < off || off + len > s->total ? s->total : off + len;
+	while (off < end) {
+		struct slot *sl;
+		size_t k;
+		uint64_t take;
+
+		if (off < s->prefix_len) {
+			take = (end < s->prefix_len ? end : s->prefix_len) - off;
+			memcpy(out, s->prefix + off, (size_t)take);
+			out += take;
+			off += take;
+			done += (int64_t)take;
+			continue;
+		}
+		k = chunk_of(s, off);
+		pthread_mutex_lock(&s->lock);
+		sl = acquire(s, k);
+		if (s->prefetch && (!s->have_last || k == s->last_k || k == s->last_k + 1))
+			prefetch_after(s, k);
+		s->last_k = k;
+		s->have_last = true;
+		while (sl->st == SLOT_QUEUED || sl->st == SLOT_BUSY)
+			pthread_cond_wait(&s->done_cv, &s->lock);
+		if (sl->st == SLOT_FAILED) {
+			int code = sl->err.code;
+
+			bf_err_copy(err, &sl->err);
+			if (--sl->refs == 0)
+				sl->st = SLOT_FREE;
+			pthread_cond_broadcast(&s->done_cv);
+			pthread_mutex_unlock(&s->lock);
+			return code < 0 ? code : BF_E_INTERNAL;
+		}
+		pthread_mutex_unlock(&s->lock);
+
+		take = (end < s->offsets[k + 1] ? end : s->offsets[k + 1]) - off;
+		memcpy(out, sl->buf + (off - s->offsets[k]), (size_t)take);
+		out += take;
+		off += take;
+		done += (int64_t)take;
+
+		pthread_mutex_lock(&s->lock);
+		sl->refs--;
+		pthread_cond_broadcast(&s->done_cv);
+		pthread_mutex_unlock(&s->lock);
+	}
+	return done;
+}

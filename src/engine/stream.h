@@ -1,0 +1,80 @@
+/*
+ * stream.h - a random-access byte stream over encoded plan chunks.
+ *
+ * Owns: the map between byte offsets and plan chunks for fixed-size formats
+ * (spec/formats.md §7: prefix + sum of n_i * bpv), a cache of encoded chunks
+ * shared by every reader of the stream, single-flight production (a chunk
+ * being encoded is waited for, never encoded twice), sequential prefetch, and
+ * the worker threads that run the encoder.  `view-*` drains a stream; the
+ * mount's encoder server serves the same object.
+ *
+ * The encoder itself is a callback (struct stream_source), so this layer
+ * knows nothing about genotypes or file formats.
+ *
+ * Thread-safety: stream_read may be called from many threads at once.
+ * Lock order: stream.lock only (callbacks run without it).
+ */
+#ifndef BF_ENGINE_STREAM_H
+#define BF_ENGINE_STREAM_H
+
+#include "util/bf_config.h"
+
+#include "util/err.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct stream_source {
+	void *ctx;
+	/* Per-worker state (scratch buffers); called once on each worker thread. */
+	void *(*worker_init)(void *ctx, struct bf_err *err);
+	void (*worker_free)(void *ctx, void *ws);
+	/*
+	 * Encode plan chunk `k` into `out`, exactly `len` bytes (n_k * bpv).
+	 * Runs concurrently for different k.  @return 0 or a negative code.
+	 */
+	int (*encode)(void *ctx, void *ws, size_t k, uint8_t *out, size_t len,
+		      struct bf_err *err);
+};
+
+struct stream_config {
+	size_t n_threads;  /* encoder threads (>= 1) */
+	uint64_t budget;   /* bytes of encoded chunks the cache may hold */
+	size_t prefetch;   /* chunks encoded ahead of a sequential reader */
+};
+
+struct stream_stats {
+	uint64_t hits;     /* chunk lookups served from the cache */
+	uint64_t misses;   /* chunk lookups that had to wait for an encode */
+	uint64_t encodes;  /* chunks encoded */
+	uint64_t cached_bytes; /* bytes of encoded chunk buffers held now */
+};
+
+struct stream;
+
+/*
+ * Create a stream.  `prefix` (copied) is served before the first chunk;
+ * `chunk_n[k]` is the number of variants of plan chunk k and `bpv` the bytes
+ * per variant.  Takes no ownership of `src->ctx`.
+ */
+struct stream *stream_create(const uint8_t *prefix, size_t prefix_len, size_t n_chunks,
+			     const uint32_t *chunk_n, uint64_t bpv, const struct stream_source *src,
+			     const struct stream_config *cfg, struct bf_err *err);
+
+/* Stop the workers and free everything.  NULL is allowed. */
+void stream_free(struct stream *s);
+
+uint64_t stream_size(const struct stream *s);
+
+/*
+ * POSIX pread semantics: copy bytes [off, min(off+len, size)) into `buf`.
+ * @return the number of bytes (0 at or past EOF, short only at EOF), or a
+ *         negative code when a chunk failed to encode (err says why; a later
+ *         read retries it).
+ */
+int64_t stream_read(struct stream *s, uint64_t off, void *buf, size_t len,
+		    struct bf_err *err) BF_MUST_CHECK;
+
+void stream_get_stats(struct stream *s, struct stream_stats *out);
+
+#endif

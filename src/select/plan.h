@@ -1,0 +1,56 @@
+/*
+ * plan.h - which variants of which chunks the output holds.
+ *
+ * Owns: struct plan, the materialised variant selection (spec/selection.md
+ * §6): a list of min chunks, each with the count of selected variants and
+ * their local row numbers (ascending), in store order.  Chunks with no
+ * selected variant are left out.  Built once at startup from the selection
+ * options; output byte offsets follow from the counts without further I/O.
+ */
+#ifndef BF_SELECT_PLAN_H
+#define BF_SELECT_PLAN_H
+
+#include "util/bf_config.h"
+
+#include "util/err.h"
+
+#include <stdint.h>
+#include <stddef.h>
+
+struct vcz;
+
+struct plan_chunk {
+	int64_t ci;     /* min chunk number */
+	uint32_t n;     /* selected variants in it */
+	uint32_t *rows; /* n ascending local rows, or NULL for rows 0..n-1 (whole chunk) */
+};
+
+struct plan {
+	size_t n_chunks;
+	struct plan_chunk *chunks;
+	uint64_t n_variants; /* sum of n */
+};
+
+/* Variant selection options (NULL / 0 when not given). */
+struct select_opts {
+	const char *regions, *regions_file, *targets, *targets_file;
+	const char *include, *exclude, *types, *exclude_types;
+	int min_alleles; /* -m, 0 when unset */
+	int max_alleles; /* -M, 0 when unset */
+};
+
+/*
+ * Build the plan.  -m/-M are applied (allele count = 1 + non-empty ALTs);
+ * options not implemented yet fail with BF_E_UNSUPPORTED naming the option.
+ */
+int select_plan(struct vcz *v, const struct select_opts *o, struct plan *p,
+		struct bf_err *err) BF_MUST_CHECK;
+void plan_release(struct plan *p);
+
+/* Local row of the k-th selected variant of a plan chunk. */
+static inline uint32_t plan_chunk_row(const struct plan_chunk *c, uint32_t k)
+{
+	return c->rows ? c->rows[k] : k;
+}
+
+#endif

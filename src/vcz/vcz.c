@@ -1,0 +1,735 @@
+/*
+ * vcz.c - the VCF Zarr schema as typed blocks (see vcz.h).
+ */
+#include "util/bf_config.h"
+
+#include "vcz/vcz.h"
+#include "store/store.h"
+#include "util/alloc.h"
+#include "util/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int64_t gcd64(int64_t a, int64_t b)
+{
+	while (b) {
+		int64_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* Read one element of a decoded integer/bool buffer as int64. */
+static int64_t load_int(const void *buf, size_t i, const struct zarr_dtype *dt)
+{
+	const uint8_t *p = (const uint8_t *)buf + i * (size_t)dt->itemsize;
+
+	if (dt->kind == ZARR_KIND_UINT) {
+		switch (dt->itemsize) {
+		case 1:
+			return *p;
+		case 2: {
+			uint16_t x;
+			memcpy(&x, p, 2);
+			return x;
+		}
+		case 4: {
+			uint32_t x;
+			memcpy(&x, p, 4);
+			return x;
+		}
+		default: {
+			uint64_t x;
+			memcpy(&x, p, 8);
+			return x > INT64_MAX ? INT64_MAX : (int64_t)x;
+		}
+		}
+	}
+	switch (dt->itemsize) {
+	case 1:
+		return (int8_t)*p;
+	case 2: {
+		int16_t x;
+		memcpy(&x, p, 2);
+		return x;
+	}
+	case 4: {
+		int32_t x;
+		memcpy(&x, p, 4);
+		return x;
+	}
+	default: {
+		int64_t x;
+		memcpy(&x, p, 8);
+		return x;
+	}
+	}
+}
+
+static bool is_int_like(const struct zarr_dtype *dt)
+{
+	return dt->kind == ZARR_KIND_INT || dt->kind == ZARR_KIND_UINT || dt->kind == ZARR_KIND_BOOL;
+}
+
+/* Decode a whole 1-D or N-D chunk of a fixed-size array into a new buffer. */
+static int read_chunk_alloc(struct zarr_array *a, const int64_t *idx, void **buf, size_t *len,
+			    struct bf_err *err)
+{
+	size_t n;
+	void *p;
+	int rc;
+
+	if (!bf_size_mul(zarr_array_chunk_nelem(a), (size_t)zarr_array_dtype(a)->itemsize, &n))
+		return bf_err_set(err, BF_E_FORMAT, "array '%s': chunk too large",
+				  zarr_array_name(a));
+	p = bf_malloc(n);
+	if (!p)
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	rc = zarr_array_read_chunk(a, idx, p, n, err);
+	if (rc < 0) {
+		bf_free(p);
+		return rc;
+	}
+	*buf = p;
+	*len = n;
+	return 0;
+}
+
+/* Rows [row0, row0+n) of a 1-D integer array, widened to int64. */
+static int read_int_rows(struct zarr_array *a, int64_t row0, int64_t n, int64_t *out,
+			 struct bf_err *err)
+{
+	const int64_t ch = zarr_array_chunks(a)[0];
+	int64_t done = 0;
+
+	while (done < n) {
+		int64_t r = row0 + done;
+		int64_t idx[ZARR_MAX_DIMS] = {0};
+		int64_t off = r % ch, take;
+		void *buf = NULL;
+		size_t len;
+		int64_t i;
+
+		idx[0] = r / ch;
+		take = ch - off;
+		if (take > n - done)
+			take = n - done;
+		BF_FORWARD(read_chunk_alloc(a, idx, &buf, &len, err));
+		for (i = 0; i < take; i++)
+			out[done + i] = load_int(buf, (size_t)(off + i), zarr_array_dtype(a));
+		bf_free(buf);
+		done += take;
+	}
+	return 0;
+}
+
+/* All values of a 1-D string array as NUL-terminated copies. */
+static int read_all_strings(struct zarr_array *a, char ***out, size_t **lens, size_t *n_out,
+			    struct bf_err *err)
+{
+	const int64_t n = zarr_array_shape(a)[0];
+	const int64_t ch = zarr_array_chunks(a)[0];
+	char **s = NULL;
+	size_t *l = NULL;
+	int64_t c, i, nc = zarr_array_nchunks(a, 0);
+	int rc = 0;
+
+	*out = NULL;
+	*lens = NULL;
+	*n_out = 0;
+	if (zarr_array_dtype(a)->kind != ZARR_KIND_STRING)
+		return bf_err_set(err, BF_E_FORMAT, "array '%s' is not a string array",
+				  zarr_array_name(a));
+	s = bf_calloc((size_t)n + 1, sizeof(*s));
+	l = bf_calloc((size_t)n + 1, sizeof(*l));
+	if (!s || !l) {
+		rc = bf_err_set(err, BF_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	for (c = 0; c < nc; c++) {
+		int64_t idx[ZARR_MAX_DIMS] = {0};
+		struct zarr_strings zs = {0};
+		int64_t ext = zarr_array_chunk_extent(a, 0, c);
+
+		idx[0] = c;
+		rc = zarr_array_read_chunk_strings(a, idx, &zs, err);
+		if (rc < 0)
+			goto fail;
+		for (i = 0; i < ext && (size_t)i < zs.n; i++) {
+			int64_t k = c * ch + i;
+
+			s[k] = bf_strndup((const char *)zs.data + zs.off[i], zs.len[i]);
+			l[k] = zs.len[i];
+			if (!s[k]) {
+				zarr_strings_release(&zs);
+				rc = bf_err_set(err, BF_E_NOMEM, "out of memory");
+				goto fail;
+			}
+		}
+		zarr_strings_release(&zs);
+	}
+	for (i = 0; i < n; i++) {
+		if (!s[i] && !(s[i] = bf_strdup(""))) {
+			rc = bf_err_set(err, BF_E_NOMEM, "out of memory");
+			goto fail;
+		}
+	}
+	*out = s;
+	*lens = l;
+	*n_out = (size_t)n;
+	return 0;
+fail:
+	if (s)
+		for (i = 0; i < n; i++)
+			bf_free(s[i]);
+	bf_free(s);
+	bf_free(l);
+	return rc;
+}
+
+static struct zarr_array *open_optional(struct vcz *v, const char *name, int *rc,
+					struct bf_err *err)
+{
+	struct bf_err e2;
+	struct zarr_array *a;
+
+	bf_err_clear(&e2);
+	a = zarr_array_open(v->group, name, &e2);
+	if (!a && e2.code != BF_E_NOTFOUND) {
+		bf_err_copy(err, &e2);
+		*rc = e2.code;
+	}
+	return a;
+}
+
+static struct zarr_array *open_required(struct vcz *v, const char *name, int *rc,
+					struct bf_err *err)
+{
+	struct zarr_array *a = zarr_array_open(v->group, name, err);
+
+	if (!a) {
+		if (err && err->code == BF_E_NOTFOUND)
+			bf_err_set(err, BF_E_FORMAT, "'%s' is not a VCF Zarr store: no '%s' array",
+				   v->path, name);
+		*rc = err ? err->code : BF_E_FORMAT;
+	}
+	return a;
+}
+
+static int check_variant_axis(struct vcz *v, struct zarr_array *a, struct bf_err *err)
+{
+	int64_t ch;
+
+	if (!a)
+		return 0;
+	if (zarr_array_ndim(a) < 1 || zarr_array_shape(a)[0] != v->n_variants)
+		return bf_err_set(err, BF_E_FORMAT,
+				  "array '%s' has %lld rows, but the store has %lld variants",
+				  zarr_array_name(a), (long long)zarr_array_shape(a)[0],
+				  (long long)v->n_variants);
+	ch = zarr_array_chunks(a)[0];
+	if (ch % v->vchunk != 0)
+		return bf_err_set(err, BF_E_FORMAT,
+				  "array '%s': variants chunk size %lld is not a multiple of the "
+				  "genotype chunk size %lld",
+				  zarr_array_name(a), (long long)ch, (long long)v->vchunk);
+	return 0;
+}
+
+static int vcz_load(struct vcz *v, struct bf_err *err)
+{
+	int rc = 0;
+	size_t i, k;
+	struct zarr_array *sid, *cid;
+
+	v->group = zarr_group_open(v->store, err);
+	if (!v->group)
+		return err ? err->code : BF_E_FORMAT;
+	v->version = zarr_group_attr_string(v->group, "vcf_zarr_version");
+
+	sid = open_required(v, "sample_id", &rc, err);
+	if (!sid)
+		return rc;
+	rc = read_all_strings(sid, &v->raw_sample_ids, &v->raw_sample_len, &v->n_raw_samples, err);
+	zarr_array_free(sid);
+	if (rc < 0)
+		return bf_err_prefix(err, "array 'sample_id'");
+	v->samples = bf_calloc(v->n_raw_samples + 1, sizeof(size_t));
+	if (!v->samples)
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	for (i = 0, k = 0; i < v->n_raw_samples; i++)
+		if (v->raw_sample_len[i] > 0)
+			v->samples[k++] = i;
+	v->n_samples = k;
+
+	cid = open_required(v, "contig_id", &rc, err);
+	if (!cid)
+		return rc;
+	rc = read_all_strings(cid, &v->contigs, &v->contig_len, &v->n_contigs, err);
+	zarr_array_free(cid);
+	if (rc < 0)
+		return bf_err_prefix(err, "array 'contig_id'");
+
+	if (!(v->pos = open_required(v, "variant_position", &rc, err)))
+		return rc;
+	if (!(v->contig = open_required(v, "variant_contig", &rc, err)))
+		return rc;
+	if (!(v->allele = open_required(v, "variant_allele", &rc, err)))
+		return rc;
+	v->id = open_optional(v, "variant_id", &rc, err);
+	v->gt = open_optional(v, "call_genotype", &rc, err);
+	v->phased = open_optional(v, "call_genotype_phased", &rc, err);
+	v->length = open_optional(v, "variant_length", &rc, err);
+	if (rc < 0)
+		return rc;
+
+	if (zarr_array_ndim(v->pos) != 1 || !is_int_like(zarr_array_dtype(v->pos)))
+		return bf_err_set(err, BF_E_FORMAT, "array 'variant_position' must be 1-D integer");
+	if (zarr_array_ndim(v->contig) != 1 || !is_int_like(zarr_array_dtype(v->contig)))
+		return bf_err_set(err, BF_E_FORMAT, "array 'variant_contig' must be 1-D integer");
+	if (zarr_array_ndim(v->allele) != 2 ||
+	    zarr_array_dtype(v->allele)->kind != ZARR_KIND_STRING)
+		return bf_err_set(err, BF_E_FORMAT, "array 'variant_allele' must be 2-D strings");
+	if (v->id && (zarr_array_ndim(v->id) != 1 ||
+		      zarr_array_dtype(v->id)->kind != ZARR_KIND_STRING))
+		return bf_err_set(err, BF_E_FORMAT, "array 'variant_id' must be 1-D strings");
+	v->n_variants = zarr_array_shape(v->pos)[0];
+	v->n_allele_cols = (int)zarr_array_shape(v->allele)[1];
+
+	if (v->gt) {
+		const int64_t *sh = zarr_array_shape(v->gt);
+
+		if (zarr_array_ndim(v->gt) != 3 || !is_int_like(zarr_array_dtype(v->gt)))
+			return bf_err_set(err, BF_E_FORMAT,
+					  "array 'call_genotype' must be 3-D integer");
+		if ((size_t)sh[1] != v->n_raw_samples)
+			return bf_err_set(err, BF_E_FORMAT,
+					  "array 'call_genotype' has %lld samples, 'sample_id' %zu",
+					  (long long)sh[1], v->n_raw_samples);
+		if (sh[2] < 1 || sh[2] > 64)
+			return bf_err_set(err, BF_E_FORMAT, "array 'call_genotype': ploidy %lld",
+					  (long long)sh[2]);
+		if (zarr_array_chunks(v->gt)[2] != sh[2])
+			return bf_err_set(err, BF_E_UNSUPPORTED,
+					  "array 'call_genotype': the ploidy axis is chunked");
+		v->ploidy = (int)sh[2];
+		v->vchunk = zarr_array_chunks(v->gt)[0];
+		v->schunk = zarr_array_chunks(v->gt)[1];
+		if (v->phased) {
+			const int64_t *ps = zarr_array_shape(v->phased);
+			const int64_t *pc = zarr_array_chunks(v->phased);
+
+			if (zarr_array_ndim(v->phased) != 2 || ps[1] != sh[1] ||
+			    pc[0] != v->vchunk || pc[1] != v->schunk)
+				return bf_err_set(err, BF_E_FORMAT,
+						  "array 'call_genotype_phased' does not match "
+						  "'call_genotype' in shape or chunks");
+		}
+	} else {
+		v->vchunk = zarr_array_chunks(v->pos)[0];
+		v->vchunk = gcd64(v->vchunk, zarr_array_chunks(v->contig)[0]);
+		v->vchunk = gcd64(v->vchunk, zarr_array_chunks(v->allele)[0]);
+		if (v->id)
+			v->vchunk = gcd64(v->vchunk, zarr_array_chunks(v->id)[0]);
+		v->schunk = 1;
+		v->phased = NULL;
+	}
+	if (v->vchunk <= 0)
+		return bf_err_set(err, BF_E_FORMAT, "bad variants chunk size");
+	BF_FORWARD(check_variant_axis(v, v->gt, err));
+	BF_FORWARD(check_variant_axis(v, v->pos, err));
+	BF_FORWARD(check_variant_axis(v, v->contig, err));
+	BF_FORWARD(check_variant_axis(v, v->allele, err));
+	BF_FORWARD(check_variant_axis(v, v->id, err));
+	if (zarr_array_chunks(v->allele)[1] != zarr_array_shape(v->allele)[1] &&
+	    zarr_array_shape(v->allele)[1] > 0)
+		return bf_err_set(err, BF_E_UNSUPPORTED,
+				  "array 'variant_allele': the alleles axis is chunked");
+	v->n_vchunks = (v->n_variants + v->vchunk - 1) / v->vchunk;
+	return 0;
+}
+
+struct vcz *vcz_open(const char *path, struct bf_err *err)
+{
+	struct vcz *v = bf_calloc(1, sizeof(*v));
+
+	if (!v || !(v->path = bf_strdup(path))) {
+		bf_free(v);
+		bf_err_set(err, BF_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	v->store = store_open(path, err);
+	if (!v->store || vcz_load(v, err) < 0) {
+		vcz_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+static void free_strs(char **s, size_t *l, size_t n)
+{
+	size_t i;
+
+	if (s)
+		for (i = 0; i < n; i++)
+			bf_free(s[i]);
+	bf_free(s);
+	bf_free(l);
+}
+
+void vcz_free(struct vcz *v)
+{
+	if (!v)
+		return;
+	zarr_array_free(v->pos);
+	zarr_array_free(v->contig);
+	zarr_array_free(v->allele);
+	zarr_array_free(v->id);
+	zarr_array_free(v->gt);
+	zarr_array_free(v->phased);
+	zarr_array_free(v->length);
+	free_strs(v->raw_sample_ids, v->raw_sample_len, v->n_raw_samples);
+	free_strs(v->contigs, v->contig_len, v->n_contigs);
+	bf_free(v->samples);
+	zarr_group_free(v->group);
+	store_free(v->store);
+	bf_free(v->path);
+	bf_free(v);
+}
+
+int64_t vcz_chunk_rows(const struct vcz *v, int64_t ci)
+{
+	int64_t r = v->n_variants - ci * v->vchunk;
+
+	if (r < 0)
+		return 0;
+	return r < v->vchunk ? r : v->vchunk;
+}
+
+/* Decode the chunk of string array `a` that holds global row `row`. */
+static int read_strings_for_row(struct zarr_array *a, int64_t row, struct zarr_strings *zs,
+				int64_t *row0, struct bf_err *err)
+{
+	int64_t idx[ZARR_MAX_DIMS] = {0};
+	int64_t ch = zarr_array_chunks(a)[0];
+
+	idx[0] = row / ch;
+	*row0 = row % ch;
+	return zarr_array_read_chunk_strings(a, idx, zs, err);
+}
+
+int vcz_meta_read(struct vcz *v, int64_t ci, struct vcz_meta *m, struct bf_err *err)
+{
+	int64_t row0 = ci * v->vchunk;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	m->ci = ci;
+	m->n = vcz_chunk_rows(v, ci);
+	m->n_allele_cols = v->n_allele_cols;
+	m->contig = bf_calloc((size_t)m->n + 1, sizeof(int64_t));
+	m->pos = bf_calloc((size_t)m->n + 1, sizeof(int64_t));
+	if (!m->contig || !m->pos) {
+		vcz_meta_release(m);
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	}
+	if (m->n == 0)
+		return 0;
+	rc = read_int_rows(v->contig, row0, m->n, m->contig, err);
+	if (rc == 0)
+		rc = read_int_rows(v->pos, row0, m->n, m->pos, err);
+	if (rc == 0)
+		rc = read_strings_for_row(v->allele, row0, &m->alleles, &m->allele_row0, err);
+	if (rc == 0 && v->id) {
+		rc = read_strings_for_row(v->id, row0, &m->ids, &m->id_row0, err);
+		m->has_id = true;
+	}
+	if (rc < 0) {
+		vcz_meta_release(m);
+		return rc;
+	}
+	for (int64_t r = 0; r < m->n; r++) {
+		if (m->contig[r] < 0 || (uint64_t)m->contig[r] >= v->n_contigs) {
+			int64_t bad = m->contig[r];
+
+			vcz_meta_release(m);
+			return bf_err_set(err, BF_E_FORMAT,
+					  "array 'variant_contig': value %lld at variant %lld is not "
+					  "a contig index (store has %zu contigs)",
+					  (long long)bad, (long long)(row0 + r), v->n_contigs);
+		}
+	}
+	return 0;
+}
+
+void vcz_meta_release(struct vcz_meta *m)
+{
+	if (!m)
+		return;
+	bf_free(m->contig);
+	bf_free(m->pos);
+	zarr_strings_release(&m->alleles);
+	zarr_strings_release(&m->ids);
+	memset(m, 0, sizeof(*m));
+}
+
+void vcz_meta_allele(const struct vcz_meta *m, int64_t r, int col, const char **p, size_t *len)
+{
+	size_t i = (size_t)(m->allele_row0 + r) * (size_t)m->n_allele_cols + (size_t)col;
+
+	if (col >= m->n_allele_cols || i >= m->alleles.n) {
+		*p = "";
+		*len = 0;
+		return;
+	}
+	*p = (const char *)m->alleles.data + m->alleles.off[i];
+	*len = m->alleles.len[i];
+}
+
+void vcz_meta_id(const struct vcz_meta *m, int64_t r, const char **p, size_t *len)
+{
+	size_t i = (size_t)(m->id_row0 + r);
+
+	if (!m->has_id || i >= m->ids.n) {
+		*p = "";
+		*len = 0;
+		return;
+	}
+	*p = (const char *)m->ids.data + m->ids.off[i];
+	*len = m->ids.len[i];
+}
+
+int vcz_meta_n_alt(const struct vcz_meta *m, int64_t r)
+{
+	int c, n = 0;
+
+	for (c = 1; c < m->n_allele_cols; c++) {
+		const char *p;
+		size_t len;
+
+		vcz_meta_allele(m, r, c, &p, &len);
+		n += len > 0;
+	}
+	return n;
+}
+
+bool vcz_meta_multi_allelic(const struct vcz_meta *m, int64_t r)
+{
+	int c;
+
+	for (c = 2; c < m->n_allele_cols; c++) {
+		const char *p;
+		size_t len;
+
+		vcz_meta_allele(m, r, c, &p, &len);
+		if (len > 0)
+			return true;
+	}
+	return false;
+}
+
+static int run_cmp(const void *a, const void *b)
+{
+	const struct vcz_run *x = a, *y = b;
+
+	if (x->schunk != y->schunk)
+		return x->schunk < y->schunk ? -1 : 1;
+	return x->out0 < y->out0 ? -1 : (x->out0 > y->out0);
+}
+
+int vcz_samplesel_init(const struct vcz *v, const size_t *raw, size_t n,
+		       struct vcz_samplesel *sel, struct bf_err *err)
+{
+	size_t i, nr = 0;
+	const size_t sc = (size_t)(v->schunk > 0 ? v->schunk : 1);
+
+	memset(sel, 0, sizeof(*sel));
+	sel->raw = bf_calloc(n + 1, sizeof(size_t));
+	sel->runs = bf_calloc(n + 1, sizeof(struct vcz_run));
+	if (!sel->raw || !sel->runs) {
+		vcz_samplesel_release(sel);
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	}
+	sel->n = n;
+	sel->whole = n == v->n_raw_samples;
+	for (i = 0; i < n; i++) {
+		size_t r = raw[i];
+
+		if (r >= v->n_raw_samples || v->raw_sample_len[r] == 0) {
+			vcz_samplesel_release(sel);
+			return bf_err_set(err, BF_E_INVAL, "sample index %zu is not selectable", r);
+		}
+		sel->raw[i] = r;
+		if (r != i)
+			sel->whole = false;
+		if (nr > 0) {
+			struct vcz_run *last = &sel->runs[nr - 1];
+
+			if ((size_t)last->schunk == r / sc &&
+			    last->local0 + last->count == r % sc && last->out0 + last->count == i) {
+				last->count++;
+				continue;
+			}
+		}
+		sel->runs[nr].schunk = (int64_t)(r / sc);
+		sel->runs[nr].local0 = r % sc;
+		sel->runs[nr].count = 1;
+		sel->runs[nr].out0 = i;
+		nr++;
+	}
+	sel->n_runs = nr;
+	qsort(sel->runs, nr, sizeof(*sel->runs), run_cmp);
+	return 0;
+}
+
+void vcz_samplesel_release(struct vcz_samplesel *sel)
+{
+	if (!sel)
+		return;
+	bf_free(sel->raw);
+	bf_free(sel->runs);
+	memset(sel, 0, sizeof(*sel));
+}
+
+static size_t chunk_bytes(struct zarr_array *a)
+{
+	size_t n = 0;
+
+	if (a && !bf_size_mul(zarr_array_chunk_nelem(a), (size_t)zarr_array_dtype(a)->itemsize, &n))
+		return SIZE_MAX;
+	return n;
+}
+
+size_t vcz_gt_scratch_size(const struct vcz *v)
+{
+	size_t a = chunk_bytes(v->gt), b = chunk_bytes(v->phased);
+
+	return a > b ? a : b;
+}
+
+/* The direct path: the decoded chunk already is the output layout. */
+static bool gt_direct(const struct vcz *v, const struct vcz_samplesel *sel,
+		      const struct zarr_array *a)
+{
+	return sel->whole && zarr_array_dtype(a)->itemsize == 1 &&
+	       (size_t)v->schunk == v->n_raw_samples;
+}
+
+size_t vcz_gt_out_size(const struct vcz *v, const struct vcz_samplesel *sel)
+{
+	size_t n = (size_t)v->vchunk * sel->n * (size_t)(v->ploidy > 0 ? v->ploidy : 1);
+
+	if (v->gt && gt_direct(v, sel, v->gt) && chunk_bytes(v->gt) > n)
+		n = chunk_bytes(v->gt);
+	return n;
+}
+
+static inline int8_t sat8(int64_t x)
+{
+	return x > 127 ? 127 : x < -128 ? -128 : (int8_t)x;
+}
+
+/*
+ * Gather the selected samples of one decoded chunk (rows x sc x width
+ * elements of `itemsize`) into out (rows x sel->n x width int8).
+ */
+static void gather(const struct vcz_samplesel *sel, int64_t schunk, const uint8_t *chunk,
+		   size_t sc, size_t width, const struct zarr_dtype *dt, int64_t rows, int8_t *out)
+{
+	size_t ri;
+	int64_t r;
+	const size_t isz = (size_t)dt->itemsize;
+
+	for (ri = 0; ri < sel->n_runs; ri++) {
+		const struct vcz_run *run = &sel->runs[ri];
+
+		if (run->schunk != schunk)
+			continue;
+		for (r = 0; r < rows; r++) {
+			const uint8_t *src = chunk + ((size_t)r * sc + run->local0) * width * isz;
+			int8_t *dst = out + ((size_t)r * sel->n + run->out0) * width;
+			size_t k, cnt = run->count * width;
+
+			if (isz == 1) {
+				if (dt->kind == ZARR_KIND_UINT) {
+					for (k = 0; k < cnt; k++)
+						dst[k] = sat8(src[k]);
+				} else {
+					memcpy(dst, src, cnt);
+				}
+			} else {
+				for (k = 0; k < cnt; k++)
+					dst[k] = sat8(load_int(src, k, dt));
+			}
+		}
+	}
+}
+
+static int read_selected(struct zarr_array *a, int64_t ci, const struct vcz_samplesel *sel,
+			 int64_t rows, size_t width, int8_t *out, size_t cap, void *scratch,
+			 size_t sc, struct bf_err *err)
+{
+	int64_t idx[ZARR_MAX_DIMS] = {0};
+	size_t need, ri;
+	int64_t last = -1;
+
+	if (!bf_size_mul((size_t)rows * width, sel->n, &need) || need > cap)
+		return bf_err_set(err, BF_E_INTERNAL, "genotype output buffer too small");
+	idx[0] = ci;
+	for (ri = 0; ri < sel->n_runs; ri++) {
+		int64_t sj = sel->runs[ri].schunk;
+
+		if (sj == last)
+			continue;
+		last = sj;
+		idx[1] = sj;
+		BF_FORWARD(zarr_array_read_chunk(a, idx, scratch, chunk_bytes(a), err));
+		gather(sel, sj, scratch, sc, width, zarr_array_dtype(a), rows, out);
+	}
+	return 0;
+}
+
+int vcz_read_gt(struct vcz *v, int64_t ci, const struct vcz_samplesel *sel, int8_t *out,
+		size_t cap, void *scratch, struct bf_err *err)
+{
+	const int64_t rows = vcz_chunk_rows(v, ci);
+	const struct zarr_dtype *dt;
+
+	if (!v->gt)
+		return bf_err_set(err, BF_E_NOTFOUND, "the store has no 'call_genotype' array");
+	if (sel->n == 0 || rows == 0)
+		return 0;
+	dt = zarr_array_dtype(v->gt);
+	if (gt_direct(v, sel, v->gt) && cap >= chunk_bytes(v->gt)) {
+		int64_t idx[ZARR_MAX_DIMS] = {0};
+		int rc;
+
+		idx[0] = ci;
+		rc = zarr_array_read_chunk(v->gt, idx, out, cap, err);
+		if (rc == 0 && dt->kind == ZARR_KIND_UINT) {
+			size_t k, n = (size_t)rows * sel->n * (size_t)v->ploidy;
+
+			for (k = 0; k < n; k++)
+				out[k] = sat8(((uint8_t *)out)[k]);
+		}
+		return rc;
+	}
+	return read_selected(v->gt, ci, sel, rows, (size_t)v->ploidy, out, cap, scratch,
+			     (size_t)v->schunk, err);
+}
+
+int vcz_read_phased(struct vcz *v, int64_t ci, const struct vcz_samplesel *sel, uint8_t *out,
+		    size_t cap, void *scratch, struct bf_err *err)
+{
+	const int64_t rows = vcz_chunk_rows(v, ci);
+
+	if (!v->phased)
+		return BF_E_NOTFOUND;
+	if (sel->n == 0 || rows == 0)
+		return 0;
+	return read_selected(v->phased, ci, sel, rows, 1, (int8_t *)out, cap, scratch,
+			     (size_t)v->schunk, err);
+}

@@ -1,0 +1,140 @@
+/*
+ * vcz.h - the VCF Zarr schema as typed blocks.
+ *
+ * Owns: an open VCZ dataset (store + Zarr group + the arrays the encoders
+ * need), its sample table (null samples, whose sample_id is "", are never
+ * selectable), contig table, variant count, ploidy and chunking, and typed
+ * reads of one variant chunk: metadata (contig, position, alleles, id) and
+ * genotypes / phasing for any sample subset as int8 [variants][samples][ploidy].
+ *
+ * Chunk numbers are in units of the "min chunk": call_genotype's variant chunk
+ * size (or the GCD of the variant-axis chunk sizes when there is no
+ * call_genotype).  Variant-only arrays whose chunk is k times larger are
+ * sliced.  It knows nothing about output formats.
+ *
+ * Thread-safety: after vcz_open, reads may run from many threads; each
+ * thread passes its own scratch buffer for genotype reads.
+ */
+#ifndef BF_VCZ_H
+#define BF_VCZ_H
+
+#include "util/bf_config.h"
+
+#include "util/err.h"
+#include "zarr/zarr.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+struct vcz {
+	struct store *store;
+	struct zarr_group *group;
+	char *path;
+	const char *version;        /* vcf_zarr_version attribute, or NULL */
+	size_t n_raw_samples;       /* sample_id length, null samples included */
+	char **raw_sample_ids;      /* n_raw_samples NUL-terminated UTF-8 ids */
+	size_t *raw_sample_len;     /* their byte lengths */
+	size_t n_samples;           /* non-null samples */
+	size_t *samples;            /* raw index of each non-null sample, store order */
+	size_t n_contigs;
+	char **contigs; /* contig_id values */
+	size_t *contig_len;
+	int64_t n_variants;
+	int ploidy;              /* call_genotype.shape[2]; 0 without call_genotype */
+	int64_t vchunk;          /* min chunk (variants) */
+	int64_t schunk;          /* call_genotype sample chunk size */
+	int64_t n_vchunks;       /* ceil(n_variants / vchunk) */
+	int n_allele_cols;       /* variant_allele.shape[1] */
+	struct zarr_array *pos;  /* variant_position */
+	struct zarr_array *contig; /* variant_contig */
+	struct zarr_array *allele; /* variant_allele */
+	struct zarr_array *id;     /* variant_id, or NULL */
+	struct zarr_array *gt;     /* call_genotype, or NULL */
+	struct zarr_array *phased; /* call_genotype_phased, or NULL */
+	struct zarr_array *length; /* variant_length, or NULL */
+};
+
+/* Open a VCZ store (directory or .vcz.zip).  @return NULL with err set on failure. */
+struct vcz *vcz_open(const char *path, struct bf_err *err);
+void vcz_free(struct vcz *v);
+
+/* Rows of min chunk `ci` (the last one may be short). */
+int64_t vcz_chunk_rows(const struct vcz *v, int64_t ci);
+
+/* Variant metadata of one min chunk. */
+struct vcz_meta {
+	int64_t ci;              /* min chunk number */
+	int64_t n;               /* rows */
+	int64_t *contig;         /* n contig indexes */
+	int64_t *pos;            /* n positions */
+	struct zarr_strings alleles; /* decoded chunk of variant_allele */
+	int64_t allele_row0;     /* first row of this min chunk within `alleles` */
+	int n_allele_cols;
+	struct zarr_strings ids; /* decoded chunk of variant_id (n == 0 when absent) */
+	int64_t id_row0;
+	bool has_id;
+};
+
+int vcz_meta_read(struct vcz *v, int64_t ci, struct vcz_meta *m, struct bf_err *err) BF_MUST_CHECK;
+void vcz_meta_release(struct vcz_meta *m);
+
+/* Allele `col` of row `r` (borrowed bytes; len 0 for an absent allele). */
+void vcz_meta_allele(const struct vcz_meta *m, int64_t r, int col, const char **p, size_t *len);
+/* variant_id of row `r` (len 0 and p "" when the store has none). */
+void vcz_meta_id(const struct vcz_meta *m, int64_t r, const char **p, size_t *len);
+/* Number of non-empty ALT columns (N_ALT). */
+int vcz_meta_n_alt(const struct vcz_meta *m, int64_t r);
+/* Some allele column >= 2 is non-empty. */
+bool vcz_meta_multi_allelic(const struct vcz_meta *m, int64_t r);
+
+/* A sample selection: raw sample indexes in output order, bucketed into runs. */
+struct vcz_run {
+	int64_t schunk; /* sample chunk */
+	size_t local0;  /* first sample within the chunk */
+	size_t count;   /* consecutive samples */
+	size_t out0;    /* first output column */
+};
+
+struct vcz_samplesel {
+	size_t n;            /* selected samples */
+	size_t *raw;         /* raw index of each, output order */
+	size_t n_runs;
+	struct vcz_run *runs; /* sorted by schunk, then out0 */
+	bool whole;          /* selection == every raw sample in store order */
+};
+
+/* Build a selection from raw indexes (copied).  Indexes must be valid and non-null. */
+int vcz_samplesel_init(const struct vcz *v, const size_t *raw, size_t n,
+		       struct vcz_samplesel *sel, struct bf_err *err) BF_MUST_CHECK;
+void vcz_samplesel_release(struct vcz_samplesel *sel);
+
+/* Bytes of scratch a genotype/phase read needs (one decoded chunk). */
+size_t vcz_gt_scratch_size(const struct vcz *v);
+
+/*
+ * Bytes `out` must hold for vcz_read_gt of any chunk: at least
+ * vchunk * sel->n * ploidy, and a full decoded chunk when the direct path
+ * applies.
+ */
+size_t vcz_gt_out_size(const struct vcz *v, const struct vcz_samplesel *sel);
+
+/*
+ * Genotypes of min chunk `ci` for the selected samples:
+ * out[r][j][p] = call_genotype[ci*vchunk + r][sel->raw[j]][p] cast to int8
+ * (saturating), for r < vcz_chunk_rows().  `scratch` holds
+ * vcz_gt_scratch_size() bytes.
+ */
+int vcz_read_gt(struct vcz *v, int64_t ci, const struct vcz_samplesel *sel, int8_t *out,
+		size_t cap, void *scratch, struct bf_err *err) BF_MUST_CHECK;
+
+/*
+ * Phase flags (0/1) of min chunk `ci`: out[r][j].  @return 0, or
+ * BF_E_NOTFOUND when the store has no call_genotype_phased (nothing written).
+ */
+int vcz_read_phased(struct vcz *v, int64_t ci, const struct vcz_samplesel *sel, uint8_t *out,
+		    size_t cap, void *scratch, struct bf_err *err) BF_MUST_CHECK;
+
+#endif
