@@ -1,0 +1,53 @@
+/*
+ * commands.h - the bodies of the biofuse commands.
+ *
+ * Owns: what each command does once its options are parsed: inspect,
+ * view-plink, view-bgen.  Each returns the process exit status (0 ok, 1 on
+ * an error it has reported as "Error: ..." on stderr).
+ */
+#ifndef BF_CLI_COMMANDS_H
+#define BF_CLI_COMMANDS_H
+
+#include "util/bf_config.h"
+
+#include "select/selection.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct cmd_common {
+	struct selection_opts sel;
+	int readahead_workers;
+	uint64_t readahead_buffer_size;
+};
+
+struct cmd_plink_opts {
+	struct cmd_common c;
+	const char *output; /* stem */
+	bool no_bim, no_fam;
+};
+
+struct cmd_bgen_opts {
+	struct cmd_common c;
+	const char *output; /* stem, or NULL for stdout */
+	bool fixed_variant_size;
+	int compression_level; /* -1..9 */
+	int total_string_length;
+	char pad_byte;
+	bool id_in_rsid;
+	bool unphased;
+	bool no_bgi, no_sample_file, no_header_samples;
+};
+
+int cmd_inspect(const char *store, FILE *out);
+int cmd_view_plink(const struct cmd_plink_opts *o);
+int cmd_view_bgen(const struct cmd_bgen_opts *o);
+
+/* Encoder threads to use: the online CPU count. */
+size_t cmd_threads(void);
+
+/* Print "Error: <message>" on stderr; @return 1. */
+int cmd_fail(const struct bf_err *err);
+
+#endif

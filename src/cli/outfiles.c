@@ -1,0 +1,149 @@
+/*
+ * outfiles.c - all-or-nothing output files and the progress line (see outfiles.h).
+ */
+#include "util/bf_config.h"
+
+#include "cli/outfiles.h"
+#include "util/alloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void outset_init(struct outset *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+int outset_add(struct outset *o, const char *path, struct bf_err *err)
+{
+	size_t i = o->n;
+	size_t len = strlen(path) + 48;
+
+	if (i >= OUTSET_MAX)
+		return bf_err_set(err, BF_E_INTERNAL, "too many output files");
+	o->final[i] = bf_strdup(path);
+	o->tmp[i] = bf_malloc(len);
+	if (!o->final[i] || !o->tmp[i]) {
+		bf_free(o->final[i]);
+		bf_free(o->tmp[i]);
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	}
+	snprintf(o->tmp[i], len, "%s.biofuse-tmp.%ld", path, (long)getpid());
+	o->fd[i] = open(o->tmp[i], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (o->fd[i] < 0) {
+		int saved = errno;
+
+		bf_free(o->final[i]);
+		bf_free(o->tmp[i]);
+		errno = saved;
+		return bf_err_sys(err, BF_E_IO, "cannot create '%s'", path);
+	}
+	o->n++;
+	return (int)i;
+}
+
+static void outset_free(struct outset *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++) {
+		bf_free(o->final[i]);
+		bf_free(o->tmp[i]);
+	}
+	o->n = 0;
+}
+
+int outset_commit(struct outset *o, struct bf_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++) {
+		if (o->fd[i] >= 0 && close(o->fd[i]) != 0) {
+			o->fd[i] = -1;
+			bf_err_sys(err, BF_E_IO, "cannot write '%s'", o->final[i]);
+			outset_abort(o);
+			return BF_E_IO;
+		}
+		o->fd[i] = -1;
+	}
+	for (i = 0; i < o->n; i++) {
+		if (rename(o->tmp[i], o->final[i]) != 0) {
+			bf_err_sys(err, BF_E_IO, "cannot rename to '%s'", o->final[i]);
+			outset_abort(o);
+			return BF_E_IO;
+		}
+	}
+	outset_free(o);
+	return 0;
+}
+
+void outset_abort(struct outset *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++) {
+		if (o->fd[i] >= 0)
+			close(o->fd[i]);
+		o->fd[i] = -1;
+		unlink(o->tmp[i]);
+	}
+	outset_free(o);
+}
+
+int write_all(int fd, const void *buf, size_t len, const char *what, struct bf_err *err)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return bf_err_sys(err, BF_E_IO, "cannot write '%s'", what);
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void progress_start(struct progress *p, uint64_t total)
+{
+	p->active = isatty(STDERR_FILENO);
+	p->total = total;
+	p->t0 = p->last = now_s();
+}
+
+void progress_update(struct progress *p, uint64_t done)
+{
+	double t, rate, left;
+
+	if (!p->active)
+		return;
+	t = now_s();
+	if (t - p->last < 0.5 && done < p->total)
+		return;
+	p->last = t;
+	rate = (double)done / (t - p->t0 > 1e-9 ? t - p->t0 : 1e-9);
+	left = rate > 0 ? (double)(p->total - done) / rate : 0;
+	fprintf(stderr, "\r%.1f of %.1f MiB, %.1f MiB/s, %.0f s left   ", (double)done / 1048576.0,
+		(double)p->total / 1048576.0, rate / 1048576.0, left);
+}
+
+void progress_end(struct progress *p)
+{
+	if (p->active)
+		fprintf(stderr, "\n");
+}

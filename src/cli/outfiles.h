@@ -1,0 +1,51 @@
+/*
+ * outfiles.h - output files that appear whole or not at all.
+ *
+ * Owns: a set of output files written under temporary names next to their
+ * final names and renamed into place only when every one of them is
+ * complete; on failure the temporaries are removed, so an error never leaves
+ * a partial .bed or .bgen behind (the reference tool did).  Also the
+ * terminal progress line.
+ */
+#ifndef BF_CLI_OUTFILES_H
+#define BF_CLI_OUTFILES_H
+
+#include "util/bf_config.h"
+
+#include "util/err.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define OUTSET_MAX 4
+
+struct outset {
+	size_t n;
+	char *final[OUTSET_MAX];
+	char *tmp[OUTSET_MAX];
+	int fd[OUTSET_MAX];
+};
+
+void outset_init(struct outset *o);
+/* Create the temporary for `path`.  @return the index, or a negative code. */
+int outset_add(struct outset *o, const char *path, struct bf_err *err) BF_MUST_CHECK;
+/* Close every file and rename each temporary to its final name. */
+int outset_commit(struct outset *o, struct bf_err *err) BF_MUST_CHECK;
+/* Close and unlink the temporaries (after a failure); frees everything. */
+void outset_abort(struct outset *o);
+
+/* write(2) until done.  @return 0 or BF_E_IO. */
+int write_all(int fd, const void *buf, size_t len, const char *what, struct bf_err *err) BF_MUST_CHECK;
+
+/* Progress on a terminal stderr: bytes done, rate, time left. */
+struct progress {
+	int active;          /* stderr is a terminal */
+	uint64_t total;
+	double t0, last;
+};
+
+void progress_start(struct progress *p, uint64_t total);
+void progress_update(struct progress *p, uint64_t done);
+void progress_end(struct progress *p);
+
+#endif

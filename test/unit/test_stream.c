@@ -1,0 +1,216 @@
+/*
+ * test_stream.c - the encoded-chunk stream: offsets, POSIX read semantics,
+ * single-flight encoding, failures and concurrency, with a fake encoder.
+ */
+#include "util/bf_config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "engine/stream.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BPV 7
+
+struct fake {
+	_Atomic int encodes[64];
+	int fail_chunk; /* -1: none */
+	_Atomic int fail_once;
+};
+
+/* Byte i of chunk k is a function of the global variant index and column. */
+static uint8_t expect_byte(uint64_t off, const uint8_t *prefix, size_t plen)
+{
+	if (off < plen)
+		return prefix[off];
+	return (uint8_t)((off - plen) * 31u + 7u);
+}
+
+static uint64_t chunk_start(const uint32_t *n, size_t k)
+{
+	uint64_t s = 0;
+
+	for (size_t i = 0; i < k; i++)
+		s += (uint64_t)n[i] * BPV;
+	return s;
+}
+
+static const uint32_t counts[] = {3, 5, 1, 4, 2, 6};
+#define NCH (sizeof(counts) / sizeof(counts[0]))
+
+static int fake_encode(void *ctx, void *ws, size_t k, uint8_t *out, size_t len,
+		       struct bf_err *err)
+{
+	struct fake *f = ctx;
+	uint64_t base = chunk_start(counts, k);
+
+	(void)ws;
+	atomic_fetch_add(&f->encodes[k], 1);
+	if ((int)k == f->fail_chunk && atomic_exchange(&f->fail_once, 0))
+		return bf_err_set(err, BF_E_FORMAT, "chunk %zu is corrupt", k);
+	assert_int_equal(len, counts[k] * BPV);
+	for (size_t i = 0; i < len; i++)
+		out[i] = (uint8_t)((base + i) * 31u + 7u);
+	return 0;
+}
+
+static struct stream *make(struct fake *f, size_t threads, uint64_t budget)
+{
+	static const uint8_t prefix[] = {0x6c, 0x1b, 0x01};
+	struct stream_source src = {f, NULL, NULL, fake_encode};
+	struct stream_config cfg = {threads, budget, 2};
+	struct bf_err err;
+
+	return stream_create(prefix, sizeof(prefix), NCH, counts, BPV, &src, &cfg, &err);
+}
+
+static void test_sizes_and_reads(void **state)
+{
+	static const uint8_t prefix[] = {0x6c, 0x1b, 0x01};
+	struct fake f = {.fail_chunk = -1};
+	struct stream *s = make(&f, 2, 1 << 20);
+	uint64_t total = 3 + 21 * BPV;
+	uint8_t buf[512];
+	struct bf_err err;
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(stream_size(s), total);
+	/* every (off, len) pair gives exactly the expected bytes */
+	for (uint64_t off = 0; off <= total + 2; off++) {
+		for (size_t len = 0; len < 60; len += 7) {
+			int64_t n = stream_read(s, off, buf, len, &err);
+			uint64_t want = off >= total ? 0 : (off + len > total ? total - off : len);
+
+			assert_int_equal(n, want);
+			for (int64_t i = 0; i < n; i++)
+				assert_int_equal(buf[i], expect_byte(off + (uint64_t)i, prefix, 3));
+		}
+	}
+	/* a read spanning everything */
+	assert_int_equal(stream_read(s, 0, buf, sizeof(buf), &err), total);
+	stream_free(s);
+}
+
+static void test_single_flight_and_cache(void **state)
+{
+	struct fake f = {.fail_chunk = -1};
+	struct stream *s = make(&f, 2, 1 << 20); /* budget holds every chunk */
+	uint8_t buf[256];
+	struct bf_err err;
+	struct stream_stats st;
+
+	(void)state;
+	for (int pass = 0; pass < 3; pass++)
+		assert_int_equal(stream_read(s, 0, buf, sizeof(buf), &err), 3 + 21 * BPV);
+	for (size_t k = 0; k < NCH; k++)
+		assert_int_equal(atomic_load(&f.encodes[k]), 1);
+	stream_get_stats(s, &st);
+	assert_true(st.hits > 0);
+	assert_int_equal(st.encodes, NCH);
+	stream_free(s);
+}
+
+static void test_failure_then_retry(void **state)
+{
+	struct fake f = {.fail_chunk = 3, .fail_once = 1};
+	struct stream *s = make(&f, 1, 0);
+	uint8_t buf[256];
+	struct bf_err err;
+	uint64_t off3 = 3 + chunk_start(counts, 3);
+
+	(void)state;
+	bf_err_clear(&err);
+	assert_int_equal(stream_read(s, off3, buf, 4, &err), BF_E_FORMAT);
+	assert_string_equal(err.msg, "chunk 3 is corrupt");
+	/* the failure is not cached: the next read encodes again and succeeds */
+	assert_int_equal(stream_read(s, off3, buf, 4, &err), 4);
+	assert_int_equal(buf[0], expect_byte(off3, NULL, 3));
+	stream_free(s);
+}
+
+struct reader_arg {
+	struct stream *s;
+	unsigned seed;
+	_Atomic int *bad;
+};
+
+static void *reader(void *p)
+{
+	static const uint8_t prefix[] = {0x6c, 0x1b, 0x01};
+	struct reader_arg *a = p;
+	uint64_t total = stream_size(a->s);
+	uint8_t buf[64];
+	struct bf_err err;
+
+	for (int i = 0; i < 2000; i++) {
+		uint64_t off = (uint64_t)rand_r(&a->seed) % (total + 3);
+		size_t len = (size_t)rand_r(&a->seed) % sizeof(buf);
+		int64_t n = stream_read(a->s, off, buf, len, &err);
+		uint64_t want = off >= total ? 0 : (off + len > total ? total - off : len);
+
+		if (n != (int64_t)want)
+			atomic_fetch_add(a->bad, 1);
+		for (int64_t j = 0; j < n; j++)
+			if (buf[j] != expect_byte(off + (uint64_t)j, prefix, 3))
+				atomic_fetch_add(a->bad, 1);
+	}
+	return NULL;
+}
+
+static void test_concurrent_readers_small_budget(void **state)
+{
+	struct fake f = {.fail_chunk = -1};
+	struct stream *s = make(&f, 2, 1); /* minimum slots: forces eviction */
+	pthread_t t[8];
+	struct reader_arg a[8];
+	_Atomic int bad = 0;
+
+	(void)state;
+	for (int i = 0; i < 8; i++) {
+		a[i] = (struct reader_arg){s, (unsigned)i * 7919u + 1u, &bad};
+		pthread_create(&t[i], NULL, reader, &a[i]);
+	}
+	for (int i = 0; i < 8; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(atomic_load(&bad), 0);
+	stream_free(s);
+}
+
+static void test_empty_stream(void **state)
+{
+	static const uint8_t prefix[] = {0x6c, 0x1b, 0x01};
+	struct fake f = {.fail_chunk = -1};
+	struct stream_source src = {&f, NULL, NULL, fake_encode};
+	struct stream_config cfg = {2, 1 << 20, 2};
+	struct bf_err err;
+	struct stream *s = stream_create(prefix, 3, 0, NULL, BPV, &src, &cfg, &err);
+	uint8_t buf[8];
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(stream_size(s), 3);
+	assert_int_equal(stream_read(s, 0, buf, 8, &err), 3);
+	assert_int_equal(stream_read(s, 3, buf, 8, &err), 0);
+	stream_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sizes_and_reads),
+		cmocka_unit_test(test_single_flight_and_cache),
+		cmocka_unit_test(test_failure_then_retry),
+		cmocka_unit_test(test_concurrent_readers_small_budget),
+		cmocka_unit_test(test_empty_stream),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
