@@ -1,0 +1,49 @@
+/*
+ * export.h - one output job: a selection, its fixed-size stream and sidecars.
+ *
+ * Owns: the set-up shared by `view-*` and the encoder server: open the store
+ * and resolve the selection, check what the format needs before any byte is
+ * produced (genotypes present, ploidy, multi-allelic rows), build the stream
+ * prefix and the per-chunk sizes, and start the stream's encoder threads.
+ */
+#ifndef BF_ENGINE_EXPORT_H
+#define BF_ENGINE_EXPORT_H
+
+#include "util/bf_config.h"
+
+#include "engine/source.h"
+#include "engine/stream.h"
+#include "select/selection.h"
+#include "util/err.h"
+#include "util/strbuf.h"
+
+#include <stdbool.h>
+
+enum export_format {
+	EXPORT_PLINK,      /* .bed stream, .bim/.fam sidecars */
+	EXPORT_BGEN_FIXED, /* fixed-size .bgen stream, .sample/.bgen.bgi sidecars */
+};
+
+struct export_config {
+	enum export_format format;
+	struct selection_opts sel;
+	uint64_t budget;  /* bytes of encoded chunks cached (--readahead-buffer-size) */
+	size_t n_threads; /* encoder threads */
+	const void *format_params; /* BGEN: const struct bgen_params * */
+};
+
+struct export {
+	enum export_format format;
+	struct selection s;
+	struct source src;
+	struct stream *stream;
+	uint32_t *counts;         /* plan chunk sizes */
+	struct bf_strbuf prefix;  /* bytes before the first chunk */
+	uint64_t bpv;             /* bytes per variant */
+};
+
+/* Set everything up; on failure nothing is left open. */
+int export_open(struct export *e, const struct export_config *c, struct bf_err *err) BF_MUST_CHECK;
+void export_close(struct export *e);
+
+#endif

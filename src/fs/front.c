@@ -1,0 +1,464 @@
+/*
+ * front.c - the FUSE front (see front.h).
+ */
+#include "util/bf_config.h"
+
+#include "fs/front.h"
+#include "fs/access_log.h"
+#include "util/alloc.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ROOT_INO 1
+#define ATTR_TTL 300.0
+#define MAX_READ (1u << 20)
+
+struct ffile {
+	char name[IPC_NAME_MAX];
+	uint64_t size;
+	bool streaming;
+	int fd; /* sidecar file, -1 for the stream */
+};
+
+struct front {
+	const struct front_config *cfg;
+	struct supervisor *sup;
+	struct ffile files[IPC_MAX_FILES];
+	size_t n_files;
+	uid_t uid;
+	gid_t gid;
+	struct access_log *log;
+	_Atomic uint64_t next_fh;
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	int open_streams; /* protected by lock */
+};
+
+static struct ffile *file_of(struct front *f, fuse_ino_t ino)
+{
+	if (ino < 2 || ino >= 2 + f->n_files)
+		return NULL;
+	return &f->files[ino - 2];
+}
+
+static void fill_attr(struct front *f, fuse_ino_t ino, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = ino;
+	st->st_uid = f->uid;
+	st->st_gid = f->gid;
+	st->st_nlink = 1;
+	st->st_blksize = 4096;
+	if (ino == ROOT_INO) {
+		st->st_mode = S_IFDIR | 0555;
+	} else {
+		st->st_mode = S_IFREG | 0444;
+		st->st_size = (off_t)file_of(f, ino)->size;
+	}
+}
+
+static void fr_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	conn->max_read = MAX_READ;
+	if (conn->max_readahead < MAX_READ)
+		conn->max_readahead = MAX_READ;
+	conn->want &= ~(unsigned)FUSE_CAP_SPLICE_READ;
+}
+
+static void fr_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct front *f = fuse_req_userdata(req);
+	struct fuse_entry_param e;
+	size_t i;
+
+	if (parent != ROOT_INO)
+		goto out_err;
+	for (i = 0; i < f->n_files; i++) {
+		if (!strcmp(f->files[i].name, name)) {
+			memset(&e, 0, sizeof(e));
+			e.ino = 2 + i;
+			e.attr_timeout = ATTR_TTL;
+			e.entry_timeout = ATTR_TTL;
+			fill_attr(f, e.ino, &e.attr);
+			fuse_reply_entry(req, &e);
+			return;
+		}
+	}
+out_err:
+	fuse_reply_err(req, ENOENT);
+}
+
+static void fr_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct front *f = fuse_req_userdata(req);
+	struct stat st;
+
+	(void)fi;
+	if (ino != ROOT_INO && !file_of(f, ino)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	fill_attr(f, ino, &st);
+	fuse_reply_attr(req, &st, ATTR_TTL);
+}
+
+static void fr_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct front *f = fuse_req_userdata(req);
+	char buf[8192];
+	size_t used = 0, i;
+
+	(void)fi;
+	if (ino != ROOT_INO) {
+		fuse_reply_err(req, ENOTDIR);
+		return;
+	}
+	if (size > sizeof(buf))
+		size = sizeof(buf);
+	for (i = (size_t)(off < 0 ? 0 : off); i < f->n_files; i++) {
+		struct stat st;
+		size_t n;
+
+		fill_attr(f, 2 + i, &st);
+		n = fuse_add_direntry(req, buf + used, size - used, f->files[i].name, &st,
+				      (off_t)(i + 1));
+		if (n > size - used)
+			break;
+		used += n;
+	}
+	fuse_reply_buf(req, buf, used);
+}
+
+static void fr_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct front *f = fuse_req_userdata(req);
+	struct ffile *ff = file_of(f, ino);
+	double t0 = access_log_now();
+	int err = 0;
+
+	if (!ff) {
+		err = ino == ROOT_INO ? EISDIR : ENOENT;
+		goto out_err;
+	}
+	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & (O_APPEND | O_TRUNC))) {
+		err = EROFS;
+		goto out_err;
+	}
+	fi->fh = atomic_fetch_add(&f->next_fh, 1) + 1;
+	if (ff->streaming) {
+		struct timespec ts;
+		double dl = t0 + f->cfg->open_wait_s;
+
+		ts.tv_sec = (time_t)dl;
+		ts.tv_nsec = (long)((dl - (double)ts.tv_sec) * 1e9);
+		pthread_mutex_lock(&f->lock);
+		while (f->open_streams >= f->cfg->max_open) {
+			if (pthread_cond_timedwait(&f->cv, &f->lock, &ts) == ETIMEDOUT &&
+			    f->open_streams >= f->cfg->max_open) {
+				pthread_mutex_unlock(&f->lock);
+				access_log_add(f->log, ff->name, fi->fh, 0, 0, t0, access_log_now(),
+					       "limiter_timeout");
+				err = EAGAIN;
+				goto out_err;
+			}
+		}
+		f->open_streams++;
+		pthread_mutex_unlock(&f->lock);
+		access_log_add(f->log, ff->name, fi->fh, 0, 0, t0, access_log_now(),
+			       "limiter_wait");
+	}
+	fi->keep_cache = 1;
+	fi->direct_io = 0;
+	access_log_add(f->log, ff->name, fi->fh, 0, 0, t0, access_log_now(), "open");
+	fuse_reply_open(req, fi);
+	return;
+out_err:
+	fuse_reply_err(req, err);
+}
+
+static void fr_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct front *f = fuse_req_userdata(req);
+	struct ffile *ff = file_of(f, ino);
+	double t0 = access_log_now();
+	uint8_t *buf = NULL;
+	uint64_t end;
+	int err = EIO;
+
+	if (!ff) {
+		err = ENOENT;
+		goto out_err;
+	}
+	if (off < 0) {
+		err = EINVAL;
+		goto out_err;
+	}
+	if ((uint64_t)off >= ff->size || size == 0) {
+		fuse_reply_buf(req, NULL, 0);
+		access_log_add(f->log, ff->name, fi->fh, (uint64_t)off, 0, t0, access_log_now(),
+			       "read");
+		return;
+	}
+	end = (uint64_t)off + size;
+	if (end > ff->size)
+		end = ff->size;
+	size = (size_t)(end - (uint64_t)off);
+	if (!ff->streaming) {
+		ssize_t n;
+
+		buf = bf_malloc(size);
+		if (!buf) {
+			err = ENOMEM;
+			goto out_err;
+		}
+		n = pread(ff->fd, buf, size, off);
+		if (n < 0) {
+			err = errno;
+			goto out_err;
+		}
+		fuse_reply_buf(req, (const char *)buf, (size_t)n);
+		access_log_add(f->log, ff->name, fi->fh, (uint64_t)off, (uint64_t)n, t0,
+			       access_log_now(), "read");
+		bf_free(buf);
+		return;
+	}
+	if (size <= f->sup->slot_size) {
+		uint32_t slot, n;
+		int rc = sup_read(f->sup, (uint64_t)off, (uint32_t)size, &slot, &n);
+
+		if (rc < 0) {
+			err = -rc;
+			goto out_err;
+		}
+		fuse_reply_buf(req, (const char *)sup_slot(f->sup, slot), n);
+		sup_release(f->sup, slot);
+		access_log_add(f->log, ff->name, fi->fh, (uint64_t)off, n, t0, access_log_now(),
+			       "read");
+		return;
+	} else {
+		/* larger than one slot: gather several server reads */
+		size_t done = 0;
+
+		buf = bf_malloc(size);
+		if (!buf) {
+			err = ENOMEM;
+			goto out_err;
+		}
+		while (done < size) {
+			uint32_t slot, n, want = (uint32_t)(size - done > f->sup->slot_size
+								? f->sup->slot_size
+								: size - done);
+			int rc = sup_read(f->sup, (uint64_t)off + done, want, &slot, &n);
+
+			if (rc < 0) {
+				err = -rc;
+				goto out_err;
+			}
+			memcpy(buf + done, sup_slot(f->sup, slot), n);
+			sup_release(f->sup, slot);
+			if (n == 0)
+				break;
+			done += n;
+		}
+		fuse_reply_buf(req, (const char *)buf, done);
+		access_log_add(f->log, ff->name, fi->fh, (uint64_t)off, done, t0, access_log_now(),
+			       "read");
+		bf_free(buf);
+		return;
+	}
+out_err:
+	bf_free(buf);
+	fuse_reply_err(req, err);
+}
+
+static void fr_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct front *f = fuse_req_userdata(req);
+	struct ffile *ff = file_of(f, ino);
+	double t0 = access_log_now();
+
+	if (ff && ff->streaming) {
+		pthread_mutex_lock(&f->lock);
+		if (f->open_streams > 0)
+			f->open_streams--;
+		pthread_cond_signal(&f->cv);
+		pthread_mutex_unlock(&f->lock);
+		access_log_add(f->log, ff->name, fi->fh, 0, 0, t0, access_log_now(), "aclose");
+	}
+	if (ff)
+		access_log_add(f->log, ff->name, fi->fh, 0, 0, t0, access_log_now(), "release");
+	fuse_reply_err(req, 0);
+}
+
+static void fr_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct front *f = fuse_req_userdata(req);
+	struct statvfs sv;
+	uint64_t total = 0;
+	size_t i;
+
+	(void)ino;
+	for (i = 0; i < f->n_files; i++)
+		total += f->files[i].size;
+	memset(&sv, 0, sizeof(sv));
+	sv.f_bsize = 4096;
+	sv.f_frsize = 4096;
+	sv.f_blocks = (fsblkcnt_t)((total + 4095) / 4096);
+	sv.f_files = (fsfilcnt_t)f->n_files;
+	sv.f_namemax = 255;
+	sv.f_flag = ST_RDONLY;
+	fuse_reply_statfs(req, &sv);
+}
+
+static void fr_access(fuse_req_t req, fuse_ino_t ino, int mask)
+{
+	struct front *f = fuse_req_userdata(req);
+
+	if (ino != ROOT_INO && !file_of(f, ino))
+		fuse_reply_err(req, ENOENT);
+	else if (mask & W_OK)
+		fuse_reply_err(req, EROFS);
+	else
+		fuse_reply_err(req, 0);
+}
+
+static const struct fuse_lowlevel_ops front_ops = {
+	.init = fr_init,
+	.lookup = fr_lookup,
+	.getattr = fr_getattr,
+	.readdir = fr_readdir,
+	.open = fr_open,
+	.read = fr_read,
+	.release = fr_release,
+	.statfs = fr_statfs,
+	.access = fr_access,
+};
+
+/* Ask the kernel for 1 MiB read requests on this mount (root only; best effort). */
+static void raise_readahead(const char *dir)
+{
+	struct stat st;
+	char path[128];
+	FILE *fp;
+
+	if (stat(dir, &st) != 0)
+		return;
+	snprintf(path, sizeof(path), "/sys/class/bdi/%u:%u/read_ahead_kb", major(st.st_dev),
+		 minor(st.st_dev));
+	fp = fopen(path, "w");
+	if (!fp)
+		return;
+	fprintf(fp, "1024\n");
+	fclose(fp);
+}
+
+int front_run(const struct front_config *c, struct supervisor *sup, struct bf_err *err)
+{
+	static struct front f;
+	char maxread_opt[64];
+	const char *argv[8];
+	int argc = 0, rc = 0;
+	struct fuse_args args;
+	struct fuse_session *se;
+	struct fuse_loop_config *lc;
+	size_t i;
+
+	memset(&f, 0, sizeof(f));
+	f.cfg = c;
+	f.sup = sup;
+	f.uid = getuid();
+	f.gid = getgid();
+	pthread_mutex_init(&f.lock, NULL);
+	pthread_cond_init(&f.cv, NULL);
+	for (i = 0; i < sup->hello.n_files; i++) {
+		struct ffile *ff = &f.files[i];
+		const struct ipc_file *src = &sup->hello.files[i];
+
+		snprintf(ff->name, sizeof(ff->name), "%s", src->name);
+		ff->size = src->size;
+		ff->streaming = src->streaming;
+		ff->fd = -1;
+		if (!ff->streaming) {
+			ff->fd = open(src->path, O_RDONLY | O_CLOEXEC);
+			if (ff->fd < 0) {
+				rc = bf_err_sys(err, BF_E_IO, "cannot open '%s'", src->path);
+				goto out;
+			}
+		}
+		f.n_files++;
+	}
+	if (c->access_log) {
+		f.log = access_log_open(c->access_log, err);
+		if (!f.log) {
+			rc = err->code;
+			goto out;
+		}
+	}
+	snprintf(maxread_opt, sizeof(maxread_opt), "ro,fsname=biofuse,default_permissions,max_read=%u",
+		 MAX_READ);
+	argv[argc++] = "biofuse";
+	argv[argc++] = "-o";
+	argv[argc++] = maxread_opt;
+	if (c->fuse_debug)
+		argv[argc++] = "-d";
+	args.argc = argc;
+	args.argv = (char **)argv;
+	args.allocated = 0;
+	se = fuse_session_new(&args, &front_ops, sizeof(front_ops), &f);
+	if (!se) {
+		rc = bf_err_set(err, BF_E_IO, "cannot create the FUSE session");
+		goto out;
+	}
+	if (fuse_set_signal_handlers(se) != 0) {
+		fuse_session_destroy(se);
+		rc = bf_err_set(err, BF_E_IO, "cannot install signal handlers");
+		goto out;
+	}
+	if (fuse_session_mount(se, c->mount_dir) != 0) {
+		fuse_remove_signal_handlers(se);
+		fuse_session_destroy(se);
+		rc = bf_err_set(err, BF_E_IO, "cannot mount at '%s'", c->mount_dir);
+		goto out;
+	}
+	raise_readahead(c->mount_dir);
+	fprintf(stderr, "mounted at %s\n", c->mount_dir);
+	if (c->ready_fd >= 0) {
+		char one = 1;
+
+		if (write(c->ready_fd, &one, 1) != 1)
+			bf_log_debug("ready signal not delivered");
+		close(c->ready_fd);
+	}
+	lc = fuse_loop_cfg_create();
+	fuse_loop_cfg_set_max_threads(lc, 64);
+	fuse_loop_cfg_set_idle_threads(lc, 8);
+	fuse_session_loop_mt(se, lc);
+	fuse_loop_cfg_destroy(lc);
+	fprintf(stderr, "unmounting\n");
+	fuse_session_unmount(se);
+	fuse_remove_signal_handlers(se);
+	fuse_session_destroy(se);
+out:
+	for (i = 0; i < f.n_files; i++)
+		if (f.files[i].fd >= 0)
+			close(f.files[i].fd);
+	access_log_close(f.log);
+	pthread_mutex_destroy(&f.lock);
+	pthread_cond_destroy(&f.cv);
+	return rc;
+}

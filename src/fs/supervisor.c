@@ -1,0 +1,429 @@
+/*
+ * supervisor.c - start, talk to and replace the encoder server (see supervisor.h).
+ */
+#include "util/bf_config.h"
+
+#include "fs/supervisor.h"
+#include "util/alloc.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { P_WAIT, P_DONE };
+
+struct sup_pending {
+	struct sup_pending *next;
+	uint64_t id;
+	uint64_t off;
+	uint32_t len;
+	uint32_t slot;
+	int state;
+	int32_t status;
+	int sends; /* times sent to a server */
+	uint64_t gen; /* generation of the server it was last sent to */
+};
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void deadline_ts(double t, struct timespec *ts)
+{
+	ts->tv_sec = (time_t)t;
+	ts->tv_nsec = (long)((t - (double)ts->tv_sec) * 1e9);
+}
+
+/* fork + exec a server; on success *sock and *pid are set and the HELLO is in *h. */
+static int spawn(struct supervisor *s, bool restart, int *sock, pid_t *pid, struct ipc_hello *h,
+		 struct bf_err *err)
+{
+	static uint8_t buf[IPC_HEADER_LEN + IPC_MAX_FILES * (3 * IPC_NAME_MAX) + BF_ERR_MSG_MAX + 64];
+	char ipcfd[16], shmfd[16];
+	int sv[2];
+	struct ipc_header hd;
+	int64_t n;
+	pid_t p;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return bf_err_sys(err, BF_E_IO, "cannot create the server socket");
+	snprintf(ipcfd, sizeof(ipcfd), "%d", sv[1]);
+	snprintf(shmfd, sizeof(shmfd), "%d", s->shm_fd);
+	s->argv[s->fd_arg_ipc] = ipcfd;
+	s->argv[s->fd_arg_shm] = shmfd;
+	s->argv[s->restart_arg] = (char *)(restart ? "--restart" : "--first");
+	p = fork();
+	if (p < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return bf_err_sys(err, BF_E_IO, "cannot start the encoder server");
+	}
+	if (p == 0) {
+		/* child: only async-signal-safe calls until exec */
+		int fl = fcntl(sv[1], F_GETFD);
+
+		fcntl(sv[1], F_SETFD, fl & ~FD_CLOEXEC);
+		fl = fcntl(s->shm_fd, F_GETFD);
+		fcntl(s->shm_fd, F_SETFD, fl & ~FD_CLOEXEC);
+		execv("/proc/self/exe", s->argv);
+		_exit(127);
+	}
+	close(sv[1]);
+	n = ipc_recv(sv[0], &hd, buf, sizeof(buf), err);
+	if (n < 0 || hd.type != IPC_HELLO || ipc_hello_decode(buf, (size_t)n, h, err) < 0) {
+		if (n == BF_E_NOTFOUND)
+			bf_err_set(err, BF_E_IO,
+				   "the encoder server exited during start-up; see the log above");
+		close(sv[0]);
+		kill(p, SIGKILL);
+		waitpid(p, NULL, 0);
+		return err && err->code ? err->code : BF_E_IO;
+	}
+	if (h->status < 0) {
+		bf_err_set(err, h->status, "%s", h->msg);
+		close(sv[0]);
+		waitpid(p, NULL, 0);
+		return h->status;
+	}
+	*sock = sv[0];
+	*pid = p;
+	return 0;
+}
+
+static int send_req(struct supervisor *s, int sock, struct sup_pending *p)
+{
+	uint8_t buf[IPC_HEADER_LEN + 32];
+	struct ipc_read_req rq = {p->id, p->off, p->len, p->slot};
+	struct bf_err err;
+	int n = ipc_read_req_encode(&rq, buf, sizeof(buf), &err);
+
+	(void)s;
+	if (n < 0)
+		return n;
+	return ipc_send(sock, buf, (size_t)n, &err);
+}
+
+/* The server died or was killed: start another and resend what was in flight. */
+static void restart(struct supervisor *s)
+{
+	struct ipc_hello h;
+	struct bf_err err;
+	int sock = -1;
+	pid_t pid = 0, old;
+	int rc, attempt;
+	struct sup_pending *p;
+
+	pthread_mutex_lock(&s->lock);
+	old = s->pid;
+	if (s->sock >= 0)
+		close(s->sock);
+	s->sock = -1;
+	s->pid = 0;
+	pthread_mutex_unlock(&s->lock);
+	if (old > 0) {
+		kill(old, SIGKILL);
+		waitpid(old, NULL, 0);
+	}
+	for (attempt = 0;; attempt++) {
+		bf_err_clear(&err);
+		pthread_mutex_lock(&s->lock);
+		if (s->stopping) {
+			pthread_mutex_unlock(&s->lock);
+			return;
+		}
+		pthread_mutex_unlock(&s->lock);
+		rc = spawn(s, true, &sock, &pid, &h, &err);
+		if (rc == 0)
+			break;
+		bf_log_error("cannot restart the encoder server: %s", err.msg);
+		sleep(attempt < 5 ? 1 : 5);
+	}
+	pthread_mutex_lock(&s->lock);
+	s->sock = sock;
+	s->pid = pid;
+	s->generation++;
+	s->restarts++;
+	for (size_t i = 0; i < s->n_slots; i++) {
+		if (s->slot_quarantine[i]) {
+			s->slot_quarantine[i] = false;
+			s->slot_busy[i] = false;
+		}
+	}
+	for (p = s->pending; p; p = p->next) {
+		if (p->state != P_WAIT)
+			continue;
+		if (p->sends >= 2) {
+			p->state = P_DONE;
+			p->status = -EIO;
+			bf_log_error("read of %u bytes at %llu failed: it was in flight when the "
+				     "encoder server died twice",
+				     p->len, (unsigned long long)p->off);
+			continue;
+		}
+		p->sends++;
+		p->gen = s->generation;
+		if (send_req(s, sock, p) < 0) {
+			p->state = P_DONE;
+			p->status = -EIO;
+		}
+	}
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->lock);
+	bf_log_warn("encoder server restarted (pid %d)", (int)pid);
+}
+
+static void *reader_main(void *arg)
+{
+	struct supervisor *s = arg;
+	uint8_t buf[512];
+
+	for (;;) {
+		struct ipc_header hd;
+		struct ipc_read_rep rep;
+		struct bf_err err;
+		struct sup_pending *p;
+		int sock;
+		int64_t n;
+
+		pthread_mutex_lock(&s->lock);
+		if (s->stopping) {
+			pthread_mutex_unlock(&s->lock);
+			break;
+		}
+		sock = s->sock;
+		pthread_mutex_unlock(&s->lock);
+		bf_err_clear(&err);
+		n = ipc_recv(sock, &hd, buf, sizeof(buf), &err);
+		if (n < 0 || hd.type != IPC_READ_REP ||
+		    ipc_read_rep_decode(buf, (size_t)n, &rep, &err) < 0) {
+			pthread_mutex_lock(&s->lock);
+			if (s->stopping) {
+				pthread_mutex_unlock(&s->lock);
+				break;
+			}
+			pthread_mutex_unlock(&s->lock);
+			bf_log_warn("encoder server connection lost: %s", err.msg);
+			restart(s);
+			continue;
+		}
+		pthread_mutex_lock(&s->lock);
+		for (p = s->pending; p; p = p->next) {
+			if (p->id == rep.id && p->state == P_WAIT) {
+				p->state = P_DONE;
+				p->status = rep.status;
+				if (rep.status < 0 && rep.msg[0])
+					bf_log_error("read at %llu: %s", (unsigned long long)p->off,
+						     rep.msg);
+				break;
+			}
+		}
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->lock);
+	}
+	return NULL;
+}
+
+int sup_start(struct supervisor *s, char **argv, int argc, int fd_arg_ipc, int fd_arg_shm,
+	      int restart_arg, size_t n_slots, size_t slot_size, double timeout_s,
+	      struct bf_err *err)
+{
+	pthread_condattr_t ca;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->sock = -1;
+	s->shm_fd = -1;
+	s->n_slots = n_slots;
+	s->slot_size = slot_size;
+	s->timeout_s = timeout_s;
+	s->fd_arg_ipc = fd_arg_ipc;
+	s->fd_arg_shm = fd_arg_shm;
+	s->restart_arg = restart_arg;
+	s->argc = argc;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	s->argv = bf_calloc((size_t)argc + 1, sizeof(char *));
+	s->slot_busy = bf_calloc(n_slots, sizeof(bool));
+	s->slot_quarantine = bf_calloc(n_slots, sizeof(bool));
+	if (!s->argv || !s->slot_busy || !s->slot_quarantine)
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	memcpy(s->argv, argv, (size_t)argc * sizeof(char *));
+	s->shm_fd = memfd_create("biofuse-slots", MFD_CLOEXEC);
+	if (s->shm_fd < 0 || ftruncate(s->shm_fd, (off_t)(n_slots * slot_size)) != 0)
+		return bf_err_sys(err, BF_E_IO, "cannot create the shared reply slots");
+	s->shm = mmap(NULL, n_slots * slot_size, PROT_READ, MAP_SHARED, s->shm_fd, 0);
+	if (s->shm == MAP_FAILED) {
+		s->shm = NULL;
+		return bf_err_sys(err, BF_E_IO, "cannot map the shared reply slots");
+	}
+	rc = spawn(s, false, &s->sock, &s->pid, &s->hello, err);
+	if (rc < 0)
+		return rc;
+	s->generation = 1;
+	if (pthread_create(&s->reader, NULL, reader_main, s) != 0)
+		return bf_err_sys(err, BF_E_IO, "cannot start the supervisor thread");
+	s->reader_started = true;
+	return 0;
+}
+
+static void unlink_pending(struct supervisor *s, struct sup_pending *p)
+{
+	struct sup_pending **pp;
+
+	for (pp = &s->pending; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			return;
+		}
+	}
+}
+
+int sup_read(struct supervisor *s, uint64_t off, uint32_t len, uint32_t *slot, uint32_t *n)
+{
+	struct sup_pending p;
+	struct timespec ts;
+	double deadline = mono_now() + s->timeout_s;
+	size_t i;
+	int rc;
+
+	if (len > s->slot_size)
+		return -EINVAL;
+	memset(&p, 0, sizeof(p));
+	deadline_ts(deadline, &ts);
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		for (i = 0; i < s->n_slots && s->slot_busy[i]; i++)
+			;
+		if (i < s->n_slots || s->stopping)
+			break;
+		if (pthread_cond_timedwait(&s->cv, &s->lock, &ts) == ETIMEDOUT) {
+			pthread_mutex_unlock(&s->lock);
+			return -EAGAIN;
+		}
+	}
+	if (s->stopping) {
+		pthread_mutex_unlock(&s->lock);
+		return -EIO;
+	}
+	s->slot_busy[i] = true;
+	p.slot = (uint32_t)i;
+	p.id = ++s->next_id;
+	p.off = off;
+	p.len = len;
+	p.state = P_WAIT;
+	p.next = s->pending;
+	s->pending = &p;
+	if (s->sock >= 0) {
+		p.sends = 1;
+		p.gen = s->generation;
+		if (send_req(s, s->sock, &p) < 0)
+			p.sends = 0; /* the reader thread notices the dead socket; restart resends */
+	}
+	while (p.state == P_WAIT) {
+		if (pthread_cond_timedwait(&s->cv, &s->lock, &ts) == ETIMEDOUT && p.state == P_WAIT) {
+			/* Wedged server: fail this read, quarantine its slot, replace the server. */
+			unlink_pending(s, &p);
+			s->slot_quarantine[p.slot] = true;
+			if (s->pid > 0)
+				kill(s->pid, SIGKILL);
+			pthread_mutex_unlock(&s->lock);
+			bf_log_error("read of %u bytes at %llu timed out after %.0f s; restarting "
+				     "the encoder server",
+				     len, (unsigned long long)off, s->timeout_s);
+			return -EIO;
+		}
+	}
+	unlink_pending(s, &p);
+	rc = p.status;
+	if (rc < 0) {
+		s->slot_busy[p.slot] = false;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->lock);
+		return rc;
+	}
+	pthread_mutex_unlock(&s->lock);
+	*slot = p.slot;
+	*n = (uint32_t)rc;
+	return 0;
+}
+
+const uint8_t *sup_slot(const struct supervisor *s, uint32_t slot)
+{
+	return s->shm + (size_t)slot * s->slot_size;
+}
+
+void sup_release(struct supervisor *s, uint32_t slot)
+{
+	pthread_mutex_lock(&s->lock);
+	if (slot < s->n_slots && !s->slot_quarantine[slot])
+		s->slot_busy[slot] = false;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->lock);
+}
+
+pid_t sup_pid(struct supervisor *s)
+{
+	pid_t p;
+
+	pthread_mutex_lock(&s->lock);
+	p = s->pid;
+	pthread_mutex_unlock(&s->lock);
+	return p;
+}
+
+void sup_stop(struct supervisor *s)
+{
+	pid_t pid;
+	int sock;
+
+	pthread_mutex_lock(&s->lock);
+	s->stopping = true;
+	pid = s->pid;
+	sock = s->sock;
+	s->pid = 0;
+	s->sock = -1;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->lock);
+	if (sock >= 0)
+		shutdown(sock, SHUT_RDWR);
+	if (s->reader_started)
+		pthread_join(s->reader, NULL);
+	if (sock >= 0)
+		close(sock);
+	if (pid > 0) {
+		int st, i;
+
+		/* the server exits on EOF; give it a moment, then insist */
+		for (i = 0; i < 50 && waitpid(pid, &st, WNOHANG) == 0; i++)
+			usleep(20000);
+		if (i == 50) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+		}
+	}
+	if (s->shm)
+		munmap(s->shm, s->n_slots * s->slot_size);
+	if (s->shm_fd >= 0)
+		close(s->shm_fd);
+	bf_free(s->argv);
+	bf_free(s->slot_busy);
+	bf_free(s->slot_quarantine);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->cv);
+	memset(s, 0, sizeof(*s));
+}

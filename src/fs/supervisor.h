@@ -1,0 +1,88 @@
+/*
+ * supervisor.h - the front's side of the encoder server: start it, talk to it,
+ * replace it when it dies or hangs.
+ *
+ * Owns: the server process (fork + exec of this binary with an internal
+ * subcommand), the socket to it, the shared-memory reply slots, the table of
+ * reads in flight, and recovery: when the server dies, a new one is started
+ * and every read in flight is sent again once (the bytes are deterministic);
+ * a read that was in flight at two deaths fails with EIO.  A read that is not
+ * answered by its deadline fails with EIO and the server is killed and
+ * replaced, so one wedged server never blocks the mount for good.
+ *
+ * Thread-safety: sup_read may be called from many FUSE threads at once.
+ * Lock order: sup.lock only; process start-up and socket reads happen
+ * without it.
+ */
+#ifndef BF_FS_SUPERVISOR_H
+#define BF_FS_SUPERVISOR_H
+
+#include "util/bf_config.h"
+
+#include "server/ipc.h"
+#include "util/err.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct sup_pending;
+
+struct supervisor {
+	/* configuration, fixed after sup_start */
+	char **argv;        /* server argv; slots for the fd numbers are filled in */
+	int argc;
+	int fd_arg_ipc;     /* index in argv of the ipc fd number */
+	int fd_arg_shm;     /* index of the shm fd number */
+	int restart_arg;    /* index of the "--first"/"--restart" word */
+	size_t n_slots;
+	size_t slot_size;
+	double timeout_s;   /* per-read deadline */
+	int shm_fd;
+	uint8_t *shm;
+	struct ipc_hello hello; /* the first server's description of the files */
+
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	/* protected by lock */
+	pid_t pid;          /* current server, 0 while none */
+	int sock;           /* socket to it, -1 while none */
+	uint64_t generation; /* bumps at every server start */
+	bool stopping;
+	bool *slot_busy;
+	bool *slot_quarantine; /* abandoned by a timed-out read; free after a restart */
+	struct sup_pending *pending; /* reads in flight (linked list) */
+	uint64_t next_id;
+	uint64_t restarts;
+	pthread_t reader;   /* reads replies; restarts the server */
+	bool reader_started;
+};
+
+/*
+ * Start the first server and wait for its HELLO.  `argv` (argc entries plus
+ * NULL) is copied; entries argv[fd_arg_ipc], argv[fd_arg_shm] and
+ * argv[restart_arg] are replaced per start.  A server that fails at start-up
+ * is reported with its own message (err).
+ */
+int sup_start(struct supervisor *s, char **argv, int argc, int fd_arg_ipc, int fd_arg_shm,
+	      int restart_arg, size_t n_slots, size_t slot_size, double timeout_s,
+	      struct bf_err *err) BF_MUST_CHECK;
+
+/*
+ * Read `len` (<= slot_size) bytes at `off` of the streaming file.  On success
+ * *slot holds the bytes (sup_slot()) and *n their count; release the slot
+ * with sup_release().  @return 0 or a negative errno value (-EIO, -EAGAIN...).
+ */
+int sup_read(struct supervisor *s, uint64_t off, uint32_t len, uint32_t *slot, uint32_t *n);
+const uint8_t *sup_slot(const struct supervisor *s, uint32_t slot);
+void sup_release(struct supervisor *s, uint32_t slot);
+
+/* Server process id (for tests and statistics), 0 if none. */
+pid_t sup_pid(struct supervisor *s);
+
+/* Stop the server and free everything. */
+void sup_stop(struct supervisor *s);
+
+#endif

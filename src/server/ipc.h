@@ -1,0 +1,100 @@
+/*
+ * ipc.h - the wire protocol between the FUSE front and the encoder server.
+ *
+ * Owns: message framing and the encoding/decoding of every message.  Every
+ * message is a 16-byte header (magic "BFSV", version, type, payload length,
+ * all little-endian) followed by the payload; fields are written one by one,
+ * never as memcpy'd structs.  Bulk read data does not travel here: it is put
+ * into a slot of a shared memory region that both processes map, and the
+ * reply only says how many bytes the slot holds.  Decoders are pure
+ * functions over a byte buffer (fuzzed by test/fuzz/fuzz_ipc_decode.c).
+ *
+ * Messages:
+ *   HELLO      server -> front, once after start-up: status, message, files
+ *   READ_REQ   front -> server: request id, offset, length, slot
+ *   READ_REP   server -> front: request id, status (bytes or -errno), message
+ */
+#ifndef BF_SERVER_IPC_H
+#define BF_SERVER_IPC_H
+
+#include "util/bf_config.h"
+
+#include "util/err.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define IPC_MAGIC 0x56534642u /* "BFSV" */
+#define IPC_VERSION 1
+#define IPC_HEADER_LEN 16
+#define IPC_MAX_PAYLOAD (1u << 20)
+#define IPC_MAX_FILES 8
+#define IPC_NAME_MAX 1024
+
+_Static_assert(IPC_HEADER_LEN == 4 + 2 + 2 + 4 + 4, "header layout");
+
+enum ipc_type {
+	IPC_HELLO = 1,
+	IPC_READ_REQ = 2,
+	IPC_READ_REP = 3,
+};
+
+struct ipc_header {
+	uint16_t version;
+	uint16_t type;
+	uint32_t len; /* payload bytes */
+};
+
+struct ipc_file {
+	char name[IPC_NAME_MAX]; /* file name in the mount */
+	uint64_t size;
+	uint8_t streaming;       /* 1: served by READ_REQ; 0: a sidecar file */
+	char path[IPC_NAME_MAX]; /* sidecar: absolute path in the runtime directory */
+};
+
+struct ipc_hello {
+	int32_t status;             /* 0, or a negative enum bf_errcode */
+	char msg[BF_ERR_MSG_MAX];   /* the error message when status < 0 */
+	uint16_t n_files;
+	struct ipc_file files[IPC_MAX_FILES];
+};
+
+struct ipc_read_req {
+	uint64_t id;
+	uint64_t offset;
+	uint32_t length;
+	uint32_t slot;
+};
+
+struct ipc_read_rep {
+	uint64_t id;
+	int32_t status; /* bytes placed in the slot, or -errno */
+	char msg[256];  /* error text when status < 0 */
+};
+
+/* Encode a header into 16 bytes. */
+void ipc_header_encode(uint8_t *out, uint16_t type, uint32_t len);
+/* Decode and check a header.  @return 0 or BF_E_FORMAT. */
+int ipc_header_decode(const uint8_t *in, struct ipc_header *h, struct bf_err *err) BF_MUST_CHECK;
+
+/* Encode a full message (header + payload) into `out` (cap bytes).  @return its length or < 0. */
+int ipc_hello_encode(const struct ipc_hello *m, uint8_t *out, size_t cap, struct bf_err *err);
+int ipc_read_req_encode(const struct ipc_read_req *m, uint8_t *out, size_t cap, struct bf_err *err);
+int ipc_read_rep_encode(const struct ipc_read_rep *m, uint8_t *out, size_t cap, struct bf_err *err);
+
+/* Decode a payload (without header).  @return 0 or BF_E_FORMAT. */
+int ipc_hello_decode(const uint8_t *p, size_t len, struct ipc_hello *m, struct bf_err *err) BF_MUST_CHECK;
+int ipc_read_req_decode(const uint8_t *p, size_t len, struct ipc_read_req *m, struct bf_err *err) BF_MUST_CHECK;
+int ipc_read_rep_decode(const uint8_t *p, size_t len, struct ipc_read_rep *m, struct bf_err *err) BF_MUST_CHECK;
+
+/*
+ * Read one whole message from a stream socket into `buf` (cap bytes).
+ * @return payload length (>= 0) with *h filled, 0-length payloads included;
+ *         BF_E_NOTFOUND on a clean EOF before any byte; BF_E_IO / BF_E_FORMAT otherwise.
+ */
+int64_t ipc_recv(int fd, struct ipc_header *h, uint8_t *buf, size_t cap, struct bf_err *err);
+
+/* Write all bytes to a socket (MSG_NOSIGNAL).  @return 0 or BF_E_IO. */
+int ipc_send(int fd, const void *buf, size_t len, struct bf_err *err) BF_MUST_CHECK;
+
+#endif

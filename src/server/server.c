@@ -1,0 +1,280 @@
+/*
+ * server.c - the encoder server (see server.h).
+ *
+ * Threads: the main thread reads requests from the socket and queues them;
+ * `handler_threads` workers take requests, call stream_read into the named
+ * shared-memory slot and send the reply.  Lock order: srv.lock, then
+ * srv.send_lock (never held together in practice).
+ */
+#include "util/bf_config.h"
+
+#include "server/server.h"
+#include "engine/sidecar.h"
+#include "server/ipc.h"
+#include "util/alloc.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define QUEUE_CAP 1024
+
+struct srv {
+	const struct server_config *cfg;
+	struct export ex;
+	uint8_t *shm;
+	size_t shm_len;
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	struct ipc_read_req queue[QUEUE_CAP]; /* protected by lock */
+	size_t q_head, q_len;                 /* protected by lock */
+	bool stop;                            /* protected by lock */
+	pthread_mutex_t send_lock;            /* serialises writes to ipc_fd */
+};
+
+static int send_hello(int fd, const struct ipc_hello *h)
+{
+	static uint8_t buf[IPC_HEADER_LEN + IPC_MAX_FILES * (3 * IPC_NAME_MAX) + BF_ERR_MSG_MAX + 64];
+	struct bf_err err;
+	int n = ipc_hello_encode(h, buf, sizeof(buf), &err);
+
+	if (n < 0)
+		return n;
+	return ipc_send(fd, buf, (size_t)n, &err);
+}
+
+static int fail_hello(int fd, const struct bf_err *err)
+{
+	struct ipc_hello h;
+
+	memset(&h, 0, sizeof(h));
+	h.status = err->code < 0 ? err->code : BF_E_INTERNAL;
+	snprintf(h.msg, sizeof(h.msg), "%s", err->msg);
+	(void)send_hello(fd, &h);
+	return 1;
+}
+
+typedef int (*sidecar_fn)(struct selection *s, int fd, const char *name, struct bf_err *err);
+
+static int write_fam_adapter(struct selection *s, int fd, const char *name, struct bf_err *err)
+{
+	return sidecar_write_fam(s, fd, name, err);
+}
+
+/* Write one sidecar into the runtime directory (temp name, then rename). */
+static int make_sidecar(struct srv *sv, struct ipc_file *f, const char *ext, sidecar_fn fn,
+			struct bf_err *err)
+{
+	const struct server_config *c = sv->cfg;
+	char tmp[IPC_NAME_MAX + 16];
+	struct stat st;
+	int fd, rc;
+
+	snprintf(f->name, sizeof(f->name), "%s%s", c->basename, ext);
+	snprintf(f->path, sizeof(f->path), "%s/%s", c->runtime_dir, f->name);
+	f->streaming = 0;
+	if (!c->reuse_sidecars || stat(f->path, &st) != 0) {
+		snprintf(tmp, sizeof(tmp), "%s.tmp", f->path);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return bf_err_sys(err, BF_E_IO, "cannot create '%s'", tmp);
+		rc = fn(&sv->ex.s, fd, f->name, err);
+		if (close(fd) != 0 && rc == 0)
+			rc = bf_err_sys(err, BF_E_IO, "cannot write '%s'", tmp);
+		if (rc == 0 && rename(tmp, f->path) != 0)
+			rc = bf_err_sys(err, BF_E_IO, "cannot rename '%s'", tmp);
+		if (rc < 0) {
+			unlink(tmp);
+			return rc;
+		}
+		if (stat(f->path, &st) != 0)
+			return bf_err_sys(err, BF_E_IO, "cannot stat '%s'", f->path);
+	}
+	f->size = (uint64_t)st.st_size;
+	return 0;
+}
+
+static int file_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ipc_file *)a)->name, ((const struct ipc_file *)b)->name);
+}
+
+static int build_files(struct srv *sv, struct ipc_hello *h, struct bf_err *err)
+{
+	const struct server_config *c = sv->cfg;
+	struct ipc_file *f = h->files;
+
+	h->n_files = 0;
+	if (c->export.format == EXPORT_PLINK) {
+		snprintf(f[0].name, sizeof(f[0].name), "%s.bed", c->basename);
+		f[0].streaming = 1;
+		f[0].size = stream_size(sv->ex.stream);
+		h->n_files = 1;
+		if (!c->no_bim)
+			BF_FORWARD(make_sidecar(sv, &f[h->n_files++], ".bim", sidecar_write_bim, err));
+		if (!c->no_fam)
+			BF_FORWARD(make_sidecar(sv, &f[h->n_files++], ".fam", write_fam_adapter, err));
+	} else {
+		return bf_err_set(err, BF_E_UNSUPPORTED, "BGEN mounts are not supported yet");
+	}
+	qsort(h->files, h->n_files, sizeof(h->files[0]), file_cmp);
+	return 0;
+}
+
+static void reply(struct srv *sv, uint64_t id, int32_t status, const char *msg)
+{
+	uint8_t buf[IPC_HEADER_LEN + 300];
+	struct ipc_read_rep rep;
+	struct bf_err err;
+	int n;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.id = id;
+	rep.status = status;
+	if (msg)
+		snprintf(rep.msg, sizeof(rep.msg), "%s", msg);
+	n = ipc_read_rep_encode(&rep, buf, sizeof(buf), &err);
+	if (n < 0)
+		return;
+	pthread_mutex_lock(&sv->send_lock);
+	if (ipc_send(sv->cfg->ipc_fd, buf, (size_t)n, &err) < 0)
+		bf_log_debug("reply not sent: %s", err.msg);
+	pthread_mutex_unlock(&sv->send_lock);
+}
+
+static void handle(struct srv *sv, const struct ipc_read_req *rq)
+{
+	const struct server_config *c = sv->cfg;
+	struct bf_err err;
+	int64_t n;
+
+	bf_err_clear(&err);
+	if (rq->slot >= c->shm_slots || rq->length > c->slot_size) {
+		reply(sv, rq->id, -EINVAL, "bad slot or length");
+		return;
+	}
+	n = stream_read(sv->ex.stream, rq->offset, sv->shm + (size_t)rq->slot * c->slot_size,
+			rq->length, &err);
+	if (n < 0) {
+		bf_log_error("read of %u bytes at %llu failed: %s", rq->length,
+			     (unsigned long long)rq->offset, err.msg);
+		reply(sv, rq->id, -bf_err_to_errno((int)n), err.msg);
+		return;
+	}
+	reply(sv, rq->id, (int32_t)n, NULL);
+}
+
+static void *handler_main(void *arg)
+{
+	struct srv *sv = arg;
+
+	pthread_mutex_lock(&sv->lock);
+	for (;;) {
+		struct ipc_read_req rq;
+
+		while (!sv->stop && sv->q_len == 0)
+			pthread_cond_wait(&sv->cv, &sv->lock);
+		if (sv->stop && sv->q_len == 0)
+			break;
+		rq = sv->queue[sv->q_head];
+		sv->q_head = (sv->q_head + 1) % QUEUE_CAP;
+		sv->q_len--;
+		pthread_mutex_unlock(&sv->lock);
+		handle(sv, &rq);
+		pthread_mutex_lock(&sv->lock);
+	}
+	pthread_mutex_unlock(&sv->lock);
+	return NULL;
+}
+
+static int serve(struct srv *sv)
+{
+	static uint8_t buf[4096];
+	const struct server_config *c = sv->cfg;
+	pthread_t th[64];
+	size_t nth = c->handler_threads ? c->handler_threads : 8, i;
+	int rc = 0;
+
+	if (nth > 64)
+		nth = 64;
+	for (i = 0; i < nth; i++)
+		if (pthread_create(&th[i], NULL, handler_main, sv) != 0)
+			break;
+	nth = i;
+	for (;;) {
+		struct ipc_header h;
+		struct ipc_read_req rq;
+		struct bf_err err;
+		int64_t n = ipc_recv(c->ipc_fd, &h, buf, sizeof(buf), &err);
+
+		if (n == BF_E_NOTFOUND)
+			break; /* the front closed the socket: shut down */
+		if (n < 0 || h.type != IPC_READ_REQ || ipc_read_req_decode(buf, (size_t)n, &rq, &err) < 0) {
+			bf_log_error("encoder server: bad request: %s", err.msg);
+			rc = 1;
+			break;
+		}
+		pthread_mutex_lock(&sv->lock);
+		if (sv->q_len == QUEUE_CAP) {
+			pthread_mutex_unlock(&sv->lock);
+			reply(sv, rq.id, -EAGAIN, "too many requests");
+			continue;
+		}
+		sv->queue[(sv->q_head + sv->q_len) % QUEUE_CAP] = rq;
+		sv->q_len++;
+		pthread_cond_signal(&sv->cv);
+		pthread_mutex_unlock(&sv->lock);
+	}
+	pthread_mutex_lock(&sv->lock);
+	sv->stop = true;
+	pthread_cond_broadcast(&sv->cv);
+	pthread_mutex_unlock(&sv->lock);
+	for (i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	return rc;
+}
+
+int server_main(const struct server_config *c)
+{
+	static struct srv sv; /* one per process; large queue */
+	struct ipc_hello h;
+	struct bf_err err;
+	int rc;
+
+	memset(&sv, 0, sizeof(sv));
+	sv.cfg = c;
+	pthread_mutex_init(&sv.lock, NULL);
+	pthread_cond_init(&sv.cv, NULL);
+	pthread_mutex_init(&sv.send_lock, NULL);
+	bf_err_clear(&err);
+	if (export_open(&sv.ex, &c->export, &err) < 0)
+		return fail_hello(c->ipc_fd, &err);
+	memset(&h, 0, sizeof(h));
+	if (build_files(&sv, &h, &err) < 0) {
+		export_close(&sv.ex);
+		return fail_hello(c->ipc_fd, &err);
+	}
+	sv.shm_len = c->shm_slots * c->slot_size;
+	sv.shm = mmap(NULL, sv.shm_len, PROT_READ | PROT_WRITE, MAP_SHARED, c->shm_fd, 0);
+	if (sv.shm == MAP_FAILED) {
+		bf_err_sys(&err, BF_E_IO, "cannot map the reply slots");
+		export_close(&sv.ex);
+		return fail_hello(c->ipc_fd, &err);
+	}
+	if (send_hello(c->ipc_fd, &h) < 0) {
+		munmap(sv.shm, sv.shm_len);
+		export_close(&sv.ex);
+		return 1;
+	}
+	rc = serve(&sv);
+	munmap(sv.shm, sv.shm_len);
+	export_close(&sv.ex);
+	return rc;
+}
