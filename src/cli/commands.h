@@ -40,7 +40,18 @@ struct cmd_bgen_opts {
 	bool no_bgi, no_sample_file, no_header_samples;
 };
 
+struct cmd_mount_opts {
+	const char *mount_dir;
+	const char *access_log;
+	double read_timeout;
+	int max_open;
+	bool background;
+	bool fuse_debug;
+};
+
 int cmd_inspect(const char *store, FILE *out);
+/* `argv` is the user's command line, passed on to the encoder server. */
+int cmd_mount(const struct cmd_mount_opts *o, int argc, char **argv);
 int cmd_view_plink(const struct cmd_plink_opts *o);
 int cmd_view_bgen(const struct cmd_bgen_opts *o);
 

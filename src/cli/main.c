@@ -1,17 +1,185 @@
 /*
- * main.c - program entry: dispatch to the commands in cli/.
+ * main.c - program entry: parse the command line (cli/options) and run the
+ * command (cli/cmd_*), or run the internal encoder server.
  */
 #include "util/bf_config.h"
 
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "server/ipc.h"
+#include "server/server.h"
+#include "util/log.h"
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+static void common_from(const struct cli_options *o, struct cmd_common *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->sel.store = o->store;
+	c->sel.samples = o->samples;
+	c->sel.samples_file = o->samples_file;
+	c->sel.force_samples = o->force_samples;
+	c->sel.variants.regions = o->regions;
+	c->sel.variants.regions_file = o->regions_file;
+	c->sel.variants.targets = o->targets;
+	c->sel.variants.targets_file = o->targets_file;
+	c->sel.variants.include = o->include;
+	c->sel.variants.exclude = o->exclude;
+	c->sel.variants.types = o->types;
+	c->sel.variants.exclude_types = o->exclude_types;
+	c->sel.variants.min_alleles = o->min_alleles_set ? (int)o->min_alleles : 0;
+	c->sel.variants.max_alleles = o->max_alleles_set ? (int)o->max_alleles : 0;
+	c->readahead_workers = (int)o->readahead_workers;
+	c->readahead_buffer_size = o->readahead_buffer_size;
+}
+
+static void bgen_from(const struct cli_options *o, struct cmd_bgen_opts *b)
+{
+	memset(b, 0, sizeof(*b));
+	common_from(o, &b->c);
+	b->output = o->output;
+	b->fixed_variant_size = o->fixed_variant_size || o->cmd == CLI_CMD_MOUNT_BGEN;
+	b->compression_level = o->compression_level;
+	b->total_string_length = (int)o->total_string_length;
+	b->pad_byte = o->pad_byte;
+	b->id_in_rsid = o->variant_id_field == CLI_VARIANT_ID_RSID;
+	b->unphased = o->unphased;
+	b->no_bgi = o->no_bgi;
+	b->no_sample_file = o->no_sample_file;
+	b->no_header_samples = o->no_header_samples;
+}
+
+/* Things the parser accepts that this build cannot do yet. */
+static int check_supported(const struct cli_options *o)
+{
+	if (o->backend != CLI_BACKEND_NONE) {
+		fprintf(stderr,
+			"Error: --backend-storage %s is not supported yet: biofuse reads local "
+			"directories and .vcz.zip files\n",
+			o->backend_name ? o->backend_name : "");
+		return 1;
+	}
+	if (o->zarr_backend_alias_used)
+		bf_log_warn("--zarr-backend-storage is deprecated; use --backend-storage");
+	return 0;
+}
+
+static int apply_logging(const struct cli_options *o)
+{
+	bf_log_set_level(o->log_level);
+	if (o->log_file && bf_log_set_file(o->log_file) < 0) {
+		fprintf(stderr, "Error: cannot open log file '%s'\n", o->log_file);
+		return 1;
+	}
+	return 0;
+}
+
+/* exe __server --ipc-fd N --shm-fd M --first|--restart --runtime-dir D -- <args> */
+static int server_entry(int argc, char **argv)
+{
+	struct cli_options o;
+	struct server_config sc;
+	struct cmd_bgen_opts bo;
+	int rc;
+
+	if (argc < 10 || strcmp(argv[2], "--ipc-fd") || strcmp(argv[4], "--shm-fd") ||
+	    strcmp(argv[7], "--runtime-dir") || strcmp(argv[9], "--")) {
+		fprintf(stderr, "Error: __server is internal to biofuse\n");
+		return 2;
+	}
+	argv[9] = argv[0];
+	rc = cli_parse(argc - 9, argv + 9, &o, stdout, stderr);
+	if (rc != 0 || !cli_should_run(&o)) {
+		cli_options_release(&o);
+		return rc ? rc : 2;
+	}
+	if (apply_logging(&o)) {
+		cli_options_release(&o);
+		return 1;
+	}
+	memset(&sc, 0, sizeof(sc));
+	bgen_from(&o, &bo);
+	sc.export.format = o.cmd == CLI_CMD_MOUNT_BGEN ? EXPORT_BGEN_FIXED : EXPORT_PLINK;
+	sc.export.sel = bo.c.sel;
+	sc.export.budget = o.readahead_buffer_size;
+	sc.export.n_threads = cmd_threads();
+	sc.basename = o.basename;
+	sc.no_bim = o.no_bim;
+	sc.no_fam = o.no_fam;
+	sc.no_sample = o.no_sample_file;
+	sc.no_bgi = o.no_bgi;
+	sc.runtime_dir = argv[8];
+	sc.reuse_sidecars = !strcmp(argv[6], "--restart");
+	sc.ipc_fd = atoi(argv[3]);
+	sc.shm_fd = atoi(argv[5]);
+	sc.shm_slots = IPC_N_SLOTS;
+	sc.slot_size = IPC_SLOT_SIZE;
+	sc.handler_threads = 16;
+	rc = cmd_server_run(&sc, &bo);
+	cli_options_release(&o);
+	return rc;
+}
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && !strcmp(argv[1], "--version")) {
-		printf("biofuse, version %s\n", BF_VERSION);
-		return 0;
+	struct cli_options o;
+	int rc;
+
+	if (argc > 1 && !strcmp(argv[1], "__server"))
+		return server_entry(argc, argv);
+	rc = cli_parse(argc, argv, &o, stdout, stderr);
+	if (rc != 0 || !cli_should_run(&o)) {
+		cli_options_release(&o);
+		return rc;
 	}
-	fprintf(stderr, "Usage: biofuse [OPTIONS] COMMAND [ARGS]...\n");
-	return 2;
+	if (apply_logging(&o) || check_supported(&o)) {
+		cli_options_release(&o);
+		return 1;
+	}
+	switch (o.cmd) {
+	case CLI_CMD_INSPECT:
+		rc = cmd_inspect(o.store, stdout);
+		break;
+	case CLI_CMD_VIEW_PLINK: {
+		struct cmd_plink_opts p;
+
+		memset(&p, 0, sizeof(p));
+		common_from(&o, &p.c);
+		p.output = o.output;
+		p.no_bim = o.no_bim;
+		p.no_fam = o.no_fam;
+		rc = cmd_view_plink(&p);
+		break;
+	}
+	case CLI_CMD_VIEW_BGEN: {
+		struct cmd_bgen_opts b;
+
+		bgen_from(&o, &b);
+		rc = cmd_view_bgen(&b);
+		break;
+	}
+	case CLI_CMD_MOUNT_PLINK:
+	case CLI_CMD_MOUNT_BGEN: {
+		struct cmd_mount_opts m;
+
+		memset(&m, 0, sizeof(m));
+		m.mount_dir = o.mount_dir;
+		m.access_log = o.access_log;
+		m.read_timeout = o.read_timeout;
+		m.max_open = o.max_open;
+		m.background = o.background;
+		m.fuse_debug = o.fuse_debug;
+		rc = cmd_mount(&m, argc, argv);
+		break;
+	}
+	case CLI_CMD_NONE:
+	case CLI_CMD_SERVER:
+	default:
+		rc = 2;
+		break;
+	}
+	cli_options_release(&o);
+	return rc;
 }

@@ -30,6 +30,8 @@
 #define IPC_MAX_PAYLOAD (1u << 20)
 #define IPC_MAX_FILES 8
 #define IPC_NAME_MAX 1024
+#define IPC_SLOT_SIZE ((size_t)1 << 20) /* bytes of one shared reply slot */
+#define IPC_N_SLOTS 32                 /* reads in flight at once */
 
 _Static_assert(IPC_HEADER_LEN == 4 + 2 + 2 + 4 + 4, "header layout");
 

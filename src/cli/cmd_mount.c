@@ -1,0 +1,141 @@
+/*
+ * cmd_mount.c - `biofuse mount-plink|mount-bgen STORE DIR`: start the
+ * encoder server, mount the front, clean up on the way out.
+ *
+ * The process the user started is the FUSE front.  The encoder server is the
+ * same binary, re-executed with the internal subcommand "__server" followed by
+ * the user's own arguments, so both processes parse the same options.
+ */
+#include "util/bf_config.h"
+
+#include "cli/commands.h"
+#include "fs/front.h"
+#include "fs/supervisor.h"
+#include "util/alloc.h"
+#include "util/log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+
+static void remove_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[4096];
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* --background: the parent returns once the child says the mount is ready. */
+static int background(int *ready_fd)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+	ssize_t n;
+
+	if (pipe(p) != 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		do
+			n = read(p[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		close(p[0]);
+		if (n == 1)
+			_exit(0);
+		waitpid(pid, NULL, 0);
+		_exit(1);
+	}
+	close(p[0]);
+	setsid();
+	*ready_fd = p[1];
+	return 0;
+}
+
+int cmd_mount(const struct cmd_mount_opts *o, int argc, char **argv)
+{
+	struct supervisor sup;
+	struct front_config fc;
+	struct bf_err err;
+	struct stat st;
+	char rundir[4096];
+	const char *tmp = getenv("TMPDIR");
+	char **sargv = NULL;
+	int i, n = 0, rc = 1, ready_fd = -1;
+	int a_ipc, a_shm, a_restart;
+
+	bf_err_clear(&err);
+	if (stat(o->mount_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "Error: mount directory does not exist: %s\n", o->mount_dir);
+		return 1;
+	}
+	if (o->background && background(&ready_fd) < 0) {
+		fprintf(stderr, "Error: cannot start in the background: %s\n", strerror(errno));
+		return 1;
+	}
+	snprintf(rundir, sizeof(rundir), "%s/biofuse-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(rundir)) {
+		fprintf(stderr, "Error: cannot create a runtime directory: %s\n", strerror(errno));
+		return 1;
+	}
+	/* exe __server --ipc-fd N --shm-fd M --first --runtime-dir D -- <user args> */
+	sargv = bf_calloc((size_t)argc + 12, sizeof(char *));
+	if (!sargv) {
+		fprintf(stderr, "Error: out of memory\n");
+		goto out;
+	}
+	sargv[n++] = argv[0];
+	sargv[n++] = (char *)"__server";
+	sargv[n++] = (char *)"--ipc-fd";
+	a_ipc = n++;
+	sargv[n++] = (char *)"--shm-fd";
+	a_shm = n++;
+	a_restart = n++;
+	sargv[n++] = (char *)"--runtime-dir";
+	sargv[n++] = rundir;
+	sargv[n++] = (char *)"--";
+	for (i = 1; i < argc; i++)
+		sargv[n++] = argv[i];
+	sargv[n] = NULL;
+	if (sup_start(&sup, sargv, n, a_ipc, a_shm, a_restart, IPC_N_SLOTS, IPC_SLOT_SIZE,
+		      o->read_timeout, &err) < 0) {
+		cmd_fail(&err);
+		sup_stop(&sup);
+		goto out;
+	}
+	memset(&fc, 0, sizeof(fc));
+	fc.mount_dir = o->mount_dir;
+	fc.access_log = o->access_log;
+	fc.max_open = o->max_open;
+	fc.open_wait_s = 30.0;
+	fc.fuse_debug = o->fuse_debug;
+	fc.ready_fd = ready_fd;
+	rc = front_run(&fc, &sup, &err) < 0 ? cmd_fail(&err) : 0;
+	sup_stop(&sup);
+out:
+	bf_free(sargv);
+	remove_tree(rundir);
+	return rc;
+}
