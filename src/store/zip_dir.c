@@ -11,6 +11,7 @@
 #include "util/bf_config.h"
 
 #include "store/zip_dir.h"
+#include "store/zip_crc.h"
 #include "store/store.h"
 #include "util/alloc.h"
 
@@ -432,20 +433,8 @@ static int local_data_offset(const struct zip_dir *d, const struct zip_entry *e,
 	return 0;
 }
 
-static uLong crc_buf(uLong crc, const unsigned char *p, size_t n)
-{
-	while (n > 0) {
-		uInt k = n > INFLATE_OUT_MAX ? INFLATE_OUT_MAX : (uInt)n;
-
-		crc = crc32(crc, p, k);
-		p += k;
-		n -= k;
-	}
-	return crc;
-}
-
 static int read_stored(const struct zip_dir *d, const struct zip_entry *e, uint64_t off,
-		       unsigned char *buf, size_t len, uLong *crc, struct bf_err *err)
+		       unsigned char *buf, size_t len, uint32_t *crc, struct bf_err *err)
 {
 	size_t done = 0;
 
@@ -459,7 +448,7 @@ static int read_stored(const struct zip_dir *d, const struct zip_entry *e, uint6
 		size_t k = len - done > STORED_PIECE ? STORED_PIECE : len - done;
 
 		BF_FORWARD(d->rd(d->opaque, off + done, buf + done, k, err));
-		*crc = crc_buf(*crc, buf + done, k);
+		*crc = zip_crc32(*crc, buf + done, k);
 		done += k;
 	}
 	return 0;
@@ -547,7 +536,7 @@ int zip_dir_read(const struct zip_dir *d, const struct zip_entry *e, void *buf, 
 		 struct bf_err *err)
 {
 	uint64_t off;
-	uLong crc = crc32(0L, Z_NULL, 0);
+	uint32_t crc = 0;
 
 	if (len != e->usize)
 		return bf_err_set(err, BF_E_INVAL, "zip member '%s' is %llu bytes, not %zu",
@@ -564,9 +553,9 @@ int zip_dir_read(const struct zip_dir *d, const struct zip_entry *e, void *buf, 
 		BF_FORWARD(read_stored(d, e, off, buf, len, &crc, err));
 	} else {
 		BF_FORWARD(read_deflate(d, e, off, buf, len, err));
-		crc = crc_buf(crc, buf, len);
+		crc = zip_crc32(0, buf, len);
 	}
-	if ((uint32_t)crc != e->crc)
+	if (crc != e->crc)
 		return bf_err_set(err, BF_E_FORMAT, "zip member '%s': CRC mismatch", e->name);
 	return 0;
 }

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "store/store.h"
+#include "store/zip_crc.h"
 #include "store/zip_dir.h"
 #include "util/alloc.h"
 
@@ -387,6 +388,29 @@ static void test_key_check(void **state)
 		assert_true(err.msg[0] != '\0');
 	}
 	assert_int_equal(store_key_check(NULL, NULL), BF_E_INVAL);
+}
+
+/* ---- CRC-32 ----------------------------------------------------------- */
+
+static void test_zip_crc(void **state)
+{
+	size_t len, off;
+
+	(void)state;
+	for (len = 0; len < 700; len++)
+		for (off = 0; off < 4; off++) {
+			assert_int_equal(zip_crc32(0, g_rand + off, len),
+					 (uint32_t)crc32(0, g_rand + off, (uInt)len));
+			assert_int_equal(zip_crc32(0xDEADBEEFu, g_rand + off, len),
+					 (uint32_t)crc32(0xDEADBEEFu, g_rand + off, (uInt)len));
+		}
+	assert_int_equal(zip_crc32(0, g_rand, sizeof(g_rand)),
+			 (uint32_t)crc32(0, g_rand, (uInt)sizeof(g_rand)));
+	/* chained over pieces equals one pass */
+	assert_int_equal(
+	    zip_crc32(zip_crc32(0, g_text, 100003), g_text + 100003, sizeof(g_text) - 100003),
+	    (uint32_t)crc32(0, g_text, (uInt)sizeof(g_text)));
+	assert_int_equal(zip_crc32(0, "123456789", 9), 0xCBF43926u);
 }
 
 /* ---- in-memory store --------------------------------------------------- */
@@ -1063,12 +1087,12 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_key_check),	 cmocka_unit_test(test_mem_store),
-	    cmocka_unit_test(test_local_store),	 cmocka_unit_test(test_zip_basic),
-	    cmocka_unit_test(test_zip_names),	 cmocka_unit_test(test_zip_corrupt),
-	    cmocka_unit_test(test_zip_bitflips), cmocka_unit_test(test_zip_python),
-	    cmocka_unit_test(test_zip_fixtures), cmocka_unit_test(test_zip_threads),
-	    cmocka_unit_test(test_zip_speed),
+	    cmocka_unit_test(test_key_check),	cmocka_unit_test(test_zip_crc),
+	    cmocka_unit_test(test_mem_store),	cmocka_unit_test(test_local_store),
+	    cmocka_unit_test(test_zip_basic),	cmocka_unit_test(test_zip_names),
+	    cmocka_unit_test(test_zip_corrupt), cmocka_unit_test(test_zip_bitflips),
+	    cmocka_unit_test(test_zip_python),	cmocka_unit_test(test_zip_fixtures),
+	    cmocka_unit_test(test_zip_threads), cmocka_unit_test(test_zip_speed),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
