@@ -489,6 +489,11 @@ static void test_local_store(void **state)
 	assert_int_equal(store_size(s, "a/0.0/x", &err), BF_E_NOTFOUND);
 	assert_int_equal(store_size(s, "b", &err), BF_E_NOTFOUND); /* a directory */
 	assert_int_equal(store_read(s, "zz", g_text, 1, &err), BF_E_NOTFOUND);
+	assert_int_equal(store_read(s, "b", g_text, 0, &err), BF_E_NOTFOUND);
+	snprintf(p, sizeof(p), "%s/fifo", root);
+	assert_int_equal(mkfifo(p, 0644), 0);
+	assert_int_equal(store_size(s, "fifo", &err), BF_E_NOTFOUND);
+	assert_int_equal(store_read(s, "fifo", g_text, 0, &err), BF_E_NOTFOUND);
 	assert_int_equal(store_size(s, "../local/a/0.0", &err), BF_E_INVAL);
 	assert_int_equal(store_get(s, "a/0.0", 100, &data, &len, &err), BF_E_RANGE);
 	assert_null(data);
@@ -797,6 +802,50 @@ static void test_zip_bitflips(void **state)
 	assert_int_equal(bf_alloc_live(), live);
 }
 
+/* Fail each allocation in turn while opening and reading: no crash, no leak. */
+static void test_zip_alloc_failures(void **state)
+{
+	struct bf_err err;
+	uint8_t *z, *buf;
+	size_t zl, len;
+	long live = bf_alloc_live(), n;
+	char path[512];
+	int ok = 0;
+
+	(void)state;
+	z = zip_build(g_members, N_MEMBERS, 1, &zl);
+	tpath(path, sizeof(path), "nomem.vcz.zip");
+	write_file(path, z, zl);
+	for (n = 0; n < 40 && !ok; n++) {
+		struct store *s;
+		int rc = 0;
+		size_t i;
+
+		bf_alloc_fail_after(n);
+		s = store_open(path, &err);
+		if (!s) {
+			bf_alloc_fail_after(-1);
+			assert_int_equal(err.code, BF_E_NOMEM);
+			continue;
+		}
+		for (i = 0; i < N_MEMBERS && rc == 0; i++) {
+			rc = store_get(s, g_members[i].name, (size_t)1 << 30, &buf, &len, &err);
+			if (rc == 0) {
+				assert_memory_equal(buf, g_members[i].data, len);
+				bf_free(buf);
+			} else {
+				assert_int_equal(rc, BF_E_NOMEM);
+			}
+		}
+		bf_alloc_fail_after(-1);
+		ok = rc == 0;
+		store_free(s);
+	}
+	assert_true(ok);
+	assert_int_equal(bf_alloc_live(), live);
+	free(z);
+}
+
 /* ---- zip store: Python's zipfile -------------------------------------- */
 
 static void test_zip_python(void **state)
@@ -1087,12 +1136,13 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_key_check),	cmocka_unit_test(test_zip_crc),
-	    cmocka_unit_test(test_mem_store),	cmocka_unit_test(test_local_store),
-	    cmocka_unit_test(test_zip_basic),	cmocka_unit_test(test_zip_names),
-	    cmocka_unit_test(test_zip_corrupt), cmocka_unit_test(test_zip_bitflips),
-	    cmocka_unit_test(test_zip_python),	cmocka_unit_test(test_zip_fixtures),
-	    cmocka_unit_test(test_zip_threads), cmocka_unit_test(test_zip_speed),
+	    cmocka_unit_test(test_key_check),	       cmocka_unit_test(test_zip_crc),
+	    cmocka_unit_test(test_mem_store),	       cmocka_unit_test(test_local_store),
+	    cmocka_unit_test(test_zip_basic),	       cmocka_unit_test(test_zip_names),
+	    cmocka_unit_test(test_zip_corrupt),	       cmocka_unit_test(test_zip_bitflips),
+	    cmocka_unit_test(test_zip_alloc_failures), cmocka_unit_test(test_zip_python),
+	    cmocka_unit_test(test_zip_fixtures),       cmocka_unit_test(test_zip_threads),
+	    cmocka_unit_test(test_zip_speed),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
