@@ -24,13 +24,14 @@ int store_key_check(const char *key, struct bf_err *err)
 		return bf_err_set(err, BF_E_INVAL, "absolute store key '%s'", key);
 	if (strchr(key, '\\'))
 		return bf_err_set(err, BF_E_INVAL, "store key '%s' contains a backslash", key);
+	if (key[strlen(key) - 1] == '/')
+		return bf_err_set(err, BF_E_INVAL, "store key '%s' ends in a slash", key);
 	while (*p) {
 		const char *e = strchr(p, '/');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
 
 		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-			return bf_err_set(err, BF_E_INVAL, "store key '%s' escapes the store",
-					  key);
+			return bf_err_set(err, BF_E_INVAL, "store key '%s' escapes the store", key);
 		p += n;
 		if (*p == '/')
 			p++;
@@ -52,6 +53,13 @@ struct store *store_wrap(const struct store_backend *be, void *state, const char
 	s->be = be;
 	s->state = state;
 	return s;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && !strcmp(s + n - k, suffix);
 }
 
 static int looks_like_zip(const char *path)
@@ -86,7 +94,7 @@ struct store *store_open(const char *path, struct bf_err *err)
 		state = store_local_open(path, err);
 		return state ? store_wrap(&store_local_backend, state, path, err) : NULL;
 	}
-	if (S_ISREG(st.st_mode) && looks_like_zip(path)) {
+	if (S_ISREG(st.st_mode) && (ends_with(path, ".zip") || looks_like_zip(path))) {
 		state = store_zip_open(path, err);
 		return state ? store_wrap(&store_zip_backend, state, path, err) : NULL;
 	}
@@ -145,8 +153,9 @@ int store_get(struct store *s, const char *key, size_t max_len, uint8_t **data, 
 	if (n < 0)
 		return (int)n;
 	if ((uint64_t)n > max_len)
-		return bf_err_set(err, BF_E_RANGE, "object '%s' is %lld bytes, over the limit of %zu",
-				  key, (long long)n, max_len);
+		return bf_err_set(err, BF_E_RANGE,
+				  "object '%s' is %lld bytes, over the limit of %zu", key,
+				  (long long)n, max_len);
 	buf = bf_malloc((size_t)n);
 	if (!buf)
 		return bf_err_set(err, BF_E_NOMEM, "out of memory reading '%s'", key);

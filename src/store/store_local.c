@@ -68,12 +68,18 @@ static int local_read(void *state, const char *key, void *buf, size_t len, struc
 {
 	struct local_state *st = state;
 	size_t done = 0;
-	int fd = openat(st->dirfd, key, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO planted in the store must not hang */
+	int fd = openat(st->dirfd, key, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat sb;
 
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return bf_err_set(err, BF_E_NOTFOUND, "no object '%s'", key);
 		return bf_err_sys(err, BF_E_IO, "cannot open '%s'", key);
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return bf_err_set(err, BF_E_NOTFOUND, "'%s' is not a regular file", key);
 	}
 	while (done < len) {
 		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)done);
