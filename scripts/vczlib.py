@@ -184,7 +184,7 @@ def blosc(cname="zstd", clevel=7, shuffle=1):
 COMPRESSOR_CHOICES = {
     "blosc-zstd": blosc("zstd"), "blosc-lz4": blosc("lz4", 5), "blosc-lz4hc": blosc("lz4hc"),
     "blosc-zlib": blosc("zlib"), "blosc-blosclz": blosc("blosclz"),
-    "zstd": {"id": "zstd", "level": 3, "checksum": False},
+    "zstd": {"id": "zstd", "level": 3},
     "zlib": {"id": "zlib", "level": 5},
     "gzip": {"id": "gzip", "level": 5},
     "none": None,
