@@ -262,8 +262,7 @@ def _v3_encode_chunk(chunk, codecs):
         elif name == "blosc":
             data = _blosc_bytes(data, conf)
         elif name == "zstd":
-            data = bytes(numcodecs.Zstd(level=conf.get("level", 0),
-                                        checksum=conf.get("checksum", False)).encode(data))
+            data = bytes(numcodecs.Zstd(level=conf.get("level", 0)).encode(data))
         elif name == "gzip":
             data = bytes(numcodecs.GZip(level=conf.get("level", 5)).encode(data))
         elif name == "crc32c":
@@ -414,6 +413,10 @@ class ArrayWriter:
     def _is_empty(self, chunk):
         if self.dtype.kind == "O":
             return all(v == self.pad for v in chunk.ravel())
+        if self.dtype.kind in "biu":
+            if self.pad == 0:
+                return not chunk.any()
+            return bool((chunk == self.pad).all())
         padded = full(chunk.shape, self.pad, self.dtype)
         return chunk.tobytes() == padded.tobytes()
 
