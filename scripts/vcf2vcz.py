@@ -198,8 +198,9 @@ def build_arrays(vcf, null_samples=(), with_info=True):
         infos.append(inf)
         rlen[v] = int(inf["END"]) - pos[v] + 1 if isinstance(inf.get("END"), str) else len(ref)
 
-    arrays["variant_contig"] = (contig.astype(vczlib.smallest_int_dtype(0, max(contig.max(
-        initial=0), 0))), ["variants"], "variants", {})
+    # dtype from the number of contigs (bio2zarr), not from the indexes used
+    arrays["variant_contig"] = (contig.astype(vczlib.smallest_int_dtype(
+        0, max(len(contig_ids) - 1, 0))), ["variants"], "variants", {})
     pos_dtype = vczlib.smallest_int_dtype(min(pos.min(initial=0), 0), pos.max(initial=0))
     arrays["variant_position"] = (pos.astype(pos_dtype), ["variants"], "variants", {})
     arrays["variant_length"] = (rlen.astype(vczlib.smallest_int_dtype(
