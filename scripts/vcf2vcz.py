@@ -417,9 +417,8 @@ def main(argv=None):
                      compressor=a.compressor,
                      variant_chunk_multiplier=a.variant_chunk_multiplier,
                      null_samples=nulls, with_info=not a.no_info)
-    gt = arrays.get("call_genotype")
-    shape = gt[0].shape if gt else (len(arrays["variant_position"][0]), 0)
-    print("wrote %s: %d variants x %d samples" % (a.out, shape[0], shape[1]))
+    print("wrote %s: %d variants x %d samples" % (
+        a.out, len(arrays["variant_position"][0]), len(arrays["sample_id"][0])))
 
 
 if __name__ == "__main__":
