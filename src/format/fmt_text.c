@@ -101,7 +101,12 @@ static bool is_py_printable_nonascii(int32_t cp)
 	if (cp == 0xAD || (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
 	    (cp >= 0x2060 && cp <= 0x2064) || cp == 0xFEFF)
 		return false; /* common Cf */
-	if ((cp >= 0xE000 && cp <= 0xF8FF) || (cp & 0xFFFE) == 0xFFFE ||
+	if (cp == 0x180E || (cp >= 0x0600 && cp <= 0x0605) || cp == 0x061C || cp == 0x06DD ||
+	    cp == 0x070F || (cp >= 0xFFF9 && cp <= 0xFFFB) || cp == 0x110BD ||
+	    (cp >= 0x1BCA0 && cp <= 0x1BCA3) || (cp >= 0x1D173 && cp <= 0x1D17A) || cp == 0xE0001 ||
+	    (cp >= 0xE0020 && cp <= 0xE007F))
+		return false; /* other Cf */
+	if ((cp >= 0xE000 && cp <= 0xF8FF) || cp >= 0xF0000 || (cp & 0xFFFE) == 0xFFFE ||
 	    (cp >= 0xFDD0 && cp <= 0xFDEF))
 		return false; /* private use, noncharacters */
 	return true;

@@ -22,7 +22,8 @@
  * Quote choice, backslash escapes and \xNN/\uNNNN/\UNNNNNNNN forms follow
  * CPython's unicode_repr (printability is approximated: ASCII controls, C1
  * controls, Unicode whitespace other than ' ', U+00AD, U+200B-U+200F,
- * U+2060-U+2064, U+FEFF and surrogates/noncharacters are escaped).  Bytes
+ * U+2060-U+2064, U+FEFF, other common Cf, private use and noncharacters
+ * are escaped; other unassigned code points are kept).  Bytes
  * that are not valid UTF-8 are written as \xNN.
  * @return 0, or BF_E_NOMEM.
  */
