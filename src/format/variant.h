@@ -24,9 +24,9 @@ struct fmt_str {
 /* Metadata of one selected variant. */
 struct fmt_variant {
 	struct fmt_str chrom; /* raw contig_id (no normalisation) */
-	int64_t pos;          /* variant_position, 1-based */
+	int64_t pos;	      /* variant_position, 1-based */
 	struct fmt_str id;    /* variant_id as stored; meaningful only if has_id */
-	bool has_id;          /* false when the store has no variant_id array */
+	bool has_id;	      /* false when the store has no variant_id array */
 	struct fmt_str ref;   /* variant_allele[:,0] */
 	struct fmt_str alt;   /* variant_allele[:,1]; len 0 = absent (monomorphic) */
 	bool multi_allelic;   /* some allele column >= 2 is non-empty */
@@ -36,8 +36,8 @@ struct fmt_variant {
 struct fmt_chunk {
 	size_t n_variants;
 	const struct fmt_variant *variants; /* n_variants entries */
-	size_t n_samples;                   /* selected samples, in selection order */
-	int ploidy;                         /* call_genotype.shape[2] of the store */
+	size_t n_samples;		    /* selected samples, in selection order */
+	int ploidy;			    /* call_genotype.shape[2] of the store */
 	/* call_genotype values cast to int8, [n_variants][n_samples][ploidy], C order */
 	const int8_t *gt;
 	/* call_genotype_phased [n_variants][n_samples] (0/1), or NULL when absent */

@@ -1,0 +1,601 @@
+/*
+ * bgen.c - BGEN v1.2 layout-2 encoder (see bgen.h).
+ */
+#include "util/bf_config.h"
+
+#include "format/bgen.h"
+#include "format/fmt_text.h"
+#include "util/alloc.h"
+
+#include <inttypes.h>
+#include <string.h>
+#include <zlib.h>
+
+#define BGEN_STORED_MAX 65535u
+
+static void put_u16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static int oom(struct bf_strbuf *sb, size_t old, struct bf_err *err)
+{
+	sb->len = old;
+	if (sb->buf)
+		sb->buf[old] = '\0';
+	return bf_err_set(err, BF_E_NOMEM, "out of memory");
+}
+
+void bgen_params_init(struct bgen_params *p, bool fixed)
+{
+	p->fixed = fixed;
+	p->compression_level = fixed ? 0 : 1;
+	p->total_string_length = 64;
+	p->pad_byte = '.';
+	p->id_in_rsid = true;
+	p->unphased = false;
+	p->header_samples = true;
+	p->string_opts_given = false;
+}
+
+int bgen_params_validate(const struct bgen_params *p, struct bf_err *err)
+{
+	if (p->compression_level < -1 || p->compression_level > 9)
+		return bf_err_set(err, BF_E_INVAL, "compression_level must be in -1..9 (got %d)",
+				  p->compression_level);
+	if (!p->fixed) {
+		if (p->string_opts_given)
+			return bf_err_set(
+			    err, BF_E_INVAL,
+			    "total_string_length / pad_byte require fixed_variant_size=True");
+		return 0;
+	}
+	if (p->compression_level != 0)
+		return bf_err_set(err, BF_E_INVAL,
+				  "fixed_variant_size=True requires compression_level=0 "
+				  "(fixed-size variant blocks have a deterministic block size); "
+				  "got compression_level=%d",
+				  p->compression_level);
+	if (p->total_string_length < 5)
+		return bf_err_set(err, BF_E_INVAL,
+				  "total_string_length must be >= 5 (got %" PRIu32 ")",
+				  p->total_string_length);
+	if (p->total_string_length > 65535)
+		return bf_err_set(err, BF_E_INVAL,
+				  "total_string_length=%" PRIu32
+				  " exceeds BGEN length-prefix width 65535",
+				  p->total_string_length);
+	if (p->pad_byte == 0)
+		return bf_err_set(err, BF_E_INVAL, "pad_byte must not be the NUL byte");
+	return 0;
+}
+
+int bgen_check_contigs(const struct fmt_str *contigs, size_t n, struct bf_err *err)
+{
+	size_t i, longest = 0;
+
+	for (i = 0; i < n; i++) {
+		if (contigs[i].len > longest)
+			longest = contigs[i].len;
+	}
+	if (longest > 65535)
+		return bf_err_set(
+		    err, BF_E_RANGE,
+		    "longest contig is %zu bytes, exceeds BGEN length-prefix width 65535", longest);
+	return 0;
+}
+
+int bgen_header(const struct bgen_params *p, uint64_t n_variants, const struct fmt_str *ids,
+		size_t n_samples, struct bf_strbuf *out, struct bf_err *err)
+{
+	uint8_t h[32];
+	uint64_t lsi = 0;
+	size_t i, old = out->len;
+
+	if (n_variants > UINT32_MAX)
+		return bf_err_set(err, BF_E_RANGE, "%" PRIu64 " variants exceed BGEN's u32 count",
+				  n_variants);
+	if (n_samples > UINT32_MAX)
+		return bf_err_set(err, BF_E_RANGE, "%zu samples exceed BGEN's u32 count",
+				  n_samples);
+	if (p->header_samples) {
+		lsi = 8;
+		for (i = 0; i < n_samples; i++) {
+			if (ids[i].len > 65535) {
+				struct bf_strbuf r = BF_STRBUF_INIT;
+				int rc;
+				if (fmt_py_repr(&r, ids[i].p, ids[i].len) < 0) {
+					bf_strbuf_release(&r);
+					return bf_err_set(err, BF_E_NOMEM, "out of memory");
+				}
+				rc = bf_err_set(err, BF_E_RANGE,
+						"Sample ID %s exceeds BGEN's 65535-byte sample-id "
+						"limit.",
+						r.buf);
+				bf_strbuf_release(&r);
+				return rc;
+			}
+			lsi += 2 + (uint64_t)ids[i].len;
+		}
+		if (lsi + 20 > UINT32_MAX)
+			return bf_err_set(err, BF_E_RANGE, "BGEN sample block is too large");
+	}
+	put_u32(h, (uint32_t)(20 + lsi));
+	put_u32(h + 4, 20);
+	put_u32(h + 8, (uint32_t)n_variants);
+	put_u32(h + 12, (uint32_t)n_samples);
+	memcpy(h + 16, "bgen", 4);
+	put_u32(h + 20, p->header_samples ? 0x80000009u : 0x00000009u);
+	if (bf_strbuf_add(out, h, 24) < 0)
+		return oom(out, old, err);
+	if (!p->header_samples)
+		return 0;
+	put_u32(h, (uint32_t)lsi);
+	put_u32(h + 4, (uint32_t)n_samples);
+	if (bf_strbuf_grow(out, (size_t)lsi) < 0 || bf_strbuf_add(out, h, 8) < 0)
+		return oom(out, old, err);
+	for (i = 0; i < n_samples; i++) {
+		put_u16(h, (uint32_t)ids[i].len);
+		if (bf_strbuf_add(out, h, 2) < 0 || bf_strbuf_add(out, ids[i].p, ids[i].len) < 0)
+			return oom(out, old, err);
+	}
+	return 0;
+}
+
+struct fmt_str bgen_variant_id(const struct fmt_variant *v)
+{
+	struct fmt_str dot = {".", 1};
+
+	if (v->has_id && v->id.len > 0)
+		return v->id;
+	return dot;
+}
+
+struct fmt_str bgen_allele2(const struct fmt_variant *v)
+{
+	struct fmt_str dot = {".", 1};
+
+	return v->alt.len > 0 ? v->alt : dot;
+}
+
+uint64_t bgen_geno_size(size_t n_samples, int ploidy)
+{
+	return 10 + (uint64_t)(ploidy + 1) * (uint64_t)n_samples;
+}
+
+uint64_t bgen_stored_zsize(uint64_t n)
+{
+	uint64_t nblk = n == 0 ? 1 : (n + BGEN_STORED_MAX - 1) / BGEN_STORED_MAX;
+
+	return 2 + 5 * nblk + n + 4;
+}
+
+uint64_t bgen_fixed_bytes_per_variant(const struct bgen_params *p, size_t n_samples, int ploidy)
+{
+	uint64_t g, bpv;
+
+	if ((ploidy != 1 && ploidy != 2) || n_samples > UINT32_MAX / 4)
+		return 0;
+	g = bgen_geno_size(n_samples, ploidy);
+	bpv = 28 + (uint64_t)p->total_string_length + bgen_stored_zsize(g);
+	if (4 + bgen_stored_zsize(g) > UINT32_MAX)
+		return 0;
+	return bpv;
+}
+
+static uint64_t used_bytes(const struct fmt_variant *v)
+{
+	return (uint64_t)v->chrom.len + v->ref.len + bgen_allele2(v).len + bgen_variant_id(v).len;
+}
+
+int64_t bgen_fixed_slack(const struct bgen_params *p, const struct fmt_variant *v)
+{
+	uint64_t used = used_bytes(v);
+
+	if (used > INT64_MAX / 2)
+		return INT64_MIN / 2;
+	return (int64_t)p->total_string_length - (int64_t)used;
+}
+
+int bgen_fixed_slack_error(const struct bgen_params *p, const struct fmt_variant *v,
+			   struct bf_err *err)
+{
+	return bf_err_set(err, BF_E_RANGE,
+			  "variant at %.*s:%" PRId64 ": chrom/allele1/allele2/variant_id byte sum "
+			  "is %" PRIu64 ", leaving no room for the padding field's leading '.' "
+			  "under total_string_length=%" PRIu32,
+			  (int)(v->chrom.len > 512 ? 512 : v->chrom.len), v->chrom.p, v->pos,
+			  used_bytes(v), p->total_string_length);
+}
+
+int bgen_rsid_slot(const struct bgen_params *p, const struct fmt_variant *v, struct bf_strbuf *out,
+		   struct bf_err *err)
+{
+	size_t old = out->len;
+	int64_t slack, k;
+
+	if (p->id_in_rsid) {
+		struct fmt_str id = bgen_variant_id(v);
+		if (bf_strbuf_add(out, id.p, id.len) < 0)
+			return oom(out, old, err);
+		return 0;
+	}
+	if (!p->fixed) {
+		if (bf_strbuf_addc(out, '.') < 0)
+			return oom(out, old, err);
+		return 0;
+	}
+	slack = bgen_fixed_slack(p, v);
+	if (slack < 1)
+		return bgen_fixed_slack_error(p, v, err);
+	if (bf_strbuf_grow(out, (size_t)slack) < 0)
+		return oom(out, old, err);
+	out->buf[out->len++] = '.';
+	for (k = 1; k < slack; k++)
+		out->buf[out->len++] = (char)p->pad_byte;
+	out->buf[out->len] = '\0';
+	return 0;
+}
+
+/* Phase flag of one variant; sets *mixed for 0 < phased samples < S. */
+static int variant_phase(const uint8_t *ph, size_t n, bool unphased, bool *mixed)
+{
+	size_t s, n1 = 0;
+
+	if (mixed)
+		*mixed = false;
+	if (!ph || unphased)
+		return 0;
+	for (s = 0; s < n; s++)
+		n1 += ph[s] != 0;
+	if (n1 == n)
+		return 1;
+	if (n1 > 0 && mixed)
+		*mixed = true;
+	return 0;
+}
+
+int bgen_geno_block(const int8_t *gt, const uint8_t *phased, size_t n_samples, int ploidy,
+		    bool unphased, uint8_t *out, size_t cap, size_t *len, bool *mixed_phase,
+		    struct bf_err *err)
+{
+	uint8_t *pl = out + 8, *pr;
+	bool hap = false, dip = false;
+	int ph;
+	size_t s;
+
+	if (ploidy != 1 && ploidy != 2)
+		return bf_err_set(err, BF_E_INVAL, "bgen genotype block: ploidy %d", ploidy);
+	/* a ploidy-1 store widens to [a, -2]: exactly 2 bytes per sample */
+	if (n_samples > UINT32_MAX / 4 || cap < 10 + (size_t)(ploidy + 1) * n_samples)
+		return bf_err_set(err, BF_E_INVAL, "bgen genotype block: buffer too small");
+	ph = variant_phase(phased, n_samples, unphased, mixed_phase);
+	pr = out + 10 + n_samples;
+	for (s = 0; s < n_samples; s++) {
+		int a = gt[s * (size_t)ploidy];
+		int b = ploidy == 2 ? gt[2 * s + 1] : -2;
+
+		if (a < -2 || a > 1 || b < -2 || b > 1)
+			return bf_err_set(err, BF_E_RANGE, BGEN_MSG_BAD_ALLELE);
+		if (a == -2)
+			return bf_err_set(err, BF_E_RANGE, BGEN_MSG_ZERO_PLOIDY);
+		if (b == -2) {
+			hap = true;
+			pl[s] = a < 0 ? 0x81 : 0x01;
+			*pr++ = a == 0 ? 0xFF : 0x00;
+		} else if (a < 0 || b < 0) {
+			dip = true;
+			pl[s] = 0x82;
+			pr[0] = 0;
+			pr[1] = 0;
+			pr += 2;
+		} else {
+			dip = true;
+			pl[s] = 0x02;
+			if (ph) {
+				pr[0] = a == 0 ? 0xFF : 0;
+				pr[1] = b == 0 ? 0xFF : 0;
+			} else {
+				pr[0] = a + b == 0 ? 0xFF : 0;
+				pr[1] = a + b == 1 ? 0xFF : 0;
+			}
+			pr += 2;
+		}
+	}
+	put_u32(out, (uint32_t)n_samples);
+	put_u16(out + 4, 2);
+	out[6] = hap ? 1 : 2;
+	out[7] = (dip || n_samples == 0) ? 2 : 1;
+	out[8 + n_samples] = (uint8_t)ph;
+	out[9 + n_samples] = 8;
+	*len = (size_t)(pr - out);
+	return 0;
+}
+
+static int ploidy_dim_error(const struct fmt_chunk *c, bool fixed, struct bf_err *err)
+{
+	if (fixed)
+		return bf_err_set(
+		    err, BF_E_UNSUPPORTED,
+		    "BgenEncoder requires call_genotype.shape[2] in (1, 2); got (%zu, "
+		    "%zu, %d).",
+		    c->n_variants, c->n_samples, c->ploidy);
+	return bf_err_set(err, BF_E_UNSUPPORTED,
+			  "BGEN output requires call_genotype.shape[2] in (1, 2); got shape (%zu, "
+			  "%zu, %d).",
+			  c->n_variants, c->n_samples, c->ploidy);
+}
+
+/* Write one stored-zlib stream of `data` (already at z + 7, length n) in place. */
+static void stored_frame(uint8_t *z, size_t n)
+{
+	uint8_t *data = z + 7;
+	uLong ad = adler32_z(1L, data, n);
+	size_t nblk = n == 0 ? 1 : (n + BGEN_STORED_MAX - 1) / BGEN_STORED_MAX;
+	size_t k;
+	uint8_t *end;
+
+	/* Move blocks 1..nblk-1 right by 5*k (last first), then write headers. */
+	for (k = nblk; k-- > 0;) {
+		size_t off = k * BGEN_STORED_MAX;
+		size_t blen = n - off < BGEN_STORED_MAX ? n - off : BGEN_STORED_MAX;
+		uint8_t *h = z + 2 + k * (5 + BGEN_STORED_MAX);
+
+		if (k > 0)
+			memmove(h + 5, data + off, blen);
+		h[0] = k + 1 == nblk ? 1 : 0;
+		put_u16(h + 1, (uint32_t)blen);
+		put_u16(h + 3, (uint32_t)(~blen & 0xFFFF));
+	}
+	z[0] = 0x78;
+	z[1] = 0x01;
+	end = z + 2 + 5 * nblk + n;
+	end[0] = (uint8_t)(ad >> 24);
+	end[1] = (uint8_t)(ad >> 16);
+	end[2] = (uint8_t)(ad >> 8);
+	end[3] = (uint8_t)ad;
+}
+
+static uint8_t *put_str16(uint8_t *p, struct fmt_str s)
+{
+	put_u16(p, (uint32_t)s.len);
+	if (s.len)
+		memcpy(p + 2, s.p, s.len);
+	return p + 2 + s.len;
+}
+
+static uint8_t *put_str32(uint8_t *p, struct fmt_str s)
+{
+	put_u32(p, (uint32_t)s.len);
+	if (s.len)
+		memcpy(p + 4, s.p, s.len);
+	return p + 4 + s.len;
+}
+
+static uint8_t *put_pad16(uint8_t *p, size_t slack, uint8_t pad)
+{
+	put_u16(p, (uint32_t)slack);
+	p[2] = '.';
+	if (slack > 1)
+		memset(p + 3, pad, slack - 1);
+	return p + 2 + slack;
+}
+
+int bgen_encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chunk *c, uint8_t *out,
+			    size_t cap, uint64_t *mixed_phase_count, struct bf_err *err)
+{
+	uint64_t bpv, geno, need;
+	size_t i, imin = 0;
+	int64_t smin = INT64_MAX, lo = INT64_MAX, hi = INT64_MIN;
+	uint64_t nmixed = 0;
+
+	if (c->ploidy != 1 && c->ploidy != 2)
+		return ploidy_dim_error(c, true, err);
+	for (i = 0; i < c->n_variants; i++) {
+		if (c->variants[i].multi_allelic)
+			return bf_err_set(err, BF_E_UNSUPPORTED, BGEN_MSG_MULTI_ALLELIC);
+	}
+	for (i = 0; i < c->n_variants; i++) {
+		int64_t sl = bgen_fixed_slack(p, &c->variants[i]);
+		if (sl < smin) {
+			smin = sl;
+			imin = i;
+		}
+		if (c->variants[i].pos < lo)
+			lo = c->variants[i].pos;
+		if (c->variants[i].pos > hi)
+			hi = c->variants[i].pos;
+	}
+	if (c->n_variants && smin < 1)
+		return bgen_fixed_slack_error(p, &c->variants[imin], err);
+	if (c->n_variants && (lo < INT32_MIN || hi > INT32_MAX))
+		return bf_err_set(err, BF_E_RANGE,
+				  "POS: integer values [%" PRId64 ", %" PRId64
+				  "] fall outside the 32-bit range supported by VCF output",
+				  lo, hi);
+	bpv = bgen_fixed_bytes_per_variant(p, c->n_samples, c->ploidy);
+	if (bpv == 0)
+		return bf_err_set(err, BF_E_RANGE, "%zu samples do not fit a BGEN block",
+				  c->n_samples);
+	geno = bgen_geno_size(c->n_samples, c->ploidy);
+	if (__builtin_mul_overflow(bpv, (uint64_t)c->n_variants, &need) || need > cap)
+		return bf_err_set(err, BF_E_INVAL,
+				  "bgen chunk needs %zu x %" PRIu64 " bytes, buffer has %zu",
+				  c->n_variants, bpv, cap);
+
+	for (i = 0; i < c->n_variants; i++) {
+		const struct fmt_variant *v = &c->variants[i];
+		uint8_t *b = out + i * bpv, *q = b;
+		size_t slack = (size_t)bgen_fixed_slack(p, v), glen = 0;
+		const int8_t *gt = c->gt + i * c->n_samples * (size_t)c->ploidy;
+		const uint8_t *ph = c->phased ? c->phased + i * c->n_samples : NULL;
+		bool mixed = false;
+		uint8_t *z;
+		int rc;
+
+		if (p->id_in_rsid) {
+			q = put_pad16(q, slack, p->pad_byte);
+			q = put_str16(q, bgen_variant_id(v));
+		} else {
+			q = put_str16(q, bgen_variant_id(v));
+			q = put_pad16(q, slack, p->pad_byte);
+		}
+		q = put_str16(q, v->chrom);
+		put_u32(q, (uint32_t)(int32_t)v->pos);
+		put_u16(q + 4, 2);
+		q = put_str32(q + 6, v->ref);
+		q = put_str32(q, bgen_allele2(v));
+		if (q != b + 28 + p->total_string_length - 8)
+			return bf_err_set(
+			    err, BF_E_INTERNAL,
+			    "BGEN encoder: per-variant string byte sum does not match "
+			    "total_string_length; the padding field was built with the "
+			    "wrong slack.");
+		put_u32(q, (uint32_t)(4 + bgen_stored_zsize(geno)));
+		put_u32(q + 4, (uint32_t)geno);
+		z = q + 8;
+		/* geno block first goes contiguously where the first stored block's data starts */
+		rc = bgen_geno_block(gt, ph, c->n_samples, c->ploidy, p->unphased, z + 7,
+				     (size_t)(bpv - (uint64_t)(z + 7 - b)), &glen, &mixed, err);
+		if (rc < 0)
+			return rc;
+		if (glen != geno)
+			return bf_err_set(err, BF_E_UNSUPPORTED, BGEN_MSG_MIXED_PLOIDY);
+		stored_frame(z, glen);
+		nmixed += mixed;
+	}
+	if (mixed_phase_count)
+		*mixed_phase_count += nmixed;
+	return 0;
+}
+
+static int str16_check(const struct fmt_variant *v, const char *what, size_t len,
+		       struct bf_err *err)
+{
+	if (len <= 65535)
+		return 0;
+	return bf_err_set(err, BF_E_RANGE,
+			  "variant at %.*s:%" PRId64 ": %s is %zu bytes, exceeds BGEN "
+			  "length-prefix width 65535",
+			  (int)(v->chrom.len > 512 ? 512 : v->chrom.len), v->chrom.p, v->pos, what,
+			  len);
+}
+
+int bgen_encode_variable_variant(const struct bgen_params *p, const struct fmt_variant *v,
+				 const int8_t *gt, const uint8_t *phased, size_t n_samples,
+				 int ploidy, struct bf_strbuf *scratch, struct bf_strbuf *out,
+				 uint64_t *mixed_phase_count, struct bf_err *err)
+{
+	struct fmt_str id = bgen_variant_id(v), a2 = bgen_allele2(v), dot = {".", 1};
+	size_t old = out->len, glen = 0, gcap, head, cpos;
+	uint8_t tmp[16];
+	uLongf zlen;
+	bool mixed = false;
+	int rc;
+
+	if (v->multi_allelic)
+		return bf_err_set(err, BF_E_UNSUPPORTED, BGEN_MSG_MULTI_ALLELIC);
+	BF_FORWARD(str16_check(v, "variant ID", id.len, err));
+	BF_FORWARD(str16_check(v, "chrom", v->chrom.len, err));
+	if (v->pos < 0 || v->pos > (int64_t)UINT32_MAX)
+		return bf_err_set(err, BF_E_RANGE,
+				  "variant at %.*s:%" PRId64 ": position outside BGEN's u32 range",
+				  (int)(v->chrom.len > 512 ? 512 : v->chrom.len), v->chrom.p,
+				  v->pos);
+	if (v->ref.len > UINT32_MAX || a2.len > UINT32_MAX)
+		return bf_err_set(err, BF_E_RANGE, "allele longer than BGEN's u32 length");
+	if (n_samples > UINT32_MAX / 4)
+		return bf_err_set(err, BF_E_RANGE, "%zu samples do not fit a BGEN block",
+				  n_samples);
+	gcap = 10 + 3 * n_samples;
+	if (bf_strbuf_grow(scratch, gcap) < 0)
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	rc = bgen_geno_block(gt, phased, n_samples, ploidy, p->unphased, (uint8_t *)scratch->buf,
+			     gcap, &glen, &mixed, err);
+	if (rc < 0)
+		return rc;
+	zlen = compressBound((uLong)glen);
+	head = 2 + 2 + 2 + 1 + id.len + v->chrom.len + 4 + 2 + 4 + v->ref.len + 4 + a2.len + 8;
+	if (bf_strbuf_grow(out, head + zlen) < 0)
+		return oom(out, old, err);
+	{
+		uint8_t *q = (uint8_t *)out->buf + out->len;
+		if (p->id_in_rsid) {
+			q = put_str16(q, dot);
+			q = put_str16(q, id);
+		} else {
+			q = put_str16(q, id);
+			q = put_str16(q, dot);
+		}
+		q = put_str16(q, v->chrom);
+		put_u32(q, (uint32_t)v->pos);
+		put_u16(q + 4, 2);
+		q = put_str32(q + 6, v->ref);
+		q = put_str32(q, a2);
+		cpos = (size_t)(q - (uint8_t *)out->buf);
+	}
+	rc = compress2((Bytef *)out->buf + cpos + 8, &zlen, (const Bytef *)scratch->buf,
+		       (uLong)glen, p->compression_level);
+	if (rc != Z_OK) {
+		out->len = old;
+		out->buf[old] = '\0';
+		return bf_err_set(err, rc == Z_MEM_ERROR ? BF_E_NOMEM : BF_E_INTERNAL,
+				  "zlib compress2 failed (%d)", rc);
+	}
+	if (zlen + 4 > UINT32_MAX) {
+		out->len = old;
+		out->buf[old] = '\0';
+		return bf_err_set(err, BF_E_RANGE, "compressed genotype block exceeds u32");
+	}
+	put_u32(tmp, (uint32_t)(zlen + 4));
+	put_u32(tmp + 4, (uint32_t)glen);
+	memcpy(out->buf + cpos, tmp, 8);
+	out->len = cpos + 8 + zlen;
+	out->buf[out->len] = '\0';
+	if (mixed && mixed_phase_count)
+		(*mixed_phase_count)++;
+	return 0;
+}
+
+int bgen_encode_variable_chunk(const struct bgen_params *p, const struct fmt_chunk *c,
+			       struct bf_strbuf *scratch, struct bf_strbuf *out,
+			       uint64_t *block_sizes, uint64_t *mixed_phase_count,
+			       struct bf_err *err)
+{
+	size_t i, old = out->len, per = c->n_samples * (size_t)c->ploidy;
+	uint64_t nmixed = 0;
+
+	if (c->ploidy != 1 && c->ploidy != 2)
+		return ploidy_dim_error(c, false, err);
+	for (i = 0; i < c->n_variants; i++) {
+		if (c->variants[i].multi_allelic)
+			return bf_err_set(err, BF_E_UNSUPPORTED, BGEN_MSG_MULTI_ALLELIC);
+	}
+	for (i = 0; i < c->n_variants; i++) {
+		size_t before = out->len;
+		int rc = bgen_encode_variable_variant(
+		    p, &c->variants[i], c->gt + i * per,
+		    c->phased ? c->phased + i * c->n_samples : NULL, c->n_samples, c->ploidy,
+		    scratch, out, &nmixed, err);
+		if (rc < 0) {
+			out->len = old;
+			if (out->buf)
+				out->buf[old] = '\0';
+			return rc;
+		}
+		if (block_sizes)
+			block_sizes[i] = out->len - before;
+	}
+	if (mixed_phase_count)
+		*mixed_phase_count += nmixed;
+	return 0;
+}
