@@ -21,56 +21,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DRAIN_BYTES ((size_t)4 << 20)
 
 size_t cmd_threads(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	return n > 0 ? (size_t)n : 1;
-}
-
-/* Drain a stream into `fd`. */
-static int drain(struct stream *st, int fd, const char *name, struct bf_err *err)
-{
-	uint8_t *buf = bf_bigbuf_alloc(DRAIN_BYTES);
-	uint64_t off = 0, total = stream_size(st);
-	struct progress pr;
-	int rc = 0;
-
-	if (!buf)
-		return bf_err_set(err, BF_E_NOMEM, "out of memory");
-	progress_start(&pr, total);
-	while (off < total) {
-		int64_t n = stream_read(st, off, buf, DRAIN_BYTES, err);
-
-		if (n < 0) {
-			rc = (int)n;
-			break;
-		}
-		if (n == 0) {
-			rc = bf_err_set(err, BF_E_INTERNAL, "stream ended early");
-			break;
-		}
-		rc = write_all(fd, buf, (size_t)n, name, err);
-		if (rc < 0)
-			break;
-		off += (uint64_t)n;
-		progress_update(&pr, off);
-	}
-	progress_end(&pr);
-	bf_bigbuf_free(buf, DRAIN_BYTES);
-	return rc;
-}
-
-static char *join(const char *stem, const char *ext)
-{
-	size_t n = strlen(stem) + strlen(ext) + 1;
-	char *p = bf_malloc(n);
-
-	if (p)
-		snprintf(p, n, "%s%s", stem, ext);
-	return p;
 }
 
 int cmd_view_plink(const struct cmd_plink_opts *o)
@@ -91,9 +47,9 @@ int cmd_view_plink(const struct cmd_plink_opts *o)
 	cfg.n_threads = cmd_threads();
 	if (export_open(&ex, &cfg, &err) < 0)
 		return cmd_fail(&err);
-	fam = join(o->output, ".fam");
-	bim = join(o->output, ".bim");
-	bed = join(o->output, ".bed");
+	fam = path_join(o->output, ".fam");
+	bim = path_join(o->output, ".bim");
+	bed = path_join(o->output, ".bed");
 	if (!fam || !bim || !bed) {
 		rc = bf_err_set(&err, BF_E_NOMEM, "out of memory");
 		goto fail;
@@ -115,7 +71,7 @@ int cmd_view_plink(const struct cmd_plink_opts *o)
 	}
 	rc = i = outset_add(&out, bed, &err);
 	if (rc >= 0)
-		rc = drain(ex.stream, out.fd[i], bed, &err);
+		rc = drain_stream(ex.stream, out.fd[i], bed, &err);
 	if (rc >= 0)
 		rc = outset_commit(&out, &err);
 fail:

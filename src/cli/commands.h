@@ -38,6 +38,7 @@ struct cmd_bgen_opts {
 	bool id_in_rsid;
 	bool unphased;
 	bool no_bgi, no_sample_file, no_header_samples;
+	bool string_opts_given; /* --total-string-length or --pad-byte was given */
 };
 
 struct cmd_mount_opts {
@@ -54,6 +55,14 @@ int cmd_inspect(const char *store, FILE *out);
 int cmd_mount(const struct cmd_mount_opts *o, int argc, char **argv);
 int cmd_view_plink(const struct cmd_plink_opts *o);
 int cmd_view_bgen(const struct cmd_bgen_opts *o);
+
+/* Fill BGEN encoder parameters from the options. */
+struct bgen_params;
+void cmd_bgen_params(const struct cmd_bgen_opts *o, struct bgen_params *p);
+
+/* Run the internal encoder server (see server/server.h) with BGEN options `bo`. */
+struct server_config;
+int cmd_server_run(struct server_config *sc, const struct cmd_bgen_opts *bo);
 
 /* Encoder threads to use: the online CPU count. */
 size_t cmd_threads(void);

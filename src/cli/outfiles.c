@@ -5,6 +5,8 @@
 
 #include "cli/outfiles.h"
 #include "util/alloc.h"
+#include "util/bigbuf.h"
+#include "engine/stream.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -147,3 +149,49 @@ void progress_end(struct progress *p)
 	if (p->active)
 		fprintf(stderr, "\n");
 }
+
+#define DRAIN_BYTES ((size_t)4 << 20)
+
+/* Drain a stream into `fd`. */
+int drain_stream(struct stream *st, int fd, const char *name, struct bf_err *err)
+{
+	uint8_t *buf = bf_bigbuf_alloc(DRAIN_BYTES);
+	uint64_t off = 0, total = stream_size(st);
+	struct progress pr;
+	int rc = 0;
+
+	if (!buf)
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	progress_start(&pr, total);
+	while (off < total) {
+		int64_t n = stream_read(st, off, buf, DRAIN_BYTES, err);
+
+		if (n < 0) {
+			rc = (int)n;
+			break;
+		}
+		if (n == 0) {
+			rc = bf_err_set(err, BF_E_INTERNAL, "stream ended early");
+			break;
+		}
+		rc = write_all(fd, buf, (size_t)n, name, err);
+		if (rc < 0)
+			break;
+		off += (uint64_t)n;
+		progress_update(&pr, off);
+	}
+	progress_end(&pr);
+	bf_bigbuf_free(buf, DRAIN_BYTES);
+	return rc;
+}
+
+char *path_join(const char *stem, const char *ext)
+{
+	size_t n = strlen(stem) + strlen(ext) + 1;
+	char *p = bf_malloc(n);
+
+	if (p)
+		snprintf(p, n, "%s%s", stem, ext);
+	return p;
+}
+

@@ -48,4 +48,12 @@ void progress_start(struct progress *p, uint64_t total);
 void progress_update(struct progress *p, uint64_t done);
 void progress_end(struct progress *p);
 
+struct stream;
+
+/* Copy a whole stream into `fd` (named `name` in messages), with progress. */
+int drain_stream(struct stream *st, int fd, const char *name, struct bf_err *err) BF_MUST_CHECK;
+
+/* "<stem><ext>" from bf_malloc, or NULL. */
+char *path_join(const char *stem, const char *ext);
+
 #endif

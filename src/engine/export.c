@@ -7,6 +7,9 @@
 #include "engine/sidecar.h"
 #include "format/bed.h"
 #include "util/alloc.h"
+#include "util/log.h"
+
+#include <stdio.h>
 
 #include <string.h>
 
@@ -15,6 +18,126 @@ static int bed_chunk(const void *params, const struct fmt_chunk *c, uint8_t *out
 {
 	(void)params;
 	return bed_encode_chunk(c, out, cap, err);
+}
+
+static int bgen_chunk(const void *params, const struct fmt_chunk *c, uint8_t *out, size_t cap,
+		      struct bf_err *err)
+{
+	struct export *e = (struct export *)params;
+	uint64_t mixed = 0;
+	int rc = bgen_encode_fixed_chunk(&e->bgen, c, out, cap, &mixed, err);
+
+	if (mixed)
+		atomic_fetch_add(&e->mixed_phase, mixed);
+	return rc;
+}
+
+struct string_scan {
+	const struct bgen_params *p;
+	int64_t max_used;
+	struct fmt_variant first_bad;
+	char chrom[256];
+	bool bad;
+};
+
+static int scan_row(void *opaque, const struct fmt_variant *fv, struct bf_err *err)
+{
+	struct string_scan *sc = opaque;
+	int64_t slack, used;
+
+	if (fv->multi_allelic)
+		return bf_err_set(err, BF_E_INVAL, "%s", BGEN_MSG_MULTI_ALLELIC);
+	if (!sc->p->fixed)
+		return 0;
+	slack = bgen_fixed_slack(sc->p, fv);
+	used = (int64_t)sc->p->total_string_length - slack;
+	if (used > sc->max_used)
+		sc->max_used = used;
+	if (slack < 1 && !sc->bad) {
+		sc->bad = true;
+		sc->first_bad = *fv;
+		/* keep the fields the message needs beyond this chunk */
+		snprintf(sc->chrom, sizeof(sc->chrom), "%.*s", (int)fv->chrom.len, fv->chrom.p);
+		sc->first_bad.chrom.p = sc->chrom;
+		sc->first_bad.chrom.len = strlen(sc->chrom);
+		bgen_fixed_slack_error(sc->p, fv, err);
+	}
+	return 0;
+}
+
+int export_check_bgen_strings(struct selection *s, const struct bgen_params *p,
+			      struct bf_err *err)
+{
+	struct string_scan sc;
+	struct bf_err first;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.p = p;
+	bf_err_clear(&first);
+	BF_FORWARD(source_walk_variants(s, scan_row, &sc, &first));
+	if (sc.bad)
+		return bf_err_set(err, BF_E_RANGE,
+				  "%s; the smallest --total-string-length that fits every variant "
+				  "is %lld",
+				  first.msg, (long long)sc.max_used + 1);
+	return 0;
+}
+
+void export_warn_mixed_phase(struct export *e, const char *who)
+{
+	uint64_t n = atomic_load(&e->mixed_phase);
+
+	if (n)
+		bf_log_warn("%s: %llu variant(s) had mixed phase across samples; emitted as "
+			    "unphased (the BGEN phased flag is per variant)",
+			    who, (unsigned long long)n);
+}
+
+static int setup_bgen_fixed(struct export *e, struct bf_err *err)
+{
+	struct vcz *v = e->s.v;
+	struct fmt_str *ids = NULL, *ctg = NULL;
+	size_t j;
+	int rc;
+
+	if (!v->gt)
+		return bf_err_set(err, BF_E_FORMAT, "'%s' has no 'call_genotype' array", v->path);
+	if (v->ploidy != 1 && v->ploidy != 2)
+		return bf_err_set(err, BF_E_INVAL,
+				  "BgenEncoder requires call_genotype.shape[2] in (1, 2); got "
+				  "(%lld, %zu, %d).",
+				  (long long)v->n_variants, v->n_raw_samples, v->ploidy);
+	BF_FORWARD(bgen_params_validate(&e->bgen, err));
+	ctg = bf_calloc(v->n_contigs + 1, sizeof(*ctg));
+	ids = bf_calloc(e->s.sel.n + 1, sizeof(*ids));
+	if (!ctg || !ids) {
+		rc = bf_err_set(err, BF_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (j = 0; j < v->n_contigs; j++) {
+		ctg[j].p = v->contigs[j];
+		ctg[j].len = v->contig_len[j];
+	}
+	rc = bgen_check_contigs(ctg, v->n_contigs, err);
+	if (rc < 0)
+		goto out;
+	rc = export_check_bgen_strings(&e->s, &e->bgen, err);
+	if (rc < 0)
+		goto out;
+	for (j = 0; j < e->s.sel.n; j++)
+		ids[j].p = selection_sample_id(&e->s, j, &ids[j].len);
+	rc = bgen_header(&e->bgen, e->s.plan.n_variants, ids, e->s.sel.n, &e->prefix, err);
+	if (rc < 0)
+		goto out;
+	e->bpv = bgen_fixed_bytes_per_variant(&e->bgen, e->s.sel.n, v->ploidy);
+	e->src.encode = bgen_chunk;
+	e->src.params = e;
+	e->src.need_gt = true;
+	e->src.need_phased = !e->bgen.unphased;
+out:
+	bf_free(ctg);
+	bf_free(ids);
+	return rc;
 }
 
 static int setup_plink(struct export *e, struct bf_err *err)
@@ -53,8 +176,11 @@ int export_open(struct export *e, const struct export_config *c, struct bf_err *
 		rc = setup_plink(e, err);
 		break;
 	case EXPORT_BGEN_FIXED:
+		e->bgen = *(const struct bgen_params *)c->format_params;
+		rc = setup_bgen_fixed(e, err);
+		break;
 	default:
-		rc = bf_err_set(err, BF_E_UNSUPPORTED, "BGEN output is not supported yet");
+		rc = bf_err_set(err, BF_E_INTERNAL, "unknown output format");
 		break;
 	}
 	if (rc < 0)

@@ -15,7 +15,10 @@
 #include "engine/stream.h"
 #include "select/selection.h"
 #include "util/err.h"
+#include "format/bgen.h"
 #include "util/strbuf.h"
+
+#include <stdatomic.h>
 
 #include <stdbool.h>
 
@@ -40,7 +43,21 @@ struct export {
 	uint32_t *counts;         /* plan chunk sizes */
 	struct bf_strbuf prefix;  /* bytes before the first chunk */
 	uint64_t bpv;             /* bytes per variant */
+	struct bgen_params bgen;  /* BGEN parameters (copied from the config) */
+	_Atomic uint64_t mixed_phase; /* BGEN variants written unphased for mixed phase */
 };
+
+/*
+ * BGEN: check every planned variant before any byte is written: no
+ * multi-allelic row, and (fixed mode) every variant's strings fit the
+ * total string length; the message names the first variant that does not
+ * and the smallest --total-string-length that fits them all.
+ */
+int export_check_bgen_strings(struct selection *s, const struct bgen_params *p,
+			      struct bf_err *err) BF_MUST_CHECK;
+
+/* Log the reference's mixed-phase warning if any variant needed it. */
+void export_warn_mixed_phase(struct export *e, const char *who);
 
 /* Set everything up; on failure nothing is left open. */
 int export_open(struct export *e, const struct export_config *c, struct bf_err *err) BF_MUST_CHECK;

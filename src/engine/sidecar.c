@@ -7,6 +7,10 @@
 #include "engine/source.h"
 #include "format/bed.h"
 #include "format/fmt_text.h"
+#include "format/plink_text.h"
+#include "format/bgi.h"
+#include "format/sample_file.h"
+#include "util/alloc.h"
 #include "util/strbuf.h"
 
 #include <errno.h>
@@ -63,27 +67,6 @@ int sidecar_write_fam(const struct selection *s, int fd, const char *name, struc
 	return rc;
 }
 
-/* Walk the plan's metadata; `fn` is called per variant. */
-typedef int (*variant_fn)(void *opaque, const struct fmt_variant *fv, struct bf_err *err);
-
-static int walk_variants(struct selection *s, variant_fn fn, void *opaque, struct bf_err *err)
-{
-	struct source src = {.v = s->v, .plan = &s->plan, .sel = &s->sel};
-	struct source_ws *ws = source_ws_create(&src, err);
-	size_t k, j, n;
-	int rc = 0;
-
-	if (!ws)
-		return err ? err->code : BF_E_NOMEM;
-	for (k = 0; k < s->plan.n_chunks && rc == 0; k++) {
-		rc = source_load_meta(&src, ws, k, &n, err);
-		for (j = 0; j < n && rc == 0; j++)
-			rc = fn(opaque, &ws->vars[j], err);
-	}
-	source_ws_free(ws);
-	return rc;
-}
-
 struct bim_walk {
 	struct bf_strbuf sb;
 	int fd;
@@ -101,7 +84,7 @@ static int bim_row(void *opaque, const struct fmt_variant *fv, struct bf_err *er
 int sidecar_write_bim(struct selection *s, int fd, const char *name, struct bf_err *err)
 {
 	struct bim_walk w = {BF_STRBUF_INIT, fd, name};
-	int rc = walk_variants(s, bim_row, &w, err);
+	int rc = source_walk_variants(s, bim_row, &w, err);
 
 	if (rc == 0)
 		rc = flush(&w.sb, fd, name, 0, err);
@@ -119,5 +102,60 @@ static int check_row(void *opaque, const struct fmt_variant *fv, struct bf_err *
 
 int sidecar_check_biallelic_plink(struct selection *s, struct bf_err *err)
 {
-	return walk_variants(s, check_row, NULL, err);
+	return source_walk_variants(s, check_row, NULL, err);
+}
+
+int sidecar_write_sample(const struct selection *s, int fd, const char *name, struct bf_err *err)
+{
+	struct bf_strbuf sb = BF_STRBUF_INIT;
+	struct fmt_str *ids = bf_calloc(s->sel.n + 1, sizeof(*ids));
+	size_t j;
+	int rc;
+
+	if (!ids)
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	for (j = 0; j < s->sel.n; j++)
+		ids[j].p = selection_sample_id(s, j, &ids[j].len);
+	rc = sample_file_text(ids, s->sel.n, &sb, err);
+	if (rc == 0)
+		rc = sidecar_write_all(fd, sb.buf, sb.len, name, err);
+	bf_free(ids);
+	bf_strbuf_release(&sb);
+	return rc;
+}
+
+struct bgi_walk {
+	const struct bgen_params *p;
+	struct bgi_writer *w;
+	struct bf_strbuf rsid;
+	uint64_t at, bpv;
+};
+
+static int bgi_row(void *opaque, const struct fmt_variant *fv, struct bf_err *err)
+{
+	struct bgi_walk *b = opaque;
+	struct bgi_row row;
+
+	BF_FORWARD(bgi_row_for_variant(b->p, fv, b->at, b->bpv, &b->rsid, &row, err));
+	BF_FORWARD(bgi_writer_add(b->w, &row, err));
+	b->at += b->bpv;
+	return 0;
+}
+
+int sidecar_write_bgi_fixed(struct selection *s, const struct bgen_params *p, uint64_t first,
+			    uint64_t bpv, const char *path, struct bf_err *err)
+{
+	struct bgi_walk b = {p, NULL, BF_STRBUF_INIT, first, bpv};
+	int rc;
+
+	b.w = bgi_writer_create(path, err);
+	if (!b.w)
+		return err ? err->code : BF_E_IO;
+	rc = source_walk_variants(s, bgi_row, &b, err);
+	if (rc == 0)
+		rc = bgi_writer_finish(b.w, err);
+	else
+		bgi_writer_free(b.w);
+	bf_strbuf_release(&b.rsid);
+	return rc;
 }

@@ -13,6 +13,7 @@
 
 #include "util/bf_config.h"
 
+#include "format/bgen.h"
 #include "select/selection.h"
 #include "util/err.h"
 
@@ -23,6 +24,17 @@ int sidecar_write_fam(const struct selection *s, int fd, const char *name,
 /* Write the .bim text of the planned variants to `fd`. */
 int sidecar_write_bim(struct selection *s, int fd, const char *name,
 		      struct bf_err *err) BF_MUST_CHECK;
+
+/* Write the Oxford .sample text of the selected samples to `fd`. */
+int sidecar_write_sample(const struct selection *s, int fd, const char *name,
+			 struct bf_err *err) BF_MUST_CHECK;
+
+/*
+ * Write the .bgen.bgi index of a fixed-size BGEN stream (every block is `bpv`
+ * bytes, the first at `first`) to the SQLite file at `path`.
+ */
+int sidecar_write_bgi_fixed(struct selection *s, const struct bgen_params *p, uint64_t first,
+			    uint64_t bpv, const char *path, struct bf_err *err) BF_MUST_CHECK;
 
 /* Check that no planned variant is multi-allelic (PLINK wording). */
 int sidecar_check_biallelic_plink(struct selection *s, struct bf_err *err) BF_MUST_CHECK;

@@ -154,3 +154,22 @@ void source_stream_source(struct source *src, struct stream_source *out)
 	out->worker_free = src_worker_free;
 	out->encode = src_encode;
 }
+
+int source_walk_variants(struct selection *s, source_variant_fn fn, void *opaque,
+			 struct bf_err *err)
+{
+	struct source src = {.v = s->v, .plan = &s->plan, .sel = &s->sel};
+	struct source_ws *ws = source_ws_create(&src, err);
+	size_t k, j, n;
+	int rc = 0;
+
+	if (!ws)
+		return err ? err->code : BF_E_NOMEM;
+	for (k = 0; k < s->plan.n_chunks && rc == 0; k++) {
+		rc = source_load_meta(&src, ws, k, &n, err);
+		for (j = 0; j < n && rc == 0; j++)
+			rc = fn(opaque, &ws->vars[j], err);
+	}
+	source_ws_free(ws);
+	return rc;
+}

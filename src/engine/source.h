@@ -15,6 +15,7 @@
 #include "engine/stream.h"
 #include "format/variant.h"
 #include "select/plan.h"
+#include "select/selection.h"
 #include "util/err.h"
 #include "vcz/vcz.h"
 
@@ -66,5 +67,10 @@ int source_load(struct source *src, struct source_ws *ws, size_t k, struct fmt_c
  */
 int source_load_meta(struct source *src, struct source_ws *ws, size_t k, size_t *n,
 		     struct bf_err *err) BF_MUST_CHECK;
+
+/* Call `fn` for every planned variant, in output order (metadata only). */
+typedef int (*source_variant_fn)(void *opaque, const struct fmt_variant *fv, struct bf_err *err);
+int source_walk_variants(struct selection *s, source_variant_fn fn, void *opaque,
+			 struct bf_err *err) BF_MUST_CHECK;
 
 #endif

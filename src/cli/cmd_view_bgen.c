@@ -1,0 +1,243 @@
+/*
+ * cmd_view_bgen.c - `biofuse view-bgen`: STEM.sample, STEM.bgen, STEM.bgen.bgi
+ * (or the .bgen alone on stdout).
+ *
+ * Fixed-size mode drains the same stream the BGEN mount serves.  Variable-size
+ * mode (zlib at --compression-level) has no fixed offsets, so it encodes
+ * plan chunk by plan chunk and records each block's offset for the index as
+ * it goes; the index therefore always describes the .bgen actually written
+ * (the reference built it with default options).
+ */
+#include "util/bf_config.h"
+
+#include "cli/commands.h"
+#include "cli/outfiles.h"
+#include "engine/export.h"
+#include "engine/sidecar.h"
+#include "engine/source.h"
+#include "format/bgen.h"
+#include "format/bgi.h"
+#include "server/server.h"
+#include "util/alloc.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+void cmd_bgen_params(const struct cmd_bgen_opts *o, struct bgen_params *p)
+{
+	bgen_params_init(p, o->fixed_variant_size);
+	p->compression_level = o->compression_level;
+	p->total_string_length = (uint32_t)o->total_string_length;
+	p->pad_byte = (uint8_t)o->pad_byte;
+	p->id_in_rsid = o->id_in_rsid;
+	p->unphased = o->unphased;
+	p->header_samples = !o->no_header_samples;
+	p->string_opts_given = o->string_opts_given;
+}
+
+int cmd_server_run(struct server_config *sc, const struct cmd_bgen_opts *bo)
+{
+	struct bgen_params p;
+
+	cmd_bgen_params(bo, &p);
+	p.fixed = true;
+	p.compression_level = 0;
+	sc->export.format_params = &p;
+	return server_main(sc);
+}
+
+/* Variable-size .bgen written chunk by chunk; bgi rows added as blocks land. */
+static int write_variable(struct selection *s, const struct bgen_params *p, int fd,
+			  const char *name, struct bgi_writer *bgi, struct bf_err *err)
+{
+	struct source src = {.v = s->v, .plan = &s->plan, .sel = &s->sel};
+	struct bf_strbuf hdr = BF_STRBUF_INIT, out = BF_STRBUF_INIT, scratch = BF_STRBUF_INIT,
+			 rsid = BF_STRBUF_INIT;
+	struct source_ws *ws = NULL;
+	struct fmt_str *ids = NULL;
+	uint64_t *sizes = NULL, at, mixed = 0;
+	struct progress pr;
+	size_t j, k;
+	int rc;
+
+	src.need_gt = true;
+	src.need_phased = !p->unphased;
+	ids = bf_calloc(s->sel.n + 1, sizeof(*ids));
+	sizes = bf_calloc((size_t)s->v->vchunk + 1, sizeof(*sizes));
+	ws = source_ws_create(&src, err);
+	if (!ids || !sizes || !ws) {
+		rc = ws ? bf_err_set(err, BF_E_NOMEM, "out of memory") : err->code;
+		goto out;
+	}
+	for (j = 0; j < s->sel.n; j++)
+		ids[j].p = selection_sample_id(s, j, &ids[j].len);
+	rc = bgen_header(p, s->plan.n_variants, ids, s->sel.n, &hdr, err);
+	if (rc == 0)
+		rc = write_all(fd, hdr.buf, hdr.len, name, err);
+	at = hdr.len;
+	progress_start(&pr, s->plan.n_chunks);
+	for (k = 0; k < s->plan.n_chunks && rc == 0; k++) {
+		struct fmt_chunk c;
+
+		rc = source_load(&src, ws, k, &c, err);
+		if (rc < 0)
+			break;
+		bf_strbuf_reset(&out);
+		rc = bgen_encode_variable_chunk(p, &c, &scratch, &out, sizes, &mixed, err);
+		if (rc < 0)
+			break;
+		rc = write_all(fd, out.buf, out.len, name, err);
+		for (j = 0; bgi && rc == 0 && j < c.n_variants; j++) {
+			struct bgi_row row;
+
+			rc = bgi_row_for_variant(p, &c.variants[j], at, sizes[j], &rsid, &row, err);
+			if (rc == 0)
+				rc = bgi_writer_add(bgi, &row, err);
+			at += sizes[j];
+		}
+		if (!bgi)
+			at += out.len;
+		progress_update(&pr, k + 1);
+	}
+	progress_end(&pr);
+	if (mixed)
+		bf_log_warn("write_bgen: %llu variant(s) had mixed phase across samples; emitted as "
+			    "unphased (the BGEN phased flag is per variant)",
+			    (unsigned long long)mixed);
+out:
+	source_ws_free(ws);
+	bf_free(ids);
+	bf_free(sizes);
+	bf_strbuf_release(&hdr);
+	bf_strbuf_release(&out);
+	bf_strbuf_release(&scratch);
+	bf_strbuf_release(&rsid);
+	return rc;
+}
+
+static int check_variable(struct selection *s, const struct bgen_params *p, struct bf_err *err)
+{
+	if (!s->v->gt)
+		return bf_err_set(err, BF_E_FORMAT, "'%s' has no 'call_genotype' array",
+				  s->v->path);
+	if (s->v->ploidy != 1 && s->v->ploidy != 2)
+		return bf_err_set(err, BF_E_INVAL,
+				  "BGEN output requires call_genotype.shape[2] in (1, 2); got shape "
+				  "(%lld, %zu, %d).",
+				  (long long)s->v->n_variants, s->v->n_raw_samples, s->v->ploidy);
+	return export_check_bgen_strings(s, p, err);
+}
+
+int cmd_view_bgen(const struct cmd_bgen_opts *o)
+{
+	struct bf_err err;
+	struct bgen_params p;
+	struct export ex;
+	struct selection *s;
+	struct outset out;
+	struct bgi_writer *bgi = NULL;
+	char *sample = NULL, *bgen = NULL, *bgi_path = NULL;
+	bool to_stdout = !o->output;
+	int rc, i, fd = STDOUT_FILENO, ibgi = -1;
+
+	bf_err_clear(&err);
+	outset_init(&out);
+	memset(&ex, 0, sizeof(ex));
+	cmd_bgen_params(o, &p);
+	if (bgen_params_validate(&p, &err) < 0)
+		return cmd_fail(&err);
+	if (o->no_header_samples && (to_stdout || o->no_sample_file))
+		bf_log_warn("write_bgen: embed_header_samples=False and sample_path=None leave sample "
+			    "IDs nowhere in the output; pass sample_path or set "
+			    "embed_header_samples=True");
+	if (p.fixed) {
+		struct export_config cfg;
+
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.format = EXPORT_BGEN_FIXED;
+		cfg.sel = o->c.sel;
+		cfg.budget = o->c.readahead_buffer_size;
+		cfg.n_threads = cmd_threads();
+		cfg.format_params = &p;
+		if (export_open(&ex, &cfg, &err) < 0)
+			return cmd_fail(&err);
+		s = &ex.s;
+	} else {
+		if (selection_open(&o->c.sel, &ex.s, &err) < 0)
+			return cmd_fail(&err);
+		s = &ex.s;
+		rc = check_variable(s, &p, &err);
+		if (rc < 0)
+			goto fail;
+	}
+	if (to_stdout) {
+		signal(SIGPIPE, SIG_IGN);
+	} else {
+		sample = path_join(o->output, ".sample");
+		bgen = path_join(o->output, ".bgen");
+		bgi_path = path_join(o->output, ".bgen.bgi");
+		if (!sample || !bgen || !bgi_path) {
+			rc = bf_err_set(&err, BF_E_NOMEM, "out of memory");
+			goto fail;
+		}
+		/* The reference's order: .sample, then .bgen, then .bgen.bgi. */
+		if (!o->no_sample_file) {
+			rc = i = outset_add(&out, sample, &err);
+			if (rc >= 0)
+				rc = sidecar_write_sample(s, out.fd[i], sample, &err);
+			if (rc < 0)
+				goto fail;
+		}
+		rc = i = outset_add(&out, bgen, &err);
+		if (rc < 0)
+			goto fail;
+		fd = out.fd[i];
+		if (!o->no_bgi) {
+			rc = ibgi = outset_add(&out, bgi_path, &err);
+			if (rc < 0)
+				goto fail;
+			close(out.fd[ibgi]);
+			out.fd[ibgi] = -1;
+			if (!p.fixed) {
+				bgi = bgi_writer_create(out.tmp[ibgi], &err);
+				if (!bgi) {
+					rc = err.code;
+					goto fail;
+				}
+			}
+		}
+	}
+	if (p.fixed) {
+		rc = drain_stream(ex.stream, fd, to_stdout ? "<stdout>" : bgen, &err);
+		export_warn_mixed_phase(&ex, "BgenEncoder");
+		if (rc == 0 && ibgi >= 0)
+			rc = sidecar_write_bgi_fixed(s, &p, ex.prefix.len, ex.bpv, out.tmp[ibgi], &err);
+	} else {
+		rc = write_variable(s, &p, fd, to_stdout ? "<stdout>" : bgen, bgi, &err);
+		if (bgi) {
+			if (rc == 0)
+				rc = bgi_writer_finish(bgi, &err);
+			else
+				bgi_writer_free(bgi);
+			bgi = NULL;
+		}
+	}
+	if (rc == 0 && !to_stdout)
+		rc = outset_commit(&out, &err);
+fail:
+	if (bgi)
+		bgi_writer_free(bgi);
+	if (rc < 0)
+		outset_abort(&out);
+	export_close(&ex);
+	bf_free(sample);
+	bf_free(bgen);
+	bf_free(bgi_path);
+	if (rc < 0 && to_stdout && err.sys_errno == EPIPE)
+		return 1; /* a closed pipe ends the program quietly */
+	return rc < 0 ? cmd_fail(&err) : 0;
+}
