@@ -37,27 +37,27 @@ struct zarr_array;
 #define ZARR_MAX_DIMS 8
 
 enum zarr_kind {
-	ZARR_KIND_BOOL,   /* 1 byte, 0 or 1 */
-	ZARR_KIND_INT,    /* signed integer, itemsize 1/2/4/8 */
-	ZARR_KIND_UINT,   /* unsigned integer, itemsize 1/2/4/8 */
+	ZARR_KIND_BOOL,	  /* 1 byte, 0 or 1 */
+	ZARR_KIND_INT,	  /* signed integer, itemsize 1/2/4/8 */
+	ZARR_KIND_UINT,	  /* unsigned integer, itemsize 1/2/4/8 */
 	ZARR_KIND_FLOAT,  /* IEEE float, itemsize 2/4/8 */
 	ZARR_KIND_STRING, /* vlen-utf8 (v2 |O, v3 "string") or fixed <Un / |Sn */
 };
 
 struct zarr_dtype {
 	enum zarr_kind kind;
-	int itemsize;    /* bytes per element as decoded; 0 for vlen strings */
+	int itemsize;	 /* bytes per element as decoded; 0 for vlen strings */
 	int fixed_chars; /* <Un: n code points; |Sn: n bytes; 0 otherwise */
-	bool utf32;      /* fixed string stored as UTF-32LE (<Un) */
-	char text[48];   /* the dtype as written in the metadata, for messages */
+	bool utf32;	 /* fixed string stored as UTF-32LE (<Un) */
+	char text[48];	 /* the dtype as written in the metadata, for messages */
 };
 
 /* Strings of one decoded chunk: element i is data[off[i] .. off[i]+len[i]). */
 struct zarr_strings {
-	size_t n;       /* number of elements (full chunk shape) */
-	uint8_t *data;  /* UTF-8 bytes, owned */
-	uint64_t *off;  /* n offsets into data, owned */
-	uint32_t *len;  /* n byte lengths, owned */
+	size_t n;      /* number of elements (full chunk shape) */
+	uint8_t *data; /* UTF-8 bytes, owned */
+	uint64_t *off; /* n offsets into data, owned */
+	uint32_t *len; /* n byte lengths, owned */
 };
 
 void zarr_strings_release(struct zarr_strings *s);

@@ -231,7 +231,10 @@ static int run_b2b(const struct zarr_array *a, uint8_t *src, size_t len, uint8_t
 		if (cur != src)
 			bf_free(cur);
 		if (rc < 0) {
-			bf_err_prefix(err, "%s", c->name);
+			size_t nl2 = strlen(c->name);
+
+			if (err && (strncmp(err->msg, c->name, nl2) || err->msg[nl2] != ':'))
+				bf_err_prefix(err, "%s", c->name);
 			return rc;
 		}
 		if (final && fixed)
@@ -521,10 +524,8 @@ int zarr_array_read_chunk_rows(struct zarr_array *a, const int64_t *idx, int64_t
 		if (c && c->id == ZC_BLOSC) {
 			rc = zarr_blosc_range(obj, len, a->chunk_nbytes, byte0, nbytes, out, err);
 			bf_free(obj);
-			if (rc < 0) {
-				bf_err_prefix(err, "blosc");
+			if (rc < 0)
 				return ctx_fail(&cx, err);
-			}
 			return 0;
 		}
 	}

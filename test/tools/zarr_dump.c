@@ -141,9 +141,13 @@ static void print_elem(const struct zarr_dtype *dt, const uint8_t *p)
 	}
 }
 
-static int die(const struct bf_err *err)
+static int die(const struct bf_err *err, struct zarr_array *a, struct zarr_group *g,
+	       struct store *st)
 {
 	fprintf(stderr, "Error: %s\n", err->msg);
+	zarr_array_free(a);
+	zarr_group_free(g);
+	store_free(st);
 	return 1;
 }
 
@@ -170,13 +174,13 @@ int main(int argc, char **argv)
 	}
 	st = store_open(argv[1], &err);
 	if (!st)
-		return die(&err);
+		return die(&err, NULL, NULL, NULL);
 	g = zarr_group_open(st, &err);
 	if (!g)
-		return die(&err);
+		return die(&err, NULL, NULL, st);
 	a = zarr_array_open(g, argv[2], &err);
 	if (!a)
-		return die(&err);
+		return die(&err, NULL, g, st);
 	dt = zarr_array_dtype(a);
 	nd = zarr_array_ndim(a);
 	shape = zarr_array_shape(a);
@@ -202,8 +206,13 @@ int main(int argc, char **argv)
 			rc = zarr_array_read_chunk(a, cidx, cbuf, cn * esz, &err);
 		else
 			rc = zarr_array_read_chunk_strings(a, cidx, &zs, &err);
-		if (rc < 0)
-			return die(&err);
+		if (rc < 0) {
+			free(all);
+			free(cbuf);
+			free(strs);
+			free(slen);
+			return die(&err, a, g, st);
+		}
 		for (d = 0; d < nd; d++)
 			ext[d] = zarr_array_chunk_extent(a, d, cidx[d]);
 		for (e = 0; e < cn; e++) {
