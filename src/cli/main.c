@@ -49,6 +49,7 @@ static void bgen_from(const struct cli_options *o, struct cmd_bgen_opts *b)
 	b->no_bgi = o->no_bgi;
 	b->no_sample_file = o->no_sample_file;
 	b->no_header_samples = o->no_header_samples;
+	b->string_opts_given = o->total_string_length_set || o->pad_byte_set;
 }
 
 /* Things the parser accepts that this build cannot do yet. */
