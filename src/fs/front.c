@@ -14,9 +14,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -349,17 +349,39 @@ static const struct fuse_lowlevel_ops front_ops = {
 	.access = fr_access,
 };
 
-/* Ask the kernel for 1 MiB read requests on this mount (root only; best effort). */
+/*
+ * Ask the kernel for 1 MiB read requests on this mount (root only; best
+ * effort).  The device number comes from /proc/self/mountinfo: a stat() of
+ * the mount point would be a FUSE request this thread itself has to answer.
+ */
 static void raise_readahead(const char *dir)
 {
-	struct stat st;
-	char path[128];
+	char real[4096], line[8192], path[128];
+	unsigned maj = 0, min = 0;
+	bool found = false;
 	FILE *fp;
 
-	if (stat(dir, &st) != 0)
+	if (!realpath(dir, real))
 		return;
-	snprintf(path, sizeof(path), "/sys/class/bdi/%u:%u/read_ahead_kb", major(st.st_dev),
-		 minor(st.st_dev));
+	fp = fopen("/proc/self/mountinfo", "r");
+	if (!fp)
+		return;
+	while (fgets(line, sizeof(line), fp)) {
+		char mnt[4096];
+		unsigned a, b;
+
+		/* id parent major:minor root mountpoint ... */
+		if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &a, &b, mnt) == 3 &&
+		    !strcmp(mnt, real) && strstr(line, " - fuse")) {
+			maj = a;
+			min = b;
+			found = true;
+		}
+	}
+	fclose(fp);
+	if (!found)
+		return;
+	snprintf(path, sizeof(path), "/sys/class/bdi/%u:%u/read_ahead_kb", maj, min);
 	fp = fopen(path, "w");
 	if (!fp)
 		return;
