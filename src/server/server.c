@@ -85,7 +85,13 @@ static int make_sidecar(struct srv *sv, struct ipc_file *f, const char *ext, sid
 		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return bf_err_sys(err, BF_E_IO, "cannot create '%s'", tmp);
-		rc = fn(&sv->ex.s, fd, f->name, err);
+		if (fn) {
+			rc = fn(&sv->ex.s, fd, f->name, err);
+		} else {
+			/* the BGEN index: SQLite writes the file by name */
+			rc = sidecar_write_bgi_fixed(&sv->ex.s, &sv->ex.bgen, sv->ex.prefix.len,
+						     sv->ex.bpv, tmp, err);
+		}
 		if (close(fd) != 0 && rc == 0)
 			rc = bf_err_sys(err, BF_E_IO, "cannot write '%s'", tmp);
 		if (rc == 0 && rename(tmp, f->path) != 0)
@@ -99,6 +105,11 @@ static int make_sidecar(struct srv *sv, struct ipc_file *f, const char *ext, sid
 	}
 	f->size = (uint64_t)st.st_size;
 	return 0;
+}
+
+static int write_sample_adapter(struct selection *s, int fd, const char *name, struct bf_err *err)
+{
+	return sidecar_write_sample(s, fd, name, err);
 }
 
 static int file_cmp(const void *a, const void *b)
@@ -122,7 +133,15 @@ static int build_files(struct srv *sv, struct ipc_hello *h, struct bf_err *err)
 		if (!c->no_fam)
 			BF_FORWARD(make_sidecar(sv, &f[h->n_files++], ".fam", write_fam_adapter, err));
 	} else {
-		return bf_err_set(err, BF_E_UNSUPPORTED, "BGEN mounts are not supported yet");
+		snprintf(f[0].name, sizeof(f[0].name), "%s.bgen", c->basename);
+		f[0].streaming = 1;
+		f[0].size = stream_size(sv->ex.stream);
+		h->n_files = 1;
+		if (!c->no_sample)
+			BF_FORWARD(make_sidecar(sv, &f[h->n_files++], ".sample", write_sample_adapter,
+						err));
+		if (!c->no_bgi)
+			BF_FORWARD(make_sidecar(sv, &f[h->n_files++], ".bgen.bgi", NULL, err));
 	}
 	qsort(h->files, h->n_files, sizeof(h->files[0]), file_cmp);
 	return 0;
