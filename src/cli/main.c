@@ -10,6 +10,7 @@
 #include "server/server.h"
 #include "util/log.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,13 @@ int main(int argc, char **argv)
 	struct cli_options o;
 	int rc;
 
+	/*
+	 * Large buffers come from mmap (util/bigbuf) or, below that, from
+	 * malloc's own mmap path: a fixed threshold and two arenas keep freed
+	 * memory from lingering in per-thread heaps (the reference's problem).
+	 */
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+	mallopt(M_ARENA_MAX, 2);
 	if (argc > 1 && !strcmp(argv[1], "__server"))
 		return server_entry(argc, argv);
 	rc = cli_parse(argc, argv, &o, stdout, stderr);

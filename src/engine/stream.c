@@ -16,7 +16,9 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <errno.h>
 #include <string.h>
+#include <time.h>
 
 enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_BUSY, SLOT_READY, SLOT_FAILED };
 
@@ -67,18 +69,14 @@ static void slot_release_buf(struct slot *sl)
 	sl->cap = 0;
 }
 
+/* Drop a worker's per-thread buffers after this long without work. */
+#define WORKER_IDLE_S 1
+
 static void *worker_main(void *arg)
 {
 	struct stream *s = arg;
-	struct bf_err init_err;
 	void *ws = NULL;
 
-	bf_err_clear(&init_err);
-	if (s->src.worker_init) {
-		ws = s->src.worker_init(s->src.ctx, &init_err);
-		if (!ws && init_err.code == BF_OK)
-			bf_err_set(&init_err, BF_E_NOMEM, "cannot set up an encoder thread");
-	}
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
 		struct slot *sl;
@@ -86,8 +84,25 @@ static void *worker_main(void *arg)
 		int rc;
 		struct bf_err e;
 
-		while (!s->stop && s->q_len == 0)
-			pthread_cond_wait(&s->work_cv, &s->lock);
+		while (!s->stop && s->q_len == 0) {
+			struct timespec ts;
+
+			if (!ws) {
+				pthread_cond_wait(&s->work_cv, &s->lock);
+				continue;
+			}
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += WORKER_IDLE_S;
+			if (pthread_cond_timedwait(&s->work_cv, &s->lock, &ts) == ETIMEDOUT &&
+			    s->q_len == 0 && !s->stop) {
+				/* idle: give the scratch buffers back to the kernel */
+				pthread_mutex_unlock(&s->lock);
+				if (s->src.worker_free)
+					s->src.worker_free(s->src.ctx, ws);
+				ws = NULL;
+				pthread_mutex_lock(&s->lock);
+			}
+		}
 		if (s->stop)
 			break;
 		si = s->queue[s->q_head];
@@ -100,9 +115,13 @@ static void *worker_main(void *arg)
 
 		bf_err_clear(&e);
 		len = (size_t)(s->offsets[k + 1] - s->offsets[k]);
-		if (init_err.code != BF_OK) {
-			bf_err_copy(&e, &init_err);
-			rc = init_err.code;
+		if (!ws && s->src.worker_init) {
+			ws = s->src.worker_init(s->src.ctx, &e);
+			if (!ws && e.code == BF_OK)
+				bf_err_set(&e, BF_E_NOMEM, "cannot set up an encoder thread");
+		}
+		if (s->src.worker_init && !ws) {
+			rc = e.code;
 		} else if (!sl->buf && !(sl->buf = bf_bigbuf_alloc(s->max_chunk_bytes))) {
 			rc = bf_err_set(&e, BF_E_NOMEM, "cannot map %zu bytes for chunk %zu",
 					s->max_chunk_bytes, k);
@@ -127,6 +146,25 @@ static void *worker_main(void *arg)
 	if (ws && s->src.worker_free)
 		s->src.worker_free(s->src.ctx, ws);
 	return NULL;
+}
+
+size_t stream_release_idle(struct stream *s)
+{
+	size_t i, freed = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < s->n_slots; i++) {
+		struct slot *sl = &s->slots[i];
+
+		if ((sl->st == SLOT_READY || sl->st == SLOT_FAILED || sl->st == SLOT_FREE) &&
+		    sl->refs == 0 && sl->buf) {
+			freed += sl->cap;
+			slot_release_buf(sl);
+			sl->st = SLOT_FREE;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return freed;
 }
 
 static void stream_stop(struct stream *s)

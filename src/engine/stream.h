@@ -75,6 +75,13 @@ uint64_t stream_size(const struct stream *s);
 int64_t stream_read(struct stream *s, uint64_t off, void *buf, size_t len,
 		    struct bf_err *err) BF_MUST_CHECK;
 
+/*
+ * Give every cached chunk buffer that no reader holds back to the kernel
+ * (the cache starts cold again).  Encoder threads drop their own scratch
+ * buffers after a second without work.  @return bytes released.
+ */
+size_t stream_release_idle(struct stream *s);
+
 void stream_get_stats(struct stream *s, struct stream_stats *out);
 
 #endif

@@ -184,6 +184,44 @@ static void restart(struct supervisor *s)
 	bf_log_warn("encoder server restarted (pid %d)", (int)pid);
 }
 
+/*
+ * The front's idle janitor: when no reply slot has been in use for a second,
+ * punch the slots' pages out of the shared memfd, so idle reply memory is
+ * zero in both processes.  Runs under the lock, so no read can take a slot
+ * meanwhile.
+ */
+static void *janitor_main(void *arg)
+{
+	struct supervisor *s = arg;
+	bool punched = true;
+	double idle_since = mono_now();
+
+	for (;;) {
+		size_t i;
+		bool busy = false;
+
+		usleep(250000);
+		pthread_mutex_lock(&s->lock);
+		if (s->stopping) {
+			pthread_mutex_unlock(&s->lock);
+			break;
+		}
+		for (i = 0; i < s->n_slots; i++)
+			busy |= s->slot_busy[i];
+		if (busy) {
+			punched = false;
+			idle_since = mono_now();
+		} else if (!punched && mono_now() - idle_since > 1.0) {
+			if (fallocate(s->shm_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+				      (off_t)(s->n_slots * s->slot_size)) != 0)
+				bf_log_debug("cannot release reply slots: %s", strerror(errno));
+			punched = true;
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	return NULL;
+}
+
 static void *reader_main(void *arg)
 {
 	struct supervisor *s = arg;
@@ -278,6 +316,8 @@ int sup_start(struct supervisor *s, char **argv, int argc, int fd_arg_ipc, int f
 	if (pthread_create(&s->reader, NULL, reader_main, s) != 0)
 		return bf_err_sys(err, BF_E_IO, "cannot start the supervisor thread");
 	s->reader_started = true;
+	if (pthread_create(&s->janitor, NULL, janitor_main, s) == 0)
+		s->janitor_started = true;
 	return 0;
 }
 
@@ -403,6 +443,8 @@ void sup_stop(struct supervisor *s)
 		shutdown(sock, SHUT_RDWR);
 	if (s->reader_started)
 		pthread_join(s->reader, NULL);
+	if (s->janitor_started)
+		pthread_join(s->janitor, NULL);
 	if (sock >= 0)
 		close(sock);
 	if (pid > 0) {

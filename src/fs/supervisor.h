@@ -58,6 +58,8 @@ struct supervisor {
 	uint64_t restarts;
 	pthread_t reader;   /* reads replies; restarts the server */
 	bool reader_started;
+	pthread_t janitor;  /* releases idle reply-slot memory */
+	bool janitor_started;
 };
 
 /*

@@ -18,7 +18,9 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <malloc.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -37,7 +39,55 @@ struct srv {
 	size_t q_head, q_len;                 /* protected by lock */
 	bool stop;                            /* protected by lock */
 	pthread_mutex_t send_lock;            /* serialises writes to ipc_fd */
+	size_t active;                        /* requests being handled; protected by lock */
+	double last_activity;                 /* monotonic seconds; protected by lock */
+	bool trimmed;                         /* memory released since the last request */
 };
+
+/* Release memory after this long without requests. */
+#define IDLE_RELEASE_S 1.0
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * The idle janitor: once no request has arrived for IDLE_RELEASE_S, give the
+ * cached chunks and the heap's free pages back to the kernel, so an idle
+ * mount holds little more than its plan.
+ */
+static void *janitor_main(void *arg)
+{
+	struct srv *sv = arg;
+
+	for (;;) {
+		bool release = false;
+
+		usleep(250000);
+		pthread_mutex_lock(&sv->lock);
+		if (sv->stop) {
+			pthread_mutex_unlock(&sv->lock);
+			break;
+		}
+		if (!sv->trimmed && sv->q_len == 0 && sv->active == 0 &&
+		    now_s() - sv->last_activity > IDLE_RELEASE_S) {
+			sv->trimmed = true;
+			release = true;
+		}
+		pthread_mutex_unlock(&sv->lock);
+		if (release) {
+			size_t n = stream_release_idle(sv->ex.stream);
+
+			malloc_trim(0);
+			bf_log_debug("idle: released %zu bytes of cached chunks", n);
+		}
+	}
+	return NULL;
+}
 
 static int send_hello(int fd, const struct ipc_hello *h)
 {
@@ -205,9 +255,12 @@ static void *handler_main(void *arg)
 		rq = sv->queue[sv->q_head];
 		sv->q_head = (sv->q_head + 1) % QUEUE_CAP;
 		sv->q_len--;
+		sv->active++;
 		pthread_mutex_unlock(&sv->lock);
 		handle(sv, &rq);
 		pthread_mutex_lock(&sv->lock);
+		sv->active--;
+		sv->last_activity = now_s();
 	}
 	pthread_mutex_unlock(&sv->lock);
 	return NULL;
@@ -217,9 +270,10 @@ static int serve(struct srv *sv)
 {
 	static uint8_t buf[4096];
 	const struct server_config *c = sv->cfg;
-	pthread_t th[64];
+	pthread_t th[64], janitor;
 	size_t nth = c->handler_threads ? c->handler_threads : 8, i;
 	int rc = 0;
+	bool have_janitor;
 
 	if (nth > 64)
 		nth = 64;
@@ -227,6 +281,8 @@ static int serve(struct srv *sv)
 		if (pthread_create(&th[i], NULL, handler_main, sv) != 0)
 			break;
 	nth = i;
+	sv->last_activity = now_s();
+	have_janitor = pthread_create(&janitor, NULL, janitor_main, sv) == 0;
 	for (;;) {
 		struct ipc_header h;
 		struct ipc_read_req rq;
@@ -248,6 +304,8 @@ static int serve(struct srv *sv)
 		}
 		sv->queue[(sv->q_head + sv->q_len) % QUEUE_CAP] = rq;
 		sv->q_len++;
+		sv->trimmed = false;
+		sv->last_activity = now_s();
 		pthread_cond_signal(&sv->cv);
 		pthread_mutex_unlock(&sv->lock);
 	}
@@ -257,6 +315,8 @@ static int serve(struct srv *sv)
 	pthread_mutex_unlock(&sv->lock);
 	for (i = 0; i < nth; i++)
 		pthread_join(th[i], NULL);
+	if (have_janitor)
+		pthread_join(janitor, NULL);
 	return rc;
 }
 
