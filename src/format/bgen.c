@@ -5,6 +5,7 @@
 
 #include "format/bgen.h"
 #include "format/fmt_text.h"
+#include "util/pyrepr.h"
 #include "util/alloc.h"
 
 #include <inttypes.h>
@@ -113,7 +114,7 @@ int bgen_header(const struct bgen_params *p, uint64_t n_variants, const struct f
 			if (ids[i].len > 65535) {
 				struct bf_strbuf r = BF_STRBUF_INIT;
 				int rc;
-				if (fmt_py_repr(&r, ids[i].p, ids[i].len) < 0) {
+				if (bf_pyrepr_strn(&r, ids[i].p, ids[i].len, false) < 0) {
 					bf_strbuf_release(&r);
 					return bf_err_set(err, BF_E_NOMEM, "out of memory");
 				}

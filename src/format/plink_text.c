@@ -6,6 +6,7 @@
 #include "format/plink_text.h"
 #include "format/bed.h"
 #include "format/fmt_text.h"
+#include "util/pyrepr.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
@@ -76,10 +77,10 @@ int fam_append_row(struct bf_strbuf *sb, const char *id, size_t len, struct bf_e
 {
 	size_t old = sb->len;
 
-	if (fmt_has_py_space(id, len)) {
+	if (bf_py_has_space(id, len)) {
 		struct bf_strbuf r = BF_STRBUF_INIT;
 		int rc;
-		if (fmt_py_repr(&r, id, len) < 0) {
+		if (bf_pyrepr_strn(&r, id, len, false) < 0) {
 			bf_strbuf_release(&r);
 			return bf_err_set(err, BF_E_NOMEM, "out of memory");
 		}

@@ -5,16 +5,17 @@
 
 #include "format/sample_file.h"
 #include "format/fmt_text.h"
+#include "util/pyrepr.h"
 
 int sample_file_text(const struct fmt_str *ids, size_t n, struct bf_strbuf *out, struct bf_err *err)
 {
 	size_t i, old = out->len;
 
 	for (i = 0; i < n; i++) {
-		if (fmt_has_py_space(ids[i].p, ids[i].len)) {
+		if (bf_py_has_space(ids[i].p, ids[i].len)) {
 			struct bf_strbuf r = BF_STRBUF_INIT;
 			int rc;
-			if (fmt_py_repr(&r, ids[i].p, ids[i].len) < 0) {
+			if (bf_pyrepr_strn(&r, ids[i].p, ids[i].len, false) < 0) {
 				bf_strbuf_release(&r);
 				return bf_err_set(err, BF_E_NOMEM, "out of memory");
 			}

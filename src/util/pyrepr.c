@@ -14,98 +14,169 @@
 #include <string.h>
 
 /*
- * Decode one UTF-8 code point at s.  @return its length (1..4), or 0 when the
- * bytes at s are not a valid sequence (overlong, surrogate, truncated).
+ * Decode one UTF-8 code point at s[*i..len).  Advances *i.  Returns the code
+ * point, or -1 for an invalid byte (then *i advances by one).
  */
-static int utf8_decode(const unsigned char *s, uint32_t *cp)
+static int32_t utf8_next(const unsigned char *s, size_t len, size_t *i)
 {
-	uint32_t c;
-	int n, i;
+	unsigned char c = s[*i];
+	size_t n, k;
+	int32_t cp, min;
 
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
+	if (c < 0x80) {
+		*i += 1;
+		return c;
 	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+	if (c >= 0xC2 && c <= 0xDF) {
+		n = 1;
+		cp = c & 0x1F;
+		min = 0x80;
+	} else if (c >= 0xE0 && c <= 0xEF) {
 		n = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		cp = c & 0x0F;
+		min = 0x800;
+	} else if (c >= 0xF0 && c <= 0xF4) {
 		n = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		c = s[0] & 0x07;
+		cp = c & 0x07;
+		min = 0x10000;
 	} else {
-		return 0;
+		*i += 1;
+		return -1;
 	}
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
+	if (len - *i <= n) {
+		*i += 1;
+		return -1;
 	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
+	for (k = 1; k <= n; k++) {
+		unsigned char d = s[*i + k];
+		if ((d & 0xC0) != 0x80) {
+			*i += 1;
+			return -1;
+		}
+		cp = (cp << 6) | (d & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+		*i += 1;
+		return -1;
+	}
+	*i += n + 1;
+	return cp;
 }
 
-/* Python's str.isprintable() for the code points that matter in practice. */
-static bool cp_printable(uint32_t c)
+static bool is_py_space(int32_t cp)
 {
-	if (c < 0x20 || (c >= 0x7f && c <= 0xa0) || c == 0xad)
-		return false;
-	if ((c >= 0x2000 && c <= 0x200f) || (c >= 0x2028 && c <= 0x202f) ||
-	    (c >= 0x205f && c <= 0x206f) || c == 0x3000 || c == 0xfeff ||
-	    (c >= 0xfff9 && c <= 0xfffb) || (c >= 0xe000 && c <= 0xf8ff))
-		return false;
+	if ((cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20))
+		return true;
+	switch (cp) {
+	case 0x85:
+	case 0xA0:
+	case 0x1680:
+	case 0x2028:
+	case 0x2029:
+	case 0x202F:
+	case 0x205F:
+	case 0x3000:
+		return true;
+	default:
+		return cp >= 0x2000 && cp <= 0x200A;
+	}
+}
+
+bool bf_py_has_space(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		int32_t cp = utf8_next(u, len, &i);
+		if (cp >= 0 && is_py_space(cp))
+			return true;
+	}
+	return false;
+}
+
+/* Approximation of CPython's Py_UNICODE_ISPRINTABLE for non-ASCII. */
+static bool is_py_printable_nonascii(int32_t cp)
+{
+	if (cp < 0xA0)
+		return false; /* C1 controls */
+	if (is_py_space(cp))
+		return false; /* Zs/Zl/Zp other than ' ' */
+	if (cp == 0xAD || (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
+	    (cp >= 0x2060 && cp <= 0x2064) || cp == 0xFEFF)
+		return false; /* common Cf */
+	if (cp == 0x180E || (cp >= 0x0600 && cp <= 0x0605) || cp == 0x061C || cp == 0x06DD ||
+	    cp == 0x070F || (cp >= 0xFFF9 && cp <= 0xFFFB) || cp == 0x110BD ||
+	    (cp >= 0x1BCA0 && cp <= 0x1BCA3) || (cp >= 0x1D173 && cp <= 0x1D17A) || cp == 0xE0001 ||
+	    (cp >= 0xE0020 && cp <= 0xE007F))
+		return false; /* other Cf */
+	if ((cp >= 0xE000 && cp <= 0xF8FF) || cp >= 0xF0000 || (cp & 0xFFFE) == 0xFFFE ||
+	    (cp >= 0xFDD0 && cp <= 0xFDEF))
+		return false; /* private use, noncharacters */
 	return true;
 }
 
-static int add_escape(struct bf_strbuf *sb, uint32_t c)
+static const char hexdig[] = "0123456789abcdef";
+
+static int add_hex(struct bf_strbuf *sb, char kind, uint32_t v, int digits)
 {
-	if (c < 0x100)
-		return bf_strbuf_addf(sb, "\\x%02x", (unsigned)c);
-	if (c < 0x10000)
-		return bf_strbuf_addf(sb, "\\u%04x", (unsigned)c);
-	return bf_strbuf_addf(sb, "\\U%08x", (unsigned)c);
+	char tmp[12];
+	int k;
+
+	tmp[0] = '\\';
+	tmp[1] = kind;
+	for (k = 0; k < digits; k++)
+		tmp[2 + k] = hexdig[(v >> (4 * (digits - 1 - k))) & 0xF];
+	return bf_strbuf_add(sb, tmp, (size_t)(2 + digits));
+}
+
+int bf_pyrepr_strn(struct bf_strbuf *sb, const char *s, size_t len, bool surrogateescape)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	bool has_sq = memchr(s, '\'', len) != NULL;
+	bool has_dq = memchr(s, '"', len) != NULL;
+	char q = (has_sq && !has_dq) ? '"' : '\'';
+	size_t i = 0;
+
+	BF_FORWARD(bf_strbuf_addc(sb, q));
+	while (i < len) {
+		size_t start = i;
+		int32_t cp = utf8_next(u, len, &i);
+
+		if (cp < 0 && surrogateescape) {
+			/* argv decoding: the raw byte b shows as U+DC00+b */
+			BF_FORWARD(add_hex(sb, 'u', 0xDC00u + u[start], 4));
+		} else if (cp < 0) {
+			BF_FORWARD(add_hex(sb, 'x', u[start], 2));
+		} else if (cp == q || cp == '\\') {
+			BF_FORWARD(bf_strbuf_addc(sb, '\\'));
+			BF_FORWARD(bf_strbuf_addc(sb, (char)cp));
+		} else if (cp == '\t') {
+			BF_FORWARD(bf_strbuf_add(sb, "\\t", 2));
+		} else if (cp == '\n') {
+			BF_FORWARD(bf_strbuf_add(sb, "\\n", 2));
+		} else if (cp == '\r') {
+			BF_FORWARD(bf_strbuf_add(sb, "\\r", 2));
+		} else if (cp < 0x20 || cp == 0x7F) {
+			BF_FORWARD(add_hex(sb, 'x', (uint32_t)cp, 2));
+		} else if (cp < 0x7F) {
+			BF_FORWARD(bf_strbuf_addc(sb, (char)cp));
+		} else if (is_py_printable_nonascii(cp)) {
+			BF_FORWARD(bf_strbuf_add(sb, s + start, i - start));
+		} else if (cp <= 0xFF) {
+			BF_FORWARD(add_hex(sb, 'x', (uint32_t)cp, 2));
+		} else if (cp <= 0xFFFF) {
+			BF_FORWARD(add_hex(sb, 'u', (uint32_t)cp, 4));
+		} else {
+			BF_FORWARD(add_hex(sb, 'U', (uint32_t)cp, 8));
+		}
+	}
+	return bf_strbuf_addc(sb, q);
 }
 
 int bf_pyrepr_str(struct bf_strbuf *sb, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	char quote = '\'';
-	uint32_t c;
-	int n;
-
-	if (strchr(s, '\'') && !strchr(s, '"'))
-		quote = '"';
-	BF_FORWARD(bf_strbuf_addc(sb, quote));
-	while (*p) {
-		n = utf8_decode(p, &c);
-		if (n == 0) {
-			/* surrogateescape: the raw byte b shows as U+DC00+b */
-			BF_FORWARD(bf_strbuf_addf(sb, "\\udc%02x", (unsigned)*p));
-			p++;
-			continue;
-		}
-		if (c == (uint32_t)quote || c == '\\') {
-			BF_FORWARD(bf_strbuf_addc(sb, '\\'));
-			BF_FORWARD(bf_strbuf_addc(sb, (char)c));
-		} else if (c == '\n') {
-			BF_FORWARD(bf_strbuf_adds(sb, "\\n"));
-		} else if (c == '\r') {
-			BF_FORWARD(bf_strbuf_adds(sb, "\\r"));
-		} else if (c == '\t') {
-			BF_FORWARD(bf_strbuf_adds(sb, "\\t"));
-		} else if (!cp_printable(c)) {
-			BF_FORWARD(add_escape(sb, c));
-		} else {
-			BF_FORWARD(bf_strbuf_add(sb, p, (size_t)n));
-		}
-		p += n;
-	}
-	return bf_strbuf_addc(sb, quote);
+	return bf_pyrepr_strn(sb, s, strlen(s), true);
 }
 
 int bf_pyrepr_float(struct bf_strbuf *sb, double v)

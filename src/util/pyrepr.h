@@ -15,11 +15,38 @@
 
 #include "util/strbuf.h"
 
+#include <stdbool.h>
+#include <stddef.h>
+
 /*
  * Append repr(s): quoted with ' (or " when s holds ' and no "), with \\, \n,
  * \r, \t, \xNN and \uNNNN escapes where Python uses them.
  * @return 0 or BF_E_NOMEM.
  */
+/*
+ * Append Python's repr() of the UTF-8 string s[0..len) to sb, quotes
+ * included: 'abc', "it's", 'tab\there', '\x01', '\xa0', '\u3000'.
+ * Quote choice, backslash escapes and \xNN/\uNNNN/\UNNNNNNNN forms follow
+ * CPython's unicode_repr (printability is approximated: ASCII controls, C1
+ * controls, Unicode whitespace other than ' ', U+00AD, U+200B-U+200F,
+ * U+2060-U+2064, U+FEFF, other common Cf, private use and noncharacters
+ * are escaped; other unassigned code points are kept).  Bytes
+ * that are not valid UTF-8 are written as \xNN, or as \udcNN (how Python
+ * shows undecodable command-line bytes) when `surrogateescape` is set.
+ * @return 0, or BF_E_NOMEM.
+ */
+int bf_pyrepr_strn(struct bf_strbuf *sb, const char *s, size_t len,
+		   bool surrogateescape) BF_MUST_CHECK;
+
+/*
+ * True iff s[0..len) (UTF-8) contains a code point for which Python's
+ * str.isspace() is true: U+0009-000D, U+001C-001F, U+0020, U+0085, U+00A0,
+ * U+1680, U+2000-200A, U+2028, U+2029, U+202F, U+205F, U+3000.
+ * @return true if any such character is present.
+ */
+bool bf_py_has_space(const char *s, size_t len);
+
+/* bf_pyrepr_strn of a NUL-terminated command-line string (surrogateescape). */
 int bf_pyrepr_str(struct bf_strbuf *sb, const char *s) BF_MUST_CHECK;
 
 /*

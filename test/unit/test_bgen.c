@@ -19,6 +19,7 @@
 #include "format/bgen.h"
 #include "format/bgi.h"
 #include "format/fmt_text.h"
+#include "util/pyrepr.h"
 #include "util/err.h"
 #include "util/strbuf.h"
 
@@ -253,7 +254,7 @@ static void test_header_exact_repr_message(void **state)
 	assert_int_equal(bgen_header(&p, 1, &one, 1, &sb, &err), BF_E_RANGE);
 	/* bf_err truncates long messages; the prefix must match the Python text */
 	assert_int_equal(bf_strbuf_adds(&want, "Sample ID "), 0);
-	assert_int_equal(fmt_py_repr(&want, big, 65536), 0);
+	assert_int_equal(bf_pyrepr_strn(&want, big, 65536, false), 0);
 	assert_int_equal(bf_strbuf_adds(&want, " exceeds BGEN's 65535-byte sample-id limit."), 0);
 	assert_memory_equal(err.msg, want.buf, strlen(err.msg));
 	/* no header samples: no check */
@@ -743,8 +744,8 @@ static void format_row(struct bf_strbuf *sb, sqlite3_stmt *st)
 		if (i)
 			assert_int_equal(bf_strbuf_adds(sb, ", "), 0);
 		if (sqlite3_column_type(st, i) == SQLITE_TEXT) {
-			assert_int_equal(fmt_py_repr(sb, (const char *)sqlite3_column_text(st, i),
-						     (size_t)sqlite3_column_bytes(st, i)),
+			assert_int_equal(bf_pyrepr_strn(sb, (const char *)sqlite3_column_text(st, i),
+						     (size_t)sqlite3_column_bytes(st, i), false),
 					 0);
 		} else {
 			assert_int_equal(sqlite3_column_type(st, i), SQLITE_INTEGER);

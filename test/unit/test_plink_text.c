@@ -12,6 +12,7 @@
 
 #include "fmt_fixtures.h"
 #include "format/fmt_text.h"
+#include "util/pyrepr.h"
 #include "format/plink_text.h"
 #include "format/sample_file.h"
 #include "util/err.h"
@@ -209,15 +210,15 @@ static void test_no_whitespace(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
-		assert_false(fmt_has_py_space(ok[i], strlen(ok[i])));
-	assert_true(fmt_has_py_space(" ", 1));
-	assert_false(fmt_has_py_space("", 0));
+		assert_false(bf_py_has_space(ok[i], strlen(ok[i])));
+	assert_true(bf_py_has_space(" ", 1));
+	assert_false(bf_py_has_space("", 0));
 }
 
 static void check_repr(const char *s, size_t len, const char *want)
 {
 	struct bf_strbuf sb = BF_STRBUF_INIT;
-	assert_int_equal(fmt_py_repr(&sb, s, len), 0);
+	assert_int_equal(bf_pyrepr_strn(&sb, s, len, false), 0);
 	assert_string_equal(sb.buf, want);
 	bf_strbuf_release(&sb);
 }
