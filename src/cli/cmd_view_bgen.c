@@ -59,7 +59,7 @@ static int write_variable(struct selection *s, const struct bgen_params *p, int 
 			 rsid = BF_STRBUF_INIT;
 	struct source_ws *ws = NULL;
 	struct fmt_str *ids = NULL;
-	uint64_t *sizes = NULL, at, mixed = 0;
+	uint64_t *sizes = NULL, at, mixed = 0, done = 0;
 	struct progress pr;
 	size_t j, k;
 	int rc;
@@ -68,6 +68,9 @@ static int write_variable(struct selection *s, const struct bgen_params *p, int 
 	src.need_phased = !p->unphased;
 	ids = bf_calloc(s->sel.n + 1, sizeof(*ids));
 	sizes = bf_calloc((size_t)s->v->vchunk + 1, sizeof(*sizes));
+	rc = source_plan_pieces(&src, EXPORT_PIECE_BYTES, err);
+	if (rc < 0)
+		goto out;
 	ws = source_ws_create(&src, err);
 	if (!ids || !sizes || !ws) {
 		rc = ws ? bf_err_set(err, BF_E_NOMEM, "out of memory") : err->code;
@@ -79,8 +82,8 @@ static int write_variable(struct selection *s, const struct bgen_params *p, int 
 	if (rc == 0)
 		rc = write_all(fd, hdr.buf, hdr.len, name, err);
 	at = hdr.len;
-	progress_start(&pr, s->plan.n_chunks);
-	for (k = 0; k < s->plan.n_chunks && rc == 0; k++) {
+	progress_start(&pr, s->plan.n_variants);
+	for (k = 0; k < src.n_pieces && rc == 0; k++) {
 		struct fmt_chunk c;
 
 		rc = source_load(&src, ws, k, &c, err);
@@ -101,7 +104,8 @@ static int write_variable(struct selection *s, const struct bgen_params *p, int 
 		}
 		if (!bgi)
 			at += out.len;
-		progress_update(&pr, k + 1);
+		done += c.n_variants;
+		progress_update(&pr, done);
 	}
 	progress_end(&pr);
 	if (mixed)
@@ -109,6 +113,7 @@ static int write_variable(struct selection *s, const struct bgen_params *p, int 
 			    "unphased (the BGEN phased flag is per variant)",
 			    (unsigned long long)mixed);
 out:
+	source_release(&src);
 	source_ws_free(ws);
 	bf_free(ids);
 	bf_free(sizes);

@@ -185,19 +185,22 @@ int export_open(struct export *e, const struct export_config *c, struct bf_err *
 	}
 	if (rc < 0)
 		goto fail;
-	e->counts = bf_calloc(e->s.plan.n_chunks + 1, sizeof(uint32_t));
+	rc = source_plan_pieces(&e->src, EXPORT_PIECE_BYTES, err);
+	if (rc < 0)
+		goto fail;
+	e->counts = bf_calloc(e->src.n_pieces + 1, sizeof(uint32_t));
 	if (!e->counts) {
 		rc = bf_err_set(err, BF_E_NOMEM, "out of memory");
 		goto fail;
 	}
-	for (k = 0; k < e->s.plan.n_chunks; k++)
-		e->counts[k] = e->s.plan.chunks[k].n;
+	for (k = 0; k < e->src.n_pieces; k++)
+		e->counts[k] = e->src.pieces[k].n;
 	source_stream_source(&e->src, &ss);
 	sc.n_threads = c->n_threads ? c->n_threads : 1;
 	sc.prefetch = sc.n_threads + 1;
 	sc.budget = c->budget;
 	e->stream = stream_create((const uint8_t *)e->prefix.buf, e->prefix.len,
-				  e->s.plan.n_chunks, e->counts, e->bpv, &ss, &sc, err);
+				  e->src.n_pieces, e->counts, e->bpv, &ss, &sc, err);
 	if (!e->stream) {
 		rc = err ? err->code : BF_E_NOMEM;
 		goto fail;
@@ -216,6 +219,7 @@ void export_close(struct export *e)
 	e->stream = NULL;
 	bf_free(e->counts);
 	e->counts = NULL;
+	source_release(&e->src);
 	bf_strbuf_release(&e->prefix);
 	selection_release(&e->s);
 }

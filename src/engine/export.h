@@ -22,6 +22,15 @@
 
 #include <stdbool.h>
 
+/*
+ * Genotype rows decoded per stream piece: plan chunks whose decoded rows
+ * exceed this are split, so worker memory does not follow the store's chunk
+ * shape (a 5,000 x 100,000 chunk is 1 GiB decoded).
+ */
+#ifndef EXPORT_PIECE_BYTES
+#define EXPORT_PIECE_BYTES ((size_t)32 << 20)
+#endif
+
 enum export_format {
 	EXPORT_PLINK,      /* .bed stream, .bim/.fam sidecars */
 	EXPORT_BGEN_FIXED, /* fixed-size .bgen stream, .sample/.bgen.bgi sidecars */
@@ -40,7 +49,7 @@ struct export {
 	struct selection s;
 	struct source src;
 	struct stream *stream;
-	uint32_t *counts;         /* plan chunk sizes */
+	uint32_t *counts;         /* variants per stream piece */
 	struct bf_strbuf prefix;  /* bytes before the first chunk */
 	uint64_t bpv;             /* bytes per variant */
 	struct bgen_params bgen;  /* BGEN parameters (copied from the config) */

@@ -9,25 +9,89 @@
 
 #include <string.h>
 
+int source_plan_pieces(struct source *src, size_t piece_bytes, struct bf_err *err)
+{
+	const struct plan *pl = src->plan;
+	struct vcz *v = src->v;
+	size_t row = vcz_row_out_size(v, src->sel), cap = pl->n_chunks + 1, k;
+	int64_t span_max = v->vchunk;
+
+	if (src->need_gt && v->gt && src->sel->n > 0) {
+		if (vcz_row_scratch_size(v) > row)
+			row = vcz_row_scratch_size(v);
+		span_max = (int64_t)(piece_bytes / (row ? row : 1));
+		if (span_max < 1)
+			span_max = 1;
+		if (span_max > v->vchunk)
+			span_max = v->vchunk;
+	}
+	src->n_pieces = 0;
+	src->max_span = 0;
+	src->pieces = bf_calloc(cap, sizeof(*src->pieces));
+	if (!src->pieces)
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	for (k = 0; k < pl->n_chunks; k++) {
+		const struct plan_chunk *pc = &pl->chunks[k];
+		uint32_t j0 = 0;
+
+		while (j0 < pc->n) {
+			uint32_t first = plan_chunk_row(pc, j0), j = j0;
+			int64_t span;
+
+			while (j + 1 < pc->n && (int64_t)(plan_chunk_row(pc, j + 1) - first) < span_max)
+				j++;
+			if (src->n_pieces + 1 >= cap) {
+				struct source_piece *np;
+
+				cap *= 2;
+				np = bf_realloc(src->pieces, cap * sizeof(*np));
+				if (!np)
+					return bf_err_set(err, BF_E_NOMEM, "out of memory");
+				src->pieces = np;
+			}
+			src->pieces[src->n_pieces].k = (uint32_t)k;
+			src->pieces[src->n_pieces].j0 = j0;
+			src->pieces[src->n_pieces].n = j - j0 + 1;
+			src->n_pieces++;
+			span = (int64_t)(plan_chunk_row(pc, j) - first) + 1;
+			if (span > src->max_span)
+				src->max_span = span;
+			j0 = j + 1;
+		}
+	}
+	return 0;
+}
+
+void source_release(struct source *src)
+{
+	if (!src)
+		return;
+	bf_free(src->pieces);
+	src->pieces = NULL;
+	src->n_pieces = 0;
+}
+
 struct source_ws *source_ws_create(struct source *src, struct bf_err *err)
 {
 	struct vcz *v = src->v;
 	struct source_ws *ws = bf_calloc(1, sizeof(*ws));
+	size_t span = (size_t)(src->max_span > 0 ? src->max_span : v->vchunk);
 
 	if (!ws)
 		goto nomem;
+	ws->meta_k = -1;
 	ws->vars = bf_calloc((size_t)v->vchunk + 1, sizeof(*ws->vars));
 	if (!ws->vars)
 		goto nomem;
 	if (src->need_gt && v->gt && src->sel->n > 0) {
-		ws->gt_cap = vcz_gt_out_size(v, src->sel);
-		ws->scratch_cap = vcz_gt_scratch_size(v);
+		ws->gt_cap = span * vcz_row_out_size(v, src->sel);
+		ws->scratch_cap = span * vcz_row_scratch_size(v);
 		ws->gt = bf_bigbuf_alloc(ws->gt_cap);
 		ws->scratch = bf_bigbuf_alloc(ws->scratch_cap);
 		if (!ws->gt || !ws->scratch)
 			goto nomem;
 		if (src->need_phased && v->phased) {
-			ws->phased_cap = (size_t)v->vchunk * src->sel->n;
+			ws->phased_cap = span * src->sel->n;
 			ws->phased = bf_bigbuf_alloc(ws->phased_cap);
 			if (!ws->phased)
 				goto nomem;
@@ -60,12 +124,18 @@ int source_load_meta(struct source *src, struct source_ws *ws, size_t k, size_t 
 	struct vcz *v = src->v;
 	uint32_t j;
 
+	if (ws->have_meta && ws->meta_k == (int64_t)k) {
+		*n = pc->n;
+		return 0;
+	}
 	if (ws->have_meta) {
 		vcz_meta_release(&ws->meta);
 		ws->have_meta = false;
+		ws->meta_k = -1;
 	}
 	BF_FORWARD(vcz_meta_read(v, pc->ci, &ws->meta, err));
 	ws->have_meta = true;
+	ws->meta_k = (int64_t)k;
 	for (j = 0; j < pc->n; j++) {
 		uint32_t r = plan_chunk_row(pc, j);
 		struct fmt_variant *fv = &ws->vars[j];
@@ -84,43 +154,51 @@ int source_load_meta(struct source *src, struct source_ws *ws, size_t k, size_t 
 	return 0;
 }
 
-/* Keep only the selected rows of a [rows][width] block, in place. */
-static void compact_rows(uint8_t *buf, size_t width, const struct plan_chunk *pc)
+/* Keep the piece's selected rows of a [span][width] block, in place. */
+static void compact_rows(uint8_t *buf, size_t width, const struct plan_chunk *pc,
+			 const struct source_piece *p, uint32_t first)
 {
 	uint32_t j;
 
 	if (!pc->rows || width == 0)
 		return;
-	for (j = 0; j < pc->n; j++)
-		if (pc->rows[j] != j)
-			memmove(buf + (size_t)j * width, buf + (size_t)pc->rows[j] * width, width);
+	for (j = 0; j < p->n; j++) {
+		uint32_t r = plan_chunk_row(pc, p->j0 + j) - first;
+
+		if (r != j)
+			memmove(buf + (size_t)j * width, buf + (size_t)r * width, width);
+	}
 }
 
-int source_load(struct source *src, struct source_ws *ws, size_t k, struct fmt_chunk *c,
+int source_load(struct source *src, struct source_ws *ws, size_t pi, struct fmt_chunk *c,
 		struct bf_err *err)
 {
-	const struct plan_chunk *pc = &src->plan->chunks[k];
+	const struct source_piece *p = &src->pieces[pi];
+	const struct plan_chunk *pc = &src->plan->chunks[p->k];
 	struct vcz *v = src->v;
+	uint32_t first = plan_chunk_row(pc, p->j0);
+	int64_t span = (int64_t)(plan_chunk_row(pc, p->j0 + p->n - 1) - first) + 1;
 	size_t n;
 	int rc;
 
-	BF_FORWARD(source_load_meta(src, ws, k, &n, err));
+	BF_FORWARD(source_load_meta(src, ws, p->k, &n, err));
 	memset(c, 0, sizeof(*c));
-	c->n_variants = n;
-	c->variants = ws->vars;
+	c->n_variants = p->n;
+	c->variants = ws->vars + p->j0;
 	c->n_samples = src->sel->n;
 	c->ploidy = v->ploidy;
 	if (ws->gt) {
-		BF_FORWARD(vcz_read_gt(v, pc->ci, src->sel, ws->gt, ws->gt_cap, ws->scratch, err));
-		compact_rows((uint8_t *)ws->gt, src->sel->n * (size_t)v->ploidy, pc);
+		BF_FORWARD(vcz_read_gt_rows(v, pc->ci, first, span, src->sel, ws->gt, ws->gt_cap,
+					    ws->scratch, ws->scratch_cap, err));
+		compact_rows((uint8_t *)ws->gt, src->sel->n * (size_t)v->ploidy, pc, p, first);
 		c->gt = ws->gt;
 	}
 	if (ws->phased) {
-		rc = vcz_read_phased(v, pc->ci, src->sel, ws->phased, ws->phased_cap, ws->scratch,
-				     err);
+		rc = vcz_read_phased_rows(v, pc->ci, first, span, src->sel, ws->phased,
+					  ws->phased_cap, ws->scratch, ws->scratch_cap, err);
 		if (rc < 0)
 			return rc;
-		compact_rows(ws->phased, src->sel->n, pc);
+		compact_rows(ws->phased, src->sel->n, pc, p, first);
 		c->phased = ws->phased;
 	}
 	return 0;

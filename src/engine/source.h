@@ -25,6 +25,13 @@
 typedef int (*source_encode_fn)(const void *params, const struct fmt_chunk *c, uint8_t *out,
 				size_t cap, struct bf_err *err);
 
+/* A piece of a plan chunk: selected variants j0 .. j0+n-1 of plan chunk k. */
+struct source_piece {
+	uint32_t k;
+	uint32_t j0;
+	uint32_t n;
+};
+
 struct source {
 	struct vcz *v;
 	const struct plan *plan;
@@ -33,13 +40,27 @@ struct source {
 	bool need_phased; /* read call_genotype_phased when present */
 	source_encode_fn encode;
 	const void *params;
+	/* filled by source_plan_pieces */
+	size_t n_pieces;
+	struct source_piece *pieces;
+	int64_t max_span; /* most chunk rows one piece covers */
 };
+
+/*
+ * Split the plan into pieces whose genotype rows decode into at most about
+ * `piece_bytes` (whole plan chunks when they fit), so a worker's memory
+ * does not depend on how the store was chunked.  Without genotypes (need_gt
+ * false) a piece is a whole plan chunk.
+ */
+int source_plan_pieces(struct source *src, size_t piece_bytes, struct bf_err *err) BF_MUST_CHECK;
+void source_release(struct source *src);
 
 /* The stream callbacks for `src` (which must outlive the stream). */
 void source_stream_source(struct source *src, struct stream_source *out);
 
 /* Per-thread buffers: also usable directly (view-bgen variable mode). */
 struct source_ws {
+	int64_t meta_k; /* plan chunk whose metadata is loaded, -1 when none */
 	int8_t *gt;
 	size_t gt_cap;
 	void *scratch;
@@ -55,10 +76,10 @@ struct source_ws *source_ws_create(struct source *src, struct bf_err *err);
 void source_ws_free(struct source_ws *ws);
 
 /*
- * Load plan chunk `k` into `ws` and describe it in `*c` (borrowing ws's
- * buffers until the next load).  Rows not selected are dropped.
+ * Load piece `p` into `ws` and describe it in `*c` (borrowing ws's buffers
+ * until the next load).  Rows not selected are dropped.
  */
-int source_load(struct source *src, struct source_ws *ws, size_t k, struct fmt_chunk *c,
+int source_load(struct source *src, struct source_ws *ws, size_t p, struct fmt_chunk *c,
 		struct bf_err *err) BF_MUST_CHECK;
 
 /*

@@ -594,23 +594,25 @@ void vcz_samplesel_release(struct vcz_samplesel *sel)
 	memset(sel, 0, sizeof(*sel));
 }
 
-static size_t chunk_bytes(struct zarr_array *a)
+/* Bytes of one decoded row (every sample of one sample chunk) of array `a`. */
+static size_t row_bytes(const struct zarr_array *a)
 {
 	size_t n = 0;
 
-	if (a && !bf_size_mul(zarr_array_chunk_nelem(a), (size_t)zarr_array_dtype(a)->itemsize, &n))
+	if (a && !bf_size_mul(zarr_array_chunk_nelem(a) / (size_t)zarr_array_chunks(a)[0],
+			      (size_t)zarr_array_dtype(a)->itemsize, &n))
 		return SIZE_MAX;
 	return n;
 }
 
-size_t vcz_gt_scratch_size(const struct vcz *v)
+size_t vcz_row_scratch_size(const struct vcz *v)
 {
-	size_t a = chunk_bytes(v->gt), b = chunk_bytes(v->phased);
+	size_t a = row_bytes(v->gt), b = row_bytes(v->phased);
 
 	return a > b ? a : b;
 }
 
-/* The direct path: the decoded chunk already is the output layout. */
+/* The direct path: the decoded rows already are the output layout. */
 static bool gt_direct(const struct vcz *v, const struct vcz_samplesel *sel,
 		      const struct zarr_array *a)
 {
@@ -618,12 +620,12 @@ static bool gt_direct(const struct vcz *v, const struct vcz_samplesel *sel,
 	       (size_t)v->schunk == v->n_raw_samples;
 }
 
-size_t vcz_gt_out_size(const struct vcz *v, const struct vcz_samplesel *sel)
+size_t vcz_row_out_size(const struct vcz *v, const struct vcz_samplesel *sel)
 {
-	size_t n = (size_t)v->vchunk * sel->n * (size_t)(v->ploidy > 0 ? v->ploidy : 1);
+	size_t n = sel->n * (size_t)(v->ploidy > 0 ? v->ploidy : 1);
 
-	if (v->gt && gt_direct(v, sel, v->gt) && chunk_bytes(v->gt) > n)
-		n = chunk_bytes(v->gt);
+	if (v->gt && gt_direct(v, sel, v->gt) && row_bytes(v->gt) > n)
+		n = row_bytes(v->gt);
 	return n;
 }
 
@@ -633,8 +635,8 @@ static inline int8_t sat8(int64_t x)
 }
 
 /*
- * Gather the selected samples of one decoded chunk (rows x sc x width
- * elements of `itemsize`) into out (rows x sel->n x width int8).
+ * Gather the selected samples of decoded rows (rows x sc x width elements of
+ * `itemsize`) of one sample chunk into out (rows x sel->n x width int8).
  */
 static void gather(const struct vcz_samplesel *sel, int64_t schunk, const uint8_t *chunk,
 		   size_t sc, size_t width, const struct zarr_dtype *dt, int64_t rows, int8_t *out)
@@ -668,16 +670,17 @@ static void gather(const struct vcz_samplesel *sel, int64_t schunk, const uint8_
 	}
 }
 
-static int read_selected(struct zarr_array *a, int64_t ci, const struct vcz_samplesel *sel,
-			 int64_t rows, size_t width, int8_t *out, size_t cap, void *scratch,
-			 size_t sc, struct bf_err *err)
+static int read_selected(struct zarr_array *a, int64_t ci, int64_t row0, int64_t rows,
+			 const struct vcz_samplesel *sel, size_t width, int8_t *out, size_t cap,
+			 void *scratch, size_t scap, size_t sc, struct bf_err *err)
 {
 	int64_t idx[ZARR_MAX_DIMS] = {0};
-	size_t need, ri;
+	size_t need, sneed, ri;
 	int64_t last = -1;
 
-	if (!bf_size_mul((size_t)rows * width, sel->n, &need) || need > cap)
-		return bf_err_set(err, BF_E_INTERNAL, "genotype output buffer too small");
+	if (!bf_size_mul((size_t)rows * width, sel->n, &need) || need > cap ||
+	    !bf_size_mul((size_t)rows, row_bytes(a), &sneed) || sneed > scap)
+		return bf_err_set(err, BF_E_INTERNAL, "genotype buffers too small");
 	idx[0] = ci;
 	for (ri = 0; ri < sel->n_runs; ri++) {
 		int64_t sj = sel->runs[ri].schunk;
@@ -686,50 +689,56 @@ static int read_selected(struct zarr_array *a, int64_t ci, const struct vcz_samp
 			continue;
 		last = sj;
 		idx[1] = sj;
-		BF_FORWARD(zarr_array_read_chunk(a, idx, scratch, chunk_bytes(a), err));
+		BF_FORWARD(zarr_array_read_chunk_rows(a, idx, row0, rows, scratch, sneed, err));
 		gather(sel, sj, scratch, sc, width, zarr_array_dtype(a), rows, out);
 	}
 	return 0;
 }
 
-int vcz_read_gt(struct vcz *v, int64_t ci, const struct vcz_samplesel *sel, int8_t *out,
-		size_t cap, void *scratch, struct bf_err *err)
+int vcz_read_gt_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,
+		     const struct vcz_samplesel *sel, int8_t *out, size_t cap, void *scratch,
+		     size_t scap, struct bf_err *err)
 {
-	const int64_t rows = vcz_chunk_rows(v, ci);
 	const struct zarr_dtype *dt;
 
 	if (!v->gt)
 		return bf_err_set(err, BF_E_NOTFOUND, "the store has no 'call_genotype' array");
-	if (sel->n == 0 || rows == 0)
+	if (sel->n == 0 || nrows <= 0)
 		return 0;
+	if (row0 < 0 || row0 + nrows > vcz_chunk_rows(v, ci))
+		return bf_err_set(err, BF_E_INTERNAL, "rows out of range");
 	dt = zarr_array_dtype(v->gt);
-	if (gt_direct(v, sel, v->gt) && cap >= chunk_bytes(v->gt)) {
+	if (gt_direct(v, sel, v->gt)) {
 		int64_t idx[ZARR_MAX_DIMS] = {0};
+		size_t need = (size_t)nrows * row_bytes(v->gt);
 		int rc;
 
+		if (need > cap)
+			return bf_err_set(err, BF_E_INTERNAL, "genotype buffer too small");
 		idx[0] = ci;
-		rc = zarr_array_read_chunk(v->gt, idx, out, cap, err);
+		rc = zarr_array_read_chunk_rows(v->gt, idx, row0, nrows, out, need, err);
 		if (rc == 0 && dt->kind == ZARR_KIND_UINT) {
-			size_t k, n = (size_t)rows * sel->n * (size_t)v->ploidy;
+			size_t k;
 
-			for (k = 0; k < n; k++)
+			for (k = 0; k < need; k++)
 				out[k] = sat8(((uint8_t *)out)[k]);
 		}
 		return rc;
 	}
-	return read_selected(v->gt, ci, sel, rows, (size_t)v->ploidy, out, cap, scratch,
-			     (size_t)v->schunk, err);
+	return read_selected(v->gt, ci, row0, nrows, sel, (size_t)v->ploidy, out, cap, scratch,
+			     scap, (size_t)v->schunk, err);
 }
 
-int vcz_read_phased(struct vcz *v, int64_t ci, const struct vcz_samplesel *sel, uint8_t *out,
-		    size_t cap, void *scratch, struct bf_err *err)
+int vcz_read_phased_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,
+			 const struct vcz_samplesel *sel, uint8_t *out, size_t cap, void *scratch,
+			 size_t scap, struct bf_err *err)
 {
-	const int64_t rows = vcz_chunk_rows(v, ci);
-
 	if (!v->phased)
 		return BF_E_NOTFOUND;
-	if (sel->n == 0 || rows == 0)
+	if (sel->n == 0 || nrows <= 0)
 		return 0;
-	return read_selected(v->phased, ci, sel, rows, 1, (int8_t *)out, cap, scratch,
-			     (size_t)v->schunk, err);
+	if (row0 < 0 || row0 + nrows > vcz_chunk_rows(v, ci))
+		return bf_err_set(err, BF_E_INTERNAL, "rows out of range");
+	return read_selected(v->phased, ci, row0, nrows, sel, 1, (int8_t *)out, cap, scratch,
+			     scap, (size_t)v->schunk, err);
 }

@@ -111,30 +111,33 @@ int vcz_samplesel_init(const struct vcz *v, const size_t *raw, size_t n,
 		       struct vcz_samplesel *sel, struct bf_err *err) BF_MUST_CHECK;
 void vcz_samplesel_release(struct vcz_samplesel *sel);
 
-/* Bytes of scratch a genotype/phase read needs (one decoded chunk). */
-size_t vcz_gt_scratch_size(const struct vcz *v);
+/* Scratch bytes per row that genotype/phase reads need (one decoded row of a sample chunk). */
+size_t vcz_row_scratch_size(const struct vcz *v);
 
 /*
- * Bytes `out` must hold for vcz_read_gt of any chunk: at least
- * vchunk * sel->n * ploidy, and a full decoded chunk when the direct path
- * applies.
+ * Output bytes per row `out` must hold for vcz_read_gt_rows: sel->n * ploidy,
+ * or a whole decoded row when the direct path applies.
  */
-size_t vcz_gt_out_size(const struct vcz *v, const struct vcz_samplesel *sel);
+size_t vcz_row_out_size(const struct vcz *v, const struct vcz_samplesel *sel);
 
 /*
- * Genotypes of min chunk `ci` for the selected samples:
- * out[r][j][p] = call_genotype[ci*vchunk + r][sel->raw[j]][p] cast to int8
- * (saturating), for r < vcz_chunk_rows().  `scratch` holds
- * vcz_gt_scratch_size() bytes.
+ * Genotypes of rows [row0, row0 + nrows) of min chunk `ci` for the selected
+ * samples: out[r][j][p] = call_genotype[ci*vchunk + row0 + r][sel->raw[j]][p]
+ * cast to int8 (saturating).  Only the compressed blocks covering the rows
+ * are decoded where the codec allows it, so memory follows `nrows`, not the
+ * chunk shape.  `out` holds nrows * vcz_row_out_size() bytes and `scratch`
+ * nrows * vcz_row_scratch_size() bytes.
  */
-int vcz_read_gt(struct vcz *v, int64_t ci, const struct vcz_samplesel *sel, int8_t *out,
-		size_t cap, void *scratch, struct bf_err *err) BF_MUST_CHECK;
+int vcz_read_gt_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,
+		     const struct vcz_samplesel *sel, int8_t *out, size_t cap, void *scratch,
+		     size_t scap, struct bf_err *err) BF_MUST_CHECK;
 
 /*
- * Phase flags (0/1) of min chunk `ci`: out[r][j].  @return 0, or
- * BF_E_NOTFOUND when the store has no call_genotype_phased (nothing written).
+ * Phase flags (0/1) of the same rows: out[r][j].  @return 0, or BF_E_NOTFOUND
+ * when the store has no call_genotype_phased (nothing written).
  */
-int vcz_read_phased(struct vcz *v, int64_t ci, const struct vcz_samplesel *sel, uint8_t *out,
-		    size_t cap, void *scratch, struct bf_err *err) BF_MUST_CHECK;
+int vcz_read_phased_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,
+			 const struct vcz_samplesel *sel, uint8_t *out, size_t cap, void *scratch,
+			 size_t scap, struct bf_err *err) BF_MUST_CHECK;
 
 #endif
