@@ -198,7 +198,15 @@ int export_open(struct export *e, const struct export_config *c, struct bf_err *
 	source_stream_source(&e->src, &ss);
 	sc.n_threads = c->n_threads ? c->n_threads : 1;
 	sc.prefetch = sc.n_threads + 1;
-	sc.budget = c->budget;
+	/* the workers' decode buffers come out of the same budget as the cache */
+	{
+		struct vcz *v = e->s.v;
+		uint64_t per = (uint64_t)e->src.max_span *
+			       (vcz_row_out_size(v, &e->s.sel) + vcz_row_scratch_size(v) + e->s.sel.n);
+		uint64_t workers = per * sc.n_threads;
+
+		sc.budget = c->budget > workers ? c->budget - workers : 0;
+	}
 	e->stream = stream_create((const uint8_t *)e->prefix.buf, e->prefix.len,
 				  e->src.n_pieces, e->counts, e->bpv, &ss, &sc, err);
 	if (!e->stream) {

@@ -243,8 +243,9 @@ struct stream *stream_create(const uint8_t *prefix, size_t prefix_len, size_t n_
 	s->n_threads = cfg->n_threads ? cfg->n_threads : 1;
 
 	want = max_bytes ? (size_t)(cfg->budget / max_bytes) : 1;
-	if (want < s->n_threads + s->prefetch + 1)
-		want = s->n_threads + s->prefetch + 1;
+	/* the budget decides; a minimum keeps every worker busy and one chunk readable */
+	if (want < s->n_threads + 1)
+		want = s->n_threads + 1;
 	if (want > 256)
 		want = 256;
 	if (n_chunks && want > n_chunks)
