@@ -20,6 +20,15 @@
 
 enum { P_WAIT, P_DONE };
 
+/* The current server, for the SIGUSR1 forwarder (async-signal-safe read). */
+static volatile sig_atomic_t current_server_pid;
+
+static void forward_sigusr1(int sig)
+{
+	if (current_server_pid > 0)
+		kill((pid_t)current_server_pid, sig);
+}
+
 struct sup_pending {
 	struct sup_pending *next;
 	uint64_t id;
@@ -99,6 +108,7 @@ static int spawn(struct supervisor *s, bool restart, int *sock, pid_t *pid, stru
 	}
 	*sock = sv[0];
 	*pid = p;
+	current_server_pid = (sig_atomic_t)p;
 	return 0;
 }
 
@@ -313,6 +323,7 @@ int sup_start(struct supervisor *s, char **argv, int argc, int fd_arg_ipc, int f
 	if (rc < 0)
 		return rc;
 	s->generation = 1;
+	signal(SIGUSR1, forward_sigusr1);
 	if (pthread_create(&s->reader, NULL, reader_main, s) != 0)
 		return bf_err_sys(err, BF_E_IO, "cannot start the supervisor thread");
 	s->reader_started = true;

@@ -12,6 +12,7 @@
 #include "engine/sidecar.h"
 #include "server/ipc.h"
 #include "util/alloc.h"
+#include "util/bigbuf.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
@@ -44,6 +46,28 @@ struct srv {
 	bool trimmed;                         /* memory released since the last request */
 };
 
+/* Set by SIGUSR1: log the memory and cache statistics (the one signal flag). */
+static volatile sig_atomic_t stats_requested;
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+	stats_requested = 1;
+}
+
+static void log_stats(struct srv *sv, enum bf_log_level level, const char *why)
+{
+	struct stream_stats st;
+
+	stream_get_stats(sv->ex.stream, &st);
+	bf_log_write(level, __func__,
+		     "stats (%s): cache hits %llu, misses %llu, chunk encodes %llu, cached %.1f "
+		     "MiB, mapped buffers %.1f MiB",
+		     why, (unsigned long long)st.hits, (unsigned long long)st.misses,
+		     (unsigned long long)st.encodes, (double)st.cached_bytes / 1048576.0,
+		     (double)bf_bigbuf_mapped() / 1048576.0);
+}
+
 /* Release memory after this long without requests. */
 #define IDLE_RELEASE_S 1.0
 
@@ -68,6 +92,10 @@ static void *janitor_main(void *arg)
 		bool release = false;
 
 		usleep(250000);
+		if (stats_requested) {
+			stats_requested = 0;
+			log_stats(sv, BF_LOG_WARNING, "SIGUSR1");
+		}
 		pthread_mutex_lock(&sv->lock);
 		if (sv->stop) {
 			pthread_mutex_unlock(&sv->lock);
@@ -80,8 +108,11 @@ static void *janitor_main(void *arg)
 		}
 		pthread_mutex_unlock(&sv->lock);
 		if (release) {
-			size_t n = stream_release_idle(sv->ex.stream);
+			size_t n;
 
+			if (bf_log_get_level() >= BF_LOG_DEBUG)
+				log_stats(sv, BF_LOG_DEBUG, "before idle release");
+			n = stream_release_idle(sv->ex.stream);
 			malloc_trim(0);
 			bf_log_debug("idle: released %zu bytes of cached chunks", n);
 		}
@@ -282,6 +313,7 @@ static int serve(struct srv *sv)
 			break;
 	nth = i;
 	sv->last_activity = now_s();
+	signal(SIGUSR1, on_sigusr1);
 	have_janitor = pthread_create(&janitor, NULL, janitor_main, sv) == 0;
 	for (;;) {
 		struct ipc_header h;
