@@ -134,7 +134,7 @@ int main(int argc, char **argv)
 	 * malloc's own mmap path: a fixed threshold and two arenas keep freed
 	 * memory from lingering in per-thread heaps (the reference's problem).
 	 */
-	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	mallopt(M_ARENA_MAX, 2);
 	if (argc > 1 && !strcmp(argv[1], "__server"))
 		return server_entry(argc, argv);

@@ -141,6 +141,15 @@ int store_read(struct store *s, const char *key, void *buf, size_t len, struct b
 	return s->be->read(s->state, key, buf, len, err);
 }
 
+int store_read_range(struct store *s, const char *key, uint64_t off, void *buf, size_t len,
+		     struct bf_err *err)
+{
+	BF_FORWARD(store_key_check(key, err));
+	if (!s->be->read_range)
+		return bf_err_set(err, BF_E_UNSUPPORTED, "store '%s' cannot read ranges", s->path);
+	return s->be->read_range(s->state, key, off, buf, len, err);
+}
+
 int store_get(struct store *s, const char *key, size_t max_len, uint8_t **data, size_t *len,
 	      struct bf_err *err)
 {

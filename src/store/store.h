@@ -68,6 +68,15 @@ int store_read(struct store *s, const char *key, void *buf, size_t len,
 	       struct bf_err *err) BF_MUST_CHECK;
 
 /*
+ * Read bytes [off, off + len) of the object at `key` without reading the rest
+ * (local files; STORED zip members).  Used to decode a few blocks of a large
+ * chunk.  @return 0, BF_E_NOTFOUND, BF_E_UNSUPPORTED when this store or
+ * object cannot serve ranges (the caller reads the whole object), or an error.
+ */
+int store_read_range(struct store *s, const char *key, uint64_t off, void *buf, size_t len,
+		     struct bf_err *err) BF_MUST_CHECK;
+
+/*
  * Convenience: size + read into a buffer from bf_malloc (caller frees with
  * bf_free).  Objects larger than `max_len` are refused with BF_E_RANGE.
  * @return 0, BF_E_NOTFOUND, or a negative code.

@@ -14,6 +14,9 @@ struct store_backend {
 	const char *kind;
 	int64_t (*size)(void *state, const char *key, struct bf_err *err);
 	int (*read)(void *state, const char *key, void *buf, size_t len, struct bf_err *err);
+	/* optional: bytes [off, off + len) of an object; NULL when unsupported */
+	int (*read_range)(void *state, const char *key, uint64_t off, void *buf, size_t len,
+			  struct bf_err *err);
 	int (*list)(void *state, const char *prefix, store_list_fn fn, void *opaque,
 		    struct bf_err *err);
 	void (*close)(void *state);

@@ -64,9 +64,10 @@ static int64_t local_size(void *state, const char *key, struct bf_err *err)
 	return (int64_t)sb.st_size;
 }
 
-static int local_read(void *state, const char *key, void *buf, size_t len, struct bf_err *err)
+/* Read [off, off + len) of `key`; the object must hold at least that much. */
+static int local_read_at(struct local_state *st, const char *key, uint64_t off, void *buf,
+			 size_t len, struct bf_err *err)
 {
-	struct local_state *st = state;
 	size_t done = 0;
 	/* O_NONBLOCK: opening a FIFO planted in the store must not hang */
 	int fd = openat(st->dirfd, key, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -82,7 +83,7 @@ static int local_read(void *state, const char *key, void *buf, size_t len, struc
 		return bf_err_set(err, BF_E_NOTFOUND, "'%s' is not a regular file", key);
 	}
 	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)done);
+		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -99,6 +100,17 @@ static int local_read(void *state, const char *key, void *buf, size_t len, struc
 	}
 	close(fd);
 	return 0;
+}
+
+static int local_read(void *state, const char *key, void *buf, size_t len, struct bf_err *err)
+{
+	return local_read_at(state, key, 0, buf, len, err);
+}
+
+static int local_read_range(void *state, const char *key, uint64_t off, void *buf, size_t len,
+			    struct bf_err *err)
+{
+	return local_read_at(state, key, off, buf, len, err);
 }
 
 struct walk {
@@ -171,6 +183,7 @@ const struct store_backend store_local_backend = {
 	.kind = "dir",
 	.size = local_size,
 	.read = local_read,
+	.read_range = local_read_range,
 	.list = local_list,
 	.close = local_close,
 };

@@ -113,6 +113,17 @@ static int zip_read(void *state, const char *key, void *buf, size_t len, struct 
 	return zip_dir_read(st->dir, e, buf, len, err);
 }
 
+static int zip_read_range(void *state, const char *key, uint64_t off, void *buf, size_t len,
+			  struct bf_err *err)
+{
+	struct zip_state *st = state;
+	const struct zip_entry *e = zip_dir_find(st->dir, key);
+
+	if (!e)
+		return bf_err_set(err, BF_E_NOTFOUND, "no object '%s'", key);
+	return zip_dir_read_range(st->dir, e, off, buf, len, err);
+}
+
 static int zip_list(void *state, const char *prefix, store_list_fn fn, void *opaque,
 		    struct bf_err *err)
 {
@@ -137,6 +148,7 @@ const struct store_backend store_zip_backend = {
     .kind = "zip",
     .size = zip_size,
     .read = zip_read,
+	.read_range = zip_read_range,
     .list = zip_list,
     .close = zip_close,
 };

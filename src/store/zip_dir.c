@@ -559,3 +559,22 @@ int zip_dir_read(const struct zip_dir *d, const struct zip_entry *e, void *buf, 
 		return bf_err_set(err, BF_E_FORMAT, "zip member '%s': CRC mismatch", e->name);
 	return 0;
 }
+
+int zip_dir_read_range(const struct zip_dir *d, const struct zip_entry *e, uint64_t off,
+		       void *buf, size_t len, struct bf_err *err)
+{
+	uint64_t data;
+
+	if (e->method != 0 || (e->flags & 1u))
+		return bf_err_set(err, BF_E_UNSUPPORTED,
+				  "zip member '%s': ranges need a STORED member", e->name);
+	if (off > e->usize || len > e->usize - off)
+		return bf_err_set(err, BF_E_INVAL, "zip member '%s': range past its end", e->name);
+	BF_FORWARD(local_data_offset(d, e, &data, err));
+	if (len == 0)
+		return 0;
+	if (data + off + len > d->size || data + off + len < data)
+		return bf_err_set(err, BF_E_FORMAT, "zip member '%s' extends past the archive",
+				  e->name);
+	return d->rd(d->opaque, data + off, buf, len, err);
+}
