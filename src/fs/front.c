@@ -428,6 +428,7 @@ int front_run(const struct front_config *c, struct supervisor *sup, struct bf_er
 	struct fuse_args args;
 	struct fuse_session *se;
 	struct fuse_loop_config *lc;
+	pthread_condattr_t ca;
 	size_t i;
 
 	memset(&f, 0, sizeof(f));
@@ -436,7 +437,11 @@ int front_run(const struct front_config *c, struct supervisor *sup, struct bf_er
 	f.uid = getuid();
 	f.gid = getgid();
 	pthread_mutex_init(&f.lock, NULL);
-	pthread_cond_init(&f.cv, NULL);
+	/* the open wait's deadline is on CLOCK_MONOTONIC (access_log_now) */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&f.cv, &ca);
+	pthread_condattr_destroy(&ca);
 	for (i = 0; i < sup->hello.n_files; i++) {
 		struct ffile *ff = &f.files[i];
 		const struct ipc_file *src = &sup->hello.files[i];
