@@ -32,6 +32,16 @@ struct ffile {
 	int fd; /* sidecar file, -1 for the stream */
 };
 
+/*
+ * Per open file handle (fi->fh points to it).  A streaming handle whose read
+ * missed its deadline is dead: every later read on it fails with EIO at once
+ * (also the kernel's single-page retry of the failed read), until it is closed.
+ */
+struct fh_state {
+	uint64_t id; /* fh number shown in the access log */
+	atomic_bool dead;
+};
+
 struct front {
 	const struct front_config *cfg;
 	struct supervisor *sup;
@@ -148,6 +158,7 @@ static void fr_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct front *f = fuse_req_userdata(req);
 	struct ffile *ff = file_of(f, ino);
 	double t0 = access_log_now();
+	struct fh_state *fs = NULL;
 	int err = 0;
 
 	if (!ff) {
@@ -158,7 +169,14 @@ static void fr_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		err = EROFS;
 		goto out_err;
 	}
-	fi->fh = atomic_fetch_add(&f->next_fh, 1) + 1;
+	fs = bf_calloc(1, sizeof(*fs));
+	if (!fs) {
+		err = ENOMEM;
+		goto out_err;
+	}
+	fs->id = atomic_fetch_add(&f->next_fh, 1) + 1;
+	atomic_init(&fs->dead, false);
+	fi->fh = (uint64_t)(uintptr_t)fs;
 	if (ff->streaming) {
 		struct timespec ts;
 		double dl = t0 + f->cfg->open_wait_s;
@@ -170,7 +188,7 @@ static void fr_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			if (pthread_cond_timedwait(&f->cv, &f->lock, &ts) == ETIMEDOUT &&
 			    f->open_streams >= f->cfg->max_open) {
 				pthread_mutex_unlock(&f->lock);
-				access_log_add(f->log, ff->name, fi->fh, 0, 0, t0, access_log_now(),
+				access_log_add(f->log, ff->name, fs->id, 0, 0, t0, access_log_now(),
 					       "limiter_timeout");
 				err = EAGAIN;
 				goto out_err;
@@ -178,15 +196,16 @@ static void fr_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		}
 		f->open_streams++;
 		pthread_mutex_unlock(&f->lock);
-		access_log_add(f->log, ff->name, fi->fh, 0, 0, t0, access_log_now(),
+		access_log_add(f->log, ff->name, fs->id, 0, 0, t0, access_log_now(),
 			       "limiter_wait");
 	}
 	fi->keep_cache = 1;
 	fi->direct_io = 0;
-	access_log_add(f->log, ff->name, fi->fh, 0, 0, t0, access_log_now(), "open");
+	access_log_add(f->log, ff->name, fs->id, 0, 0, t0, access_log_now(), "open");
 	fuse_reply_open(req, fi);
 	return;
 out_err:
+	bf_free(fs);
 	fuse_reply_err(req, err);
 }
 
@@ -195,10 +214,11 @@ static void fr_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct front *f = fuse_req_userdata(req);
 	struct ffile *ff = file_of(f, ino);
+	struct fh_state *fs = (struct fh_state *)(uintptr_t)fi->fh;
 	double t0 = access_log_now();
 	uint8_t *buf = NULL;
 	uint64_t end;
-	int err = EIO;
+	int err = EIO, rc = 0;
 
 	if (!ff) {
 		err = ENOENT;
@@ -208,10 +228,15 @@ static void fr_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		err = EINVAL;
 		goto out_err;
 	}
+	if (ff->streaming && atomic_load(&fs->dead)) {
+		err = EIO;
+		goto out_err;
+	}
+	/* log before replying: the reply lets the caller close and log the release */
 	if ((uint64_t)off >= ff->size || size == 0) {
-		fuse_reply_buf(req, NULL, 0);
-		access_log_add(f->log, ff->name, fi->fh, (uint64_t)off, 0, t0, access_log_now(),
+		access_log_add(f->log, ff->name, fs->id, (uint64_t)off, 0, t0, access_log_now(),
 			       "read");
+		fuse_reply_buf(req, NULL, 0);
 		return;
 	}
 	end = (uint64_t)off + size;
@@ -231,24 +256,22 @@ static void fr_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			err = errno;
 			goto out_err;
 		}
-		fuse_reply_buf(req, (const char *)buf, (size_t)n);
-		access_log_add(f->log, ff->name, fi->fh, (uint64_t)off, (uint64_t)n, t0,
+		access_log_add(f->log, ff->name, fs->id, (uint64_t)off, (uint64_t)n, t0,
 			       access_log_now(), "read");
+		fuse_reply_buf(req, (const char *)buf, (size_t)n);
 		bf_free(buf);
 		return;
 	}
 	if (size <= f->sup->slot_size) {
 		uint32_t slot, n;
-		int rc = sup_read(f->sup, (uint64_t)off, (uint32_t)size, &slot, &n);
+		rc = sup_read(f->sup, (uint64_t)off, (uint32_t)size, &slot, &n);
 
-		if (rc < 0) {
-			err = -rc;
-			goto out_err;
-		}
+		if (rc < 0)
+			goto out_rc;
+		access_log_add(f->log, ff->name, fs->id, (uint64_t)off, n, t0, access_log_now(),
+			       "read");
 		fuse_reply_buf(req, (const char *)sup_slot(f->sup, slot), n);
 		sup_release(f->sup, slot);
-		access_log_add(f->log, ff->name, fi->fh, (uint64_t)off, n, t0, access_log_now(),
-			       "read");
 		return;
 	} else {
 		/* larger than one slot: gather several server reads */
@@ -263,23 +286,28 @@ static void fr_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			uint32_t slot, n, want = (uint32_t)(size - done > f->sup->slot_size
 								? f->sup->slot_size
 								: size - done);
-			int rc = sup_read(f->sup, (uint64_t)off + done, want, &slot, &n);
+			rc = sup_read(f->sup, (uint64_t)off + done, want, &slot, &n);
 
-			if (rc < 0) {
-				err = -rc;
-				goto out_err;
-			}
+			if (rc < 0)
+				goto out_rc;
 			memcpy(buf + done, sup_slot(f->sup, slot), n);
 			sup_release(f->sup, slot);
 			if (n == 0)
 				break;
 			done += n;
 		}
-		fuse_reply_buf(req, (const char *)buf, done);
-		access_log_add(f->log, ff->name, fi->fh, (uint64_t)off, done, t0, access_log_now(),
+		access_log_add(f->log, ff->name, fs->id, (uint64_t)off, done, t0, access_log_now(),
 			       "read");
+		fuse_reply_buf(req, (const char *)buf, done);
 		bf_free(buf);
 		return;
+	}
+out_rc:
+	/* a missed deadline kills the handle (the kernel would otherwise retry) */
+	err = -rc;
+	if (rc == -ETIMEDOUT) {
+		atomic_store(&fs->dead, true);
+		err = EIO;
 	}
 out_err:
 	bf_free(buf);
@@ -290,6 +318,7 @@ static void fr_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
 	struct front *f = fuse_req_userdata(req);
 	struct ffile *ff = file_of(f, ino);
+	struct fh_state *fs = (struct fh_state *)(uintptr_t)fi->fh;
 	double t0 = access_log_now();
 
 	if (ff && ff->streaming) {
@@ -298,10 +327,11 @@ static void fr_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 			f->open_streams--;
 		pthread_cond_signal(&f->cv);
 		pthread_mutex_unlock(&f->lock);
-		access_log_add(f->log, ff->name, fi->fh, 0, 0, t0, access_log_now(), "aclose");
+		access_log_add(f->log, ff->name, fs->id, 0, 0, t0, access_log_now(), "aclose");
 	}
 	if (ff)
-		access_log_add(f->log, ff->name, fi->fh, 0, 0, t0, access_log_now(), "release");
+		access_log_add(f->log, ff->name, fs->id, 0, 0, t0, access_log_now(), "release");
+	bf_free(fs);
 	fuse_reply_err(req, 0);
 }
 
@@ -398,6 +428,7 @@ int front_run(const struct front_config *c, struct supervisor *sup, struct bf_er
 	struct fuse_args args;
 	struct fuse_session *se;
 	struct fuse_loop_config *lc;
+	pthread_condattr_t ca;
 	size_t i;
 
 	memset(&f, 0, sizeof(f));
@@ -406,7 +437,11 @@ int front_run(const struct front_config *c, struct supervisor *sup, struct bf_er
 	f.uid = getuid();
 	f.gid = getgid();
 	pthread_mutex_init(&f.lock, NULL);
-	pthread_cond_init(&f.cv, NULL);
+	/* the open wait's deadline is on CLOCK_MONOTONIC (access_log_now) */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&f.cv, &ca);
+	pthread_condattr_destroy(&ca);
 	for (i = 0; i < sup->hello.n_files; i++) {
 		struct ffile *ff = &f.files[i];
 		const struct ipc_file *src = &sup->hello.files[i];

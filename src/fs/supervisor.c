@@ -396,7 +396,7 @@ int sup_read(struct supervisor *s, uint64_t off, uint32_t len, uint32_t *slot, u
 			bf_log_error("read of %u bytes at %llu timed out after %.0f s; restarting "
 				     "the encoder server",
 				     len, (unsigned long long)off, s->timeout_s);
-			return -EIO;
+			return -ETIMEDOUT;
 		}
 	}
 	unlink_pending(s, &p);
