@@ -70,11 +70,17 @@ int export_check_bgen_strings(struct selection *s, const struct bgen_params *p,
 {
 	struct string_scan sc;
 	struct bf_err first;
+	int rc;
 
 	memset(&sc, 0, sizeof(sc));
 	sc.p = p;
 	bf_err_clear(&first);
-	BF_FORWARD(source_walk_variants(s, scan_row, &sc, &first));
+	rc = source_walk_variants(s, scan_row, &sc, &first);
+	if (rc < 0) {
+		/* multi-allelic row or chunk read error: report it, not a stale message */
+		bf_err_copy(err, &first);
+		return rc;
+	}
 	if (sc.bad)
 		return bf_err_set(err, BF_E_RANGE,
 				  "%s; the smallest --total-string-length that fits every variant "
