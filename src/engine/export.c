@@ -77,9 +77,8 @@ int export_check_bgen_strings(struct selection *s, const struct bgen_params *p,
 	bf_err_clear(&first);
 	rc = source_walk_variants(s, scan_row, &sc, &first);
 	if (rc < 0) {
-		/* scan_row's own failure (multi-allelic) is in `first`, not in err */
-		if (err)
-			*err = first;
+		/* multi-allelic row or chunk read error: report it, not a stale message */
+		bf_err_copy(err, &first);
 		return rc;
 	}
 	if (sc.bad)
