@@ -6,7 +6,7 @@
  * (runs alternate) in one process; medians of several runs.
  *
  * usage: bench_decode STORE [--array call_genotype] [--threads 2] [--runs 7]
- *                     [--mode store|mem|both]
+ *                     [--mode store|mem|both] [--no-verify]
  *
  * Modes (say which when quoting a figure):
  *   store  both sides read every chunk object from the store directory on
@@ -262,7 +262,7 @@ static struct store *load_mem_store(struct store *s)
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_decode STORE [--array NAME] [--threads N] [--runs R] "
-			"[--mode store|mem|both]\n");
+			"[--mode store|mem|both] [--no-verify]\n");
 	exit(2);
 }
 
@@ -277,7 +277,7 @@ int main(int argc, char **argv)
 	struct worker *ws;
 	int64_t nch[ZARR_MAX_DIMS], ctr[ZARR_MAX_DIMS];
 	size_t n, total_stored = 0;
-	bool do_store, do_mem;
+	bool do_store, do_mem, verify = true;
 	uint8_t *cmp;
 	double tz[MAX_RUNS], tr[MAX_RUNS], tzm[MAX_RUNS], trm[MAX_RUNS];
 
@@ -290,6 +290,8 @@ int main(int argc, char **argv)
 			runs = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--mode") && i + 1 < argc)
 			mode = argv[++i];
+		else if (!strcmp(argv[i], "--no-verify"))
+			verify = false;
 		else if (argv[i][0] == '-' || root)
 			usage();
 		else
@@ -383,7 +385,7 @@ int main(int argc, char **argv)
 	}
 
 	/* verify: zarr API output == raw blosc output for every chunk */
-	for (size_t c = 0; c < n; c++) {
+	for (size_t c = 0; verify && c < n; c++) {
 		size_t len;
 		int rc;
 
