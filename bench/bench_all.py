@@ -12,6 +12,7 @@ Stores are generated into DATA (default build/bench-data) when absent.
 import argparse
 import os
 import re
+import resource
 import shutil
 import signal
 import statistics
@@ -33,10 +34,18 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, **kw)
 
 
+CPU = {}  # command name -> list of child CPU seconds (user + sys)
+
+
 def timed(cmd, **kw):
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, **kw)
-    return time.perf_counter() - t0
+    t = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    name = os.path.basename(cmd[0]) + (" " + cmd[1] if len(cmd) > 1 else "")
+    CPU.setdefault(name, []).append(r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
+    return t
 
 
 def med(xs):
@@ -228,6 +237,9 @@ def fig_view_mount(a, store, want_mount):
         f"view-plink {p * 1e3:.0f} ms ({bed_bytes / p / 1e6:.0f} MB/s of .bed), "
         f"view-bgen {b * 1e3:.0f} ms ({bgen_bytes / b / 1e6:.0f} MB/s of .bgen, "
         f"{bgen_bytes / 1e6:.0f} MB)")
+    log(f"  CPU seconds (user+sys, medians): view-plink {med(CPU.get('biofuse view-plink', [])):.2f}"
+        f", view-bgen {med(CPU.get('biofuse view-bgen', [])):.2f}; load average now "
+        f"{os.getloadavg()[0]:.2f}")
     r3 = d / p
     log(f"FIGURE view-plink / decode-only (time ratio decode/view) {r3:.3f}  goal >= 0.85  "
         f"{verdict(r3, 0.85)}")
