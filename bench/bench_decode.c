@@ -77,7 +77,7 @@ static void die(const char *what, const struct bf_err *err)
 struct chunk {
 	int64_t idx[ZARR_MAX_DIMS];
 	char key[256];
-	uint8_t *mem;	/* preloaded bytes (mem mode) */
+	uint8_t *mem; /* preloaded bytes (mem mode) */
 	size_t mem_len;
 };
 
@@ -157,7 +157,8 @@ static void *worker_main(void *arg)
 			break;
 		case RUN_RAW_FILE:
 			if (raw_file_read(b, c, w->src, &len) < 0) {
-				fprintf(stderr, "bench_decode: cannot read %s/%s\n", b->root, c->key);
+				fprintf(stderr, "bench_decode: cannot read %s/%s\n", b->root,
+					c->key);
 				atomic_store(&b->failed, 1);
 				return NULL;
 			}
@@ -342,8 +343,10 @@ int main(int argc, char **argv)
 			die("chunk key", NULL);
 		sz = store_size(st, ch->key, &err);
 		if (sz < 0) {
-			fprintf(stderr, "bench_decode: chunk %s is missing (fill-value chunks "
-					"are not supported here)\n", ch->key);
+			fprintf(stderr,
+				"bench_decode: chunk %s is missing (fill-value chunks "
+				"are not supported here)\n",
+				ch->key);
 			return 2;
 		}
 		total_stored += (size_t)sz;
@@ -395,7 +398,8 @@ int main(int argc, char **argv)
 		if (raw_file_read(&b, &b.chunks[c], ws[0].src, &len) < 0)
 			die("verify read", NULL);
 		rc = blosc_decompress_ctx(ws[0].src, cmp, b.chunk_nbytes, 1);
-		if (rc < 0 || (size_t)rc != b.chunk_nbytes || memcmp(cmp, ws[0].out, b.chunk_nbytes)) {
+		if (rc < 0 || (size_t)rc != b.chunk_nbytes ||
+		    memcmp(cmp, ws[0].out, b.chunk_nbytes)) {
 			fprintf(stderr, "bench_decode: chunk %s: zarr and raw decodes differ\n",
 				b.chunks[c].key);
 			return 1;
