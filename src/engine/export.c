@@ -154,7 +154,6 @@ static int setup_plink(struct export *e, struct bf_err *err)
 		return bf_err_set(err, BF_E_FORMAT, "'%s' has no 'call_genotype' array", v->path);
 	if (v->ploidy != 2)
 		return bf_err_set(err, BF_E_INVAL, "%s", BED_MSG_NOT_DIPLOID);
-	BF_FORWARD(sidecar_check_biallelic_plink(&e->s, err));
 	BF_FORWARD(bf_strbuf_add(&e->prefix, bed_magic, BED_MAGIC_LEN));
 	e->bpv = bed_bytes_per_variant(e->s.sel.n);
 	e->src.encode = bed_chunk;
@@ -218,6 +217,13 @@ int export_open(struct export *e, const struct export_config *c, struct bf_err *
 	if (!e->stream) {
 		rc = err ? err->code : BF_E_NOMEM;
 		goto fail;
+	}
+	/* start decoding now: the checks and sidecars below overlap with it */
+	stream_warm(e->stream);
+	if (c->format == EXPORT_PLINK) {
+		rc = sidecar_check_biallelic_plink(&e->s, err);
+		if (rc < 0)
+			goto fail;
 	}
 	return 0;
 fail:

@@ -398,6 +398,25 @@ static void prefetch_after(struct stream *s, size_t k)
 	}
 }
 
+void stream_warm(struct stream *s)
+{
+	size_t j;
+
+	pthread_mutex_lock(&s->lock);
+	for (j = 0; j < s->n_chunks && j < s->n_threads + s->prefetch; j++) {
+		struct slot *sl;
+
+		if (find_slot(s, j))
+			continue;
+		sl = pick_slot(s, true, 0);
+		if (!sl || sl->st != SLOT_FREE)
+			break;
+		enqueue(s, sl, j);
+		sl->last_use = ++s->tick;
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
 int64_t stream_read(struct stream *s, uint64_t off, void *buf, size_t len, struct bf_err *err)
 {
 	uint64_t end;

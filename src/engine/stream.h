@@ -82,6 +82,9 @@ int64_t stream_read(struct stream *s, uint64_t off, void *buf, size_t len,
  */
 size_t stream_release_idle(struct stream *s);
 
+/* Start encoding the first chunks before anyone reads (free slots only). */
+void stream_warm(struct stream *s);
+
 void stream_get_stats(struct stream *s, struct stream_stats *out);
 
 #endif
