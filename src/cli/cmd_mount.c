@@ -25,7 +25,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-
 static void remove_tree(const char *dir)
 {
 	DIR *d = opendir(dir);

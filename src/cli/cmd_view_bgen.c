@@ -109,9 +109,10 @@ static int write_variable(struct selection *s, const struct bgen_params *p, int 
 	}
 	progress_end(&pr);
 	if (mixed)
-		bf_log_warn("write_bgen: %llu variant(s) had mixed phase across samples; emitted as "
-			    "unphased (the BGEN phased flag is per variant)",
-			    (unsigned long long)mixed);
+		bf_log_warn(
+		    "write_bgen: %llu variant(s) had mixed phase across samples; emitted as "
+		    "unphased (the BGEN phased flag is per variant)",
+		    (unsigned long long)mixed);
 out:
 	source_release(&src);
 	source_ws_free(ws);
@@ -130,10 +131,11 @@ static int check_variable(struct selection *s, const struct bgen_params *p, stru
 		return bf_err_set(err, BF_E_FORMAT, "'%s' has no 'call_genotype' array",
 				  s->v->path);
 	if (s->v->ploidy != 1 && s->v->ploidy != 2)
-		return bf_err_set(err, BF_E_INVAL,
-				  "BGEN output requires call_genotype.shape[2] in (1, 2); got shape "
-				  "(%lld, %zu, %d).",
-				  (long long)s->v->n_variants, s->v->n_raw_samples, s->v->ploidy);
+		return bf_err_set(
+		    err, BF_E_INVAL,
+		    "BGEN output requires call_genotype.shape[2] in (1, 2); got shape "
+		    "(%lld, %zu, %d).",
+		    (long long)s->v->n_variants, s->v->n_raw_samples, s->v->ploidy);
 	return export_check_bgen_strings(s, p, err);
 }
 
@@ -156,9 +158,10 @@ int cmd_view_bgen(const struct cmd_bgen_opts *o)
 	if (bgen_params_validate(&p, &err) < 0)
 		return cmd_fail(&err);
 	if (o->no_header_samples && (to_stdout || o->no_sample_file))
-		bf_log_warn("write_bgen: embed_header_samples=False and sample_path=None leave sample "
-			    "IDs nowhere in the output; pass sample_path or set "
-			    "embed_header_samples=True");
+		bf_log_warn(
+		    "write_bgen: embed_header_samples=False and sample_path=None leave sample "
+		    "IDs nowhere in the output; pass sample_path or set "
+		    "embed_header_samples=True");
 	if (p.fixed) {
 		struct export_config cfg;
 
@@ -220,7 +223,8 @@ int cmd_view_bgen(const struct cmd_bgen_opts *o)
 		rc = drain_stream(ex.stream, fd, to_stdout ? "<stdout>" : bgen, &err);
 		export_warn_mixed_phase(&ex, "BgenEncoder");
 		if (rc == 0 && ibgi >= 0)
-			rc = sidecar_write_bgi_fixed(s, &p, ex.prefix.len, ex.bpv, out.tmp[ibgi], &err);
+			rc = sidecar_write_bgi_fixed(s, &p, ex.prefix.len, ex.bpv, out.tmp[ibgi],
+						     &err);
 	} else {
 		rc = write_variable(s, &p, fd, to_stdout ? "<stdout>" : bgen, bgi, &err);
 		if (bgi) {

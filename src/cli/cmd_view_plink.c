@@ -21,7 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 size_t cmd_threads(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -194,4 +194,3 @@ char *path_join(const char *stem, const char *ext)
 		snprintf(p, n, "%s%s", stem, ext);
 	return p;
 }
-

@@ -35,11 +35,12 @@ int outset_commit(struct outset *o, struct bf_err *err) BF_MUST_CHECK;
 void outset_abort(struct outset *o);
 
 /* write(2) until done.  @return 0 or BF_E_IO. */
-int write_all(int fd, const void *buf, size_t len, const char *what, struct bf_err *err) BF_MUST_CHECK;
+int write_all(int fd, const void *buf, size_t len, const char *what,
+	      struct bf_err *err) BF_MUST_CHECK;
 
 /* Progress on a terminal stderr: bytes done, rate, time left. */
 struct progress {
-	int active;          /* stderr is a terminal */
+	int active; /* stderr is a terminal */
 	uint64_t total;
 	double t0, last;
 };

@@ -65,8 +65,7 @@ static int scan_row(void *opaque, const struct fmt_variant *fv, struct bf_err *e
 	return 0;
 }
 
-int export_check_bgen_strings(struct selection *s, const struct bgen_params *p,
-			      struct bf_err *err)
+int export_check_bgen_strings(struct selection *s, const struct bgen_params *p, struct bf_err *err)
 {
 	struct string_scan sc;
 	struct bf_err first;
@@ -206,14 +205,14 @@ int export_open(struct export *e, const struct export_config *c, struct bf_err *
 	/* the workers' decode buffers come out of the same budget as the cache */
 	{
 		struct vcz *v = e->s.v;
-		uint64_t per = (uint64_t)e->src.max_span *
-			       (vcz_row_out_size(v, &e->s.sel) + vcz_row_scratch_size(v) + e->s.sel.n);
+		uint64_t per = (uint64_t)e->src.max_span * (vcz_row_out_size(v, &e->s.sel) +
+							    vcz_row_scratch_size(v) + e->s.sel.n);
 		uint64_t workers = per * sc.n_threads;
 
 		sc.budget = c->budget > workers ? c->budget - workers : 0;
 	}
-	e->stream = stream_create((const uint8_t *)e->prefix.buf, e->prefix.len,
-				  e->src.n_pieces, e->counts, e->bpv, &ss, &sc, err);
+	e->stream = stream_create((const uint8_t *)e->prefix.buf, e->prefix.len, e->src.n_pieces,
+				  e->counts, e->bpv, &ss, &sc, err);
 	if (!e->stream) {
 		rc = err ? err->code : BF_E_NOMEM;
 		goto fail;

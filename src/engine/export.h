@@ -32,27 +32,28 @@
 #endif
 
 enum export_format {
-	EXPORT_PLINK,      /* .bed stream, .bim/.fam sidecars */
+	EXPORT_PLINK,	   /* .bed stream, .bim/.fam sidecars */
 	EXPORT_BGEN_FIXED, /* fixed-size .bgen stream, .sample/.bgen.bgi sidecars */
 };
 
 struct export_config {
 	enum export_format format;
 	struct selection_opts sel;
-	uint64_t budget;  /* bytes of encoded chunks cached (--readahead-buffer-size) */
-	size_t n_threads; /* encoder threads */
+	uint64_t budget;	   /* bytes of encoded chunks cached (--readahead-buffer-size) */
+	size_t n_threads;	   /* encoder threads */
 	const void *format_params; /* BGEN: const struct bgen_params * */
 };
 
-struct export {
+struct export
+{
 	enum export_format format;
 	struct selection s;
 	struct source src;
 	struct stream *stream;
-	uint32_t *counts;         /* variants per stream piece */
-	struct bf_strbuf prefix;  /* bytes before the first chunk */
-	uint64_t bpv;             /* bytes per variant */
-	struct bgen_params bgen;  /* BGEN parameters (copied from the config) */
+	uint32_t *counts;	      /* variants per stream piece */
+	struct bf_strbuf prefix;      /* bytes before the first chunk */
+	uint64_t bpv;		      /* bytes per variant */
+	struct bgen_params bgen;      /* BGEN parameters (copied from the config) */
 	_Atomic uint64_t mixed_phase; /* BGEN variants written unphased for mixed phase */
 };
 

@@ -38,7 +38,8 @@ int source_plan_pieces(struct source *src, size_t piece_bytes, struct bf_err *er
 			uint32_t first = plan_chunk_row(pc, j0), j = j0;
 			int64_t span;
 
-			while (j + 1 < pc->n && (int64_t)(plan_chunk_row(pc, j + 1) - first) < span_max)
+			while (j + 1 < pc->n &&
+			       (int64_t)(plan_chunk_row(pc, j + 1) - first) < span_max)
 				j++;
 			if (src->n_pieces + 1 >= cap) {
 				struct source_piece *np;
@@ -215,8 +216,7 @@ static void src_worker_free(void *ctx, void *ws)
 	source_ws_free(ws);
 }
 
-static int src_encode(void *ctx, void *wsp, size_t k, uint8_t *out, size_t len,
-		      struct bf_err *err)
+static int src_encode(void *ctx, void *wsp, size_t k, uint8_t *out, size_t len, struct bf_err *err)
 {
 	struct source *src = ctx;
 	struct fmt_chunk c;

@@ -36,7 +36,7 @@ struct source {
 	struct vcz *v;
 	const struct plan *plan;
 	const struct vcz_samplesel *sel;
-	bool need_gt;     /* read call_genotype */
+	bool need_gt;	  /* read call_genotype */
 	bool need_phased; /* read call_genotype_phased when present */
 	source_encode_fn encode;
 	const void *params;

@@ -24,10 +24,10 @@ enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_BUSY, SLOT_READY, SLOT_FAILED };
 
 struct slot {
 	enum slot_state st;
-	size_t k;          /* plan chunk held or being produced */
-	uint8_t *buf;      /* bigbuf of `cap` bytes, NULL until first use */
+	size_t k;     /* plan chunk held or being produced */
+	uint8_t *buf; /* bigbuf of `cap` bytes, NULL until first use */
 	size_t cap;
-	int refs;          /* readers waiting on or copying from the slot */
+	int refs;	   /* readers waiting on or copying from the slot */
 	uint64_t last_use; /* tick of the last reference */
 	struct bf_err err; /* the failure, when st == SLOT_FAILED */
 };

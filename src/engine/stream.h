@@ -33,20 +33,19 @@ struct stream_source {
 	 * Encode plan chunk `k` into `out`, exactly `len` bytes (n_k * bpv).
 	 * Runs concurrently for different k.  @return 0 or a negative code.
 	 */
-	int (*encode)(void *ctx, void *ws, size_t k, uint8_t *out, size_t len,
-		      struct bf_err *err);
+	int (*encode)(void *ctx, void *ws, size_t k, uint8_t *out, size_t len, struct bf_err *err);
 };
 
 struct stream_config {
-	size_t n_threads;  /* encoder threads (>= 1) */
-	uint64_t budget;   /* bytes of encoded chunks the cache may hold */
-	size_t prefetch;   /* chunks encoded ahead of a sequential reader */
+	size_t n_threads; /* encoder threads (>= 1) */
+	uint64_t budget;  /* bytes of encoded chunks the cache may hold */
+	size_t prefetch;  /* chunks encoded ahead of a sequential reader */
 };
 
 struct stream_stats {
-	uint64_t hits;     /* chunk lookups served from the cache */
-	uint64_t misses;   /* chunk lookups that had to wait for an encode */
-	uint64_t encodes;  /* chunks encoded */
+	uint64_t hits;	       /* chunk lookups served from the cache */
+	uint64_t misses;       /* chunk lookups that had to wait for an encode */
+	uint64_t encodes;      /* chunks encoded */
 	uint64_t cached_bytes; /* bytes of encoded chunk buffers held now */
 };
 

@@ -16,7 +16,6 @@
 
 #include "util/strbuf.h"
 
-
 /*
  * Append one CSV field the way pandas to_csv (QUOTE_MINIMAL, sep TAB,
  * lineterminator LF) writes it: verbatim, or inside double quotes with inner

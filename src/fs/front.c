@@ -283,9 +283,9 @@ static void fr_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			goto out_err;
 		}
 		while (done < size) {
-			uint32_t slot, n, want = (uint32_t)(size - done > f->sup->slot_size
-								? f->sup->slot_size
-								: size - done);
+			uint32_t slot, n,
+			    want = (uint32_t)(size - done > f->sup->slot_size ? f->sup->slot_size
+									      : size - done);
 			rc = sup_read(f->sup, (uint64_t)off + done, want, &slot, &n);
 
 			if (rc < 0)
@@ -368,15 +368,15 @@ static void fr_access(fuse_req_t req, fuse_ino_t ino, int mask)
 }
 
 static const struct fuse_lowlevel_ops front_ops = {
-	.init = fr_init,
-	.lookup = fr_lookup,
-	.getattr = fr_getattr,
-	.readdir = fr_readdir,
-	.open = fr_open,
-	.read = fr_read,
-	.release = fr_release,
-	.statfs = fr_statfs,
-	.access = fr_access,
+    .init = fr_init,
+    .lookup = fr_lookup,
+    .getattr = fr_getattr,
+    .readdir = fr_readdir,
+    .open = fr_open,
+    .read = fr_read,
+    .release = fr_release,
+    .statfs = fr_statfs,
+    .access = fr_access,
 };
 
 /*
@@ -466,8 +466,8 @@ int front_run(const struct front_config *c, struct supervisor *sup, struct bf_er
 			goto out;
 		}
 	}
-	snprintf(maxread_opt, sizeof(maxread_opt), "ro,fsname=biofuse,default_permissions,max_read=%u",
-		 MAX_READ);
+	snprintf(maxread_opt, sizeof(maxread_opt),
+		 "ro,fsname=biofuse,default_permissions,max_read=%u", MAX_READ);
 	argv[argc++] = "biofuse";
 	argv[argc++] = "-o";
 	argv[argc++] = maxread_opt;

@@ -21,11 +21,11 @@
 
 struct front_config {
 	const char *mount_dir;
-	const char *access_log;  /* NULL: none */
-	int max_open;            /* concurrently open streaming handles */
-	double open_wait_s;      /* how long an open waits for a handle (then EAGAIN) */
+	const char *access_log; /* NULL: none */
+	int max_open;		/* concurrently open streaming handles */
+	double open_wait_s;	/* how long an open waits for a handle (then EAGAIN) */
 	bool fuse_debug;
-	int ready_fd;            /* >= 0: write one byte here once mounted (--background) */
+	int ready_fd; /* >= 0: write one byte here once mounted (--background) */
 };
 
 /*
@@ -33,6 +33,7 @@ struct front_config {
  * unmount.  `sup` must be started.  @return 0, or a negative code with err set
  * when the mount could not be set up.
  */
-int front_run(const struct front_config *c, struct supervisor *sup, struct bf_err *err) BF_MUST_CHECK;
+int front_run(const struct front_config *c, struct supervisor *sup,
+	      struct bf_err *err) BF_MUST_CHECK;
 
 #endif

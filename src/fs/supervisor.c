@@ -37,7 +37,7 @@ struct sup_pending {
 	uint32_t slot;
 	int state;
 	int32_t status;
-	int sends; /* times sent to a server */
+	int sends;    /* times sent to a server */
 	uint64_t gen; /* generation of the server it was last sent to */
 };
 
@@ -59,7 +59,8 @@ static void deadline_ts(double t, struct timespec *ts)
 static int spawn(struct supervisor *s, bool restart, int *sock, pid_t *pid, struct ipc_hello *h,
 		 struct bf_err *err)
 {
-	static uint8_t buf[IPC_HEADER_LEN + IPC_MAX_FILES * (3 * IPC_NAME_MAX) + BF_ERR_MSG_MAX + 64];
+	static uint8_t
+	    buf[IPC_HEADER_LEN + IPC_MAX_FILES * (3 * IPC_NAME_MAX) + BF_ERR_MSG_MAX + 64];
 	char ipcfd[16], shmfd[16];
 	int sv[2];
 	struct ipc_header hd;
@@ -383,11 +384,14 @@ int sup_read(struct supervisor *s, uint64_t off, uint32_t len, uint32_t *slot, u
 		p.sends = 1;
 		p.gen = s->generation;
 		if (send_req(s, s->sock, &p) < 0)
-			p.sends = 0; /* the reader thread notices the dead socket; restart resends */
+			p.sends =
+			    0; /* the reader thread notices the dead socket; restart resends */
 	}
 	while (p.state == P_WAIT) {
-		if (pthread_cond_timedwait(&s->cv, &s->lock, &ts) == ETIMEDOUT && p.state == P_WAIT) {
-			/* Wedged server: fail this read, quarantine its slot, replace the server. */
+		if (pthread_cond_timedwait(&s->cv, &s->lock, &ts) == ETIMEDOUT &&
+		    p.state == P_WAIT) {
+			/* Wedged server: fail this read, quarantine its slot, replace the server.
+			 */
 			unlink_pending(s, &p);
 			s->slot_quarantine[p.slot] = true;
 			if (s->pid > 0)

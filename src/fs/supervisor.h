@@ -32,14 +32,14 @@ struct sup_pending;
 
 struct supervisor {
 	/* configuration, fixed after sup_start */
-	char **argv;        /* server argv; slots for the fd numbers are filled in */
+	char **argv; /* server argv; slots for the fd numbers are filled in */
 	int argc;
-	int fd_arg_ipc;     /* index in argv of the ipc fd number */
-	int fd_arg_shm;     /* index of the shm fd number */
-	int restart_arg;    /* index of the "--first"/"--restart" word */
+	int fd_arg_ipc;	 /* index in argv of the ipc fd number */
+	int fd_arg_shm;	 /* index of the shm fd number */
+	int restart_arg; /* index of the "--first"/"--restart" word */
 	size_t n_slots;
 	size_t slot_size;
-	double timeout_s;   /* per-read deadline */
+	double timeout_s; /* per-read deadline */
 	int shm_fd;
 	uint8_t *shm;
 	struct ipc_hello hello; /* the first server's description of the files */
@@ -47,18 +47,18 @@ struct supervisor {
 	pthread_mutex_t lock;
 	pthread_cond_t cv;
 	/* protected by lock */
-	pid_t pid;          /* current server, 0 while none */
-	int sock;           /* socket to it, -1 while none */
+	pid_t pid;	     /* current server, 0 while none */
+	int sock;	     /* socket to it, -1 while none */
 	uint64_t generation; /* bumps at every server start */
 	bool stopping;
 	bool *slot_busy;
-	bool *slot_quarantine; /* abandoned by a timed-out read; free after a restart */
+	bool *slot_quarantine;	     /* abandoned by a timed-out read; free after a restart */
 	struct sup_pending *pending; /* reads in flight (linked list) */
 	uint64_t next_id;
 	uint64_t restarts;
-	pthread_t reader;   /* reads replies; restarts the server */
+	pthread_t reader; /* reads replies; restarts the server */
 	bool reader_started;
-	pthread_t janitor;  /* releases idle reply-slot memory */
+	pthread_t janitor; /* releases idle reply-slot memory */
 	bool janitor_started;
 };
 

@@ -20,8 +20,8 @@
 struct vcz;
 
 struct plan_chunk {
-	int64_t ci;     /* min chunk number */
-	uint32_t n;     /* selected variants in it */
+	int64_t ci;	/* min chunk number */
+	uint32_t n;	/* selected variants in it */
 	uint32_t *rows; /* n ascending local rows, or NULL for rows 0..n-1 (whole chunk) */
 };
 

@@ -140,10 +140,10 @@ static int unknown_list(struct name *unk, size_t n, struct bf_strbuf *sb)
 }
 
 static const char empty_set_msg[] =
-	"Empty sample set is not supported. The bcftools semantics for this corner case (AC/AN "
-	"recomputed over the full non-null sample set while emitting zero sample columns) would "
-	"require significant internal complexity. If you need this feature, please open an issue "
-	"at https://github.com/sgkit-dev/vcztools/issues.";
+    "Empty sample set is not supported. The bcftools semantics for this corner case (AC/AN "
+    "recomputed over the full non-null sample set while emitting zero sample columns) would "
+    "require significant internal complexity. If you need this feature, please open an issue "
+    "at https://github.com/sgkit-dev/vcztools/issues.";
 
 int select_samples(const struct vcz *v, const char *list, const char *file, bool force,
 		   size_t **raw, size_t *n, struct bf_err *err)

@@ -19,7 +19,7 @@
 
 struct selection_opts {
 	const char *store;
-	const char *samples;      /* -s */
+	const char *samples;	  /* -s */
 	const char *samples_file; /* -S */
 	bool force_samples;
 	struct select_opts variants;
@@ -28,7 +28,7 @@ struct selection_opts {
 struct selection {
 	struct vcz *v;
 	struct vcz_samplesel sel; /* selected samples, output order */
-	struct plan plan;         /* selected variants */
+	struct plan plan;	  /* selected variants */
 };
 
 int selection_open(const struct selection_opts *o, struct selection *s,

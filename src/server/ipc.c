@@ -63,7 +63,8 @@ int ipc_header_decode(const uint8_t *in, struct ipc_header *h, struct bf_err *er
 		return bf_err_set(err, BF_E_FORMAT, "ipc: version %u, expected %u", h->version,
 				  IPC_VERSION);
 	if (h->len > IPC_MAX_PAYLOAD)
-		return bf_err_set(err, BF_E_FORMAT, "ipc: payload of %u bytes is too large", h->len);
+		return bf_err_set(err, BF_E_FORMAT, "ipc: payload of %u bytes is too large",
+				  h->len);
 	return 0;
 }
 
@@ -305,7 +306,8 @@ int64_t ipc_recv(int fd, struct ipc_header *h, uint8_t *buf, size_t cap, struct 
 				: bf_err_set(err, BF_E_IO, "ipc: truncated message");
 	BF_FORWARD(ipc_header_decode(hdr, h, err));
 	if (h->len > cap)
-		return bf_err_set(err, BF_E_FORMAT, "ipc: message of %u bytes is too large", h->len);
+		return bf_err_set(err, BF_E_FORMAT, "ipc: message of %u bytes is too large",
+				  h->len);
 	rc = read_full(fd, buf, h->len, &got);
 	if (rc < 0)
 		return bf_err_sys(err, BF_E_IO, "ipc: read failed");

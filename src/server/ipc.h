@@ -24,14 +24,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IPC_MAGIC 0x56534642u /* "BFSV" */
-#define IPC_VERSION 1
-#define IPC_HEADER_LEN 16
+#define IPC_MAGIC	0x56534642u /* "BFSV" */
+#define IPC_VERSION	1
+#define IPC_HEADER_LEN	16
 #define IPC_MAX_PAYLOAD (1u << 20)
-#define IPC_MAX_FILES 8
-#define IPC_NAME_MAX 1024
-#define IPC_SLOT_SIZE ((size_t)1 << 20) /* bytes of one shared reply slot */
-#define IPC_N_SLOTS 32                 /* reads in flight at once */
+#define IPC_MAX_FILES	8
+#define IPC_NAME_MAX	1024
+#define IPC_SLOT_SIZE	((size_t)1 << 20) /* bytes of one shared reply slot */
+#define IPC_N_SLOTS	32		  /* reads in flight at once */
 
 _Static_assert(IPC_HEADER_LEN == 4 + 2 + 2 + 4 + 4, "header layout");
 
@@ -50,13 +50,13 @@ struct ipc_header {
 struct ipc_file {
 	char name[IPC_NAME_MAX]; /* file name in the mount */
 	uint64_t size;
-	uint8_t streaming;       /* 1: served by READ_REQ; 0: a sidecar file */
+	uint8_t streaming;	 /* 1: served by READ_REQ; 0: a sidecar file */
 	char path[IPC_NAME_MAX]; /* sidecar: absolute path in the runtime directory */
 };
 
 struct ipc_hello {
-	int32_t status;             /* 0, or a negative enum bf_errcode */
-	char msg[BF_ERR_MSG_MAX];   /* the error message when status < 0 */
+	int32_t status;		  /* 0, or a negative enum bf_errcode */
+	char msg[BF_ERR_MSG_MAX]; /* the error message when status < 0 */
 	uint16_t n_files;
 	struct ipc_file files[IPC_MAX_FILES];
 };
@@ -71,7 +71,7 @@ struct ipc_read_req {
 struct ipc_read_rep {
 	uint64_t id;
 	int32_t status; /* bytes placed in the slot, or -errno */
-	char msg[256];  /* error text when status < 0 */
+	char msg[256];	/* error text when status < 0 */
 };
 
 /* Encode a header into 16 bytes. */
@@ -85,9 +85,12 @@ int ipc_read_req_encode(const struct ipc_read_req *m, uint8_t *out, size_t cap, 
 int ipc_read_rep_encode(const struct ipc_read_rep *m, uint8_t *out, size_t cap, struct bf_err *err);
 
 /* Decode a payload (without header).  @return 0 or BF_E_FORMAT. */
-int ipc_hello_decode(const uint8_t *p, size_t len, struct ipc_hello *m, struct bf_err *err) BF_MUST_CHECK;
-int ipc_read_req_decode(const uint8_t *p, size_t len, struct ipc_read_req *m, struct bf_err *err) BF_MUST_CHECK;
-int ipc_read_rep_decode(const uint8_t *p, size_t len, struct ipc_read_rep *m, struct bf_err *err) BF_MUST_CHECK;
+int ipc_hello_decode(const uint8_t *p, size_t len, struct ipc_hello *m,
+		     struct bf_err *err) BF_MUST_CHECK;
+int ipc_read_req_decode(const uint8_t *p, size_t len, struct ipc_read_req *m,
+			struct bf_err *err) BF_MUST_CHECK;
+int ipc_read_rep_decode(const uint8_t *p, size_t len, struct ipc_read_rep *m,
+			struct bf_err *err) BF_MUST_CHECK;
 
 /*
  * Read one whole message from a stream socket into `buf` (cap bytes).

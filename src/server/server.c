@@ -38,12 +38,12 @@ struct srv {
 	pthread_mutex_t lock;
 	pthread_cond_t cv;
 	struct ipc_read_req queue[QUEUE_CAP]; /* protected by lock */
-	size_t q_head, q_len;                 /* protected by lock */
-	bool stop;                            /* protected by lock */
-	pthread_mutex_t send_lock;            /* serialises writes to ipc_fd */
-	size_t active;                        /* requests being handled; protected by lock */
-	double last_activity;                 /* monotonic seconds; protected by lock */
-	bool trimmed;                         /* memory released since the last request */
+	size_t q_head, q_len;		      /* protected by lock */
+	bool stop;			      /* protected by lock */
+	pthread_mutex_t send_lock;	      /* serialises writes to ipc_fd */
+	size_t active;			      /* requests being handled; protected by lock */
+	double last_activity;		      /* monotonic seconds; protected by lock */
+	bool trimmed;			      /* memory released since the last request */
 };
 
 /* Set by SIGUSR1: log the memory and cache statistics (the one signal flag). */
@@ -122,7 +122,8 @@ static void *janitor_main(void *arg)
 
 static int send_hello(int fd, const struct ipc_hello *h)
 {
-	static uint8_t buf[IPC_HEADER_LEN + IPC_MAX_FILES * (3 * IPC_NAME_MAX) + BF_ERR_MSG_MAX + 64];
+	static uint8_t
+	    buf[IPC_HEADER_LEN + IPC_MAX_FILES * (3 * IPC_NAME_MAX) + BF_ERR_MSG_MAX + 64];
 	struct bf_err err;
 	int n = ipc_hello_encode(h, buf, sizeof(buf), &err);
 
@@ -210,17 +211,19 @@ static int build_files(struct srv *sv, struct ipc_hello *h, struct bf_err *err)
 		f[0].size = stream_size(sv->ex.stream);
 		h->n_files = 1;
 		if (!c->no_bim)
-			BF_FORWARD(make_sidecar(sv, &f[h->n_files++], ".bim", sidecar_write_bim, err));
+			BF_FORWARD(
+			    make_sidecar(sv, &f[h->n_files++], ".bim", sidecar_write_bim, err));
 		if (!c->no_fam)
-			BF_FORWARD(make_sidecar(sv, &f[h->n_files++], ".fam", write_fam_adapter, err));
+			BF_FORWARD(
+			    make_sidecar(sv, &f[h->n_files++], ".fam", write_fam_adapter, err));
 	} else {
 		snprintf(f[0].name, sizeof(f[0].name), "%s.bgen", c->basename);
 		f[0].streaming = 1;
 		f[0].size = stream_size(sv->ex.stream);
 		h->n_files = 1;
 		if (!c->no_sample)
-			BF_FORWARD(make_sidecar(sv, &f[h->n_files++], ".sample", write_sample_adapter,
-						err));
+			BF_FORWARD(make_sidecar(sv, &f[h->n_files++], ".sample",
+						write_sample_adapter, err));
 		if (!c->no_bgi)
 			BF_FORWARD(make_sidecar(sv, &f[h->n_files++], ".bgen.bgi", NULL, err));
 	}
@@ -323,7 +326,8 @@ static int serve(struct srv *sv)
 
 		if (n == BF_E_NOTFOUND)
 			break; /* the front closed the socket: shut down */
-		if (n < 0 || h.type != IPC_READ_REQ || ipc_read_req_decode(buf, (size_t)n, &rq, &err) < 0) {
+		if (n < 0 || h.type != IPC_READ_REQ ||
+		    ipc_read_req_decode(buf, (size_t)n, &rq, &err) < 0) {
 			bf_log_error("encoder server: bad request: %s", err.msg);
 			rc = 1;
 			break;

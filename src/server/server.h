@@ -21,16 +21,16 @@
 
 struct server_config {
 	struct export_config export;
-	const char *basename;    /* file stem inside the mount */
-	bool no_bim, no_fam;     /* PLINK sidecars to leave out */
-	bool no_sample, no_bgi;  /* BGEN sidecars to leave out */
+	const char *basename;	 /* file stem inside the mount */
+	bool no_bim, no_fam;	 /* PLINK sidecars to leave out */
+	bool no_sample, no_bgi;	 /* BGEN sidecars to leave out */
 	const char *runtime_dir; /* where the sidecar files go */
-	bool reuse_sidecars;     /* a restart: sidecars already written */
-	int ipc_fd;              /* connected stream socket to the front */
-	int shm_fd;              /* shared reply slots */
+	bool reuse_sidecars;	 /* a restart: sidecars already written */
+	int ipc_fd;		 /* connected stream socket to the front */
+	int shm_fd;		 /* shared reply slots */
 	size_t shm_slots;
 	size_t slot_size;
-	size_t handler_threads;  /* concurrent read requests in progress */
+	size_t handler_threads; /* concurrent read requests in progress */
 };
 
 /* Run the server until the front goes away.  @return the process exit status. */

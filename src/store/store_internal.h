@@ -35,8 +35,8 @@ struct store *store_wrap(const struct store_backend *be, void *state, const char
 /* Backend constructors. */
 void *store_local_open(const char *path, struct bf_err *err);
 void *store_zip_open(const char *path, struct bf_err *err);
-void *store_mem_open(size_t n, const char *const *keys, const void *const *vals,
-		     const size_t *lens, struct bf_err *err);
+void *store_mem_open(size_t n, const char *const *keys, const void *const *vals, const size_t *lens,
+		     struct bf_err *err);
 extern const struct store_backend store_local_backend;
 extern const struct store_backend store_zip_backend;
 extern const struct store_backend store_mem_backend;

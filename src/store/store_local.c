@@ -180,10 +180,10 @@ static int local_list(void *state, const char *prefix, store_list_fn fn, void *o
 }
 
 const struct store_backend store_local_backend = {
-	.kind = "dir",
-	.size = local_size,
-	.read = local_read,
-	.read_range = local_read_range,
-	.list = local_list,
-	.close = local_close,
+    .kind = "dir",
+    .size = local_size,
+    .read = local_read,
+    .read_range = local_read_range,
+    .list = local_list,
+    .close = local_close,
 };

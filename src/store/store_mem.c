@@ -34,8 +34,8 @@ static void mem_close(void *state)
 	bf_free(st);
 }
 
-void *store_mem_open(size_t n, const char *const *keys, const void *const *vals,
-		     const size_t *lens, struct bf_err *err)
+void *store_mem_open(size_t n, const char *const *keys, const void *const *vals, const size_t *lens,
+		     struct bf_err *err)
 {
 	struct mem_state *st = bf_calloc(1, sizeof(*st));
 	size_t i;
@@ -111,9 +111,9 @@ static int mem_list(void *state, const char *prefix, store_list_fn fn, void *opa
 }
 
 const struct store_backend store_mem_backend = {
-	.kind = "mem",
-	.size = mem_size,
-	.read = mem_read,
-	.list = mem_list,
-	.close = mem_close,
+    .kind = "mem",
+    .size = mem_size,
+    .read = mem_read,
+    .list = mem_list,
+    .close = mem_close,
 };

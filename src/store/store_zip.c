@@ -148,7 +148,7 @@ const struct store_backend store_zip_backend = {
     .kind = "zip",
     .size = zip_size,
     .read = zip_read,
-	.read_range = zip_read_range,
+    .read_range = zip_read_range,
     .list = zip_list,
     .close = zip_close,
 };

@@ -560,8 +560,8 @@ int zip_dir_read(const struct zip_dir *d, const struct zip_entry *e, void *buf, 
 	return 0;
 }
 
-int zip_dir_read_range(const struct zip_dir *d, const struct zip_entry *e, uint64_t off,
-		       void *buf, size_t len, struct bf_err *err)
+int zip_dir_read_range(const struct zip_dir *d, const struct zip_entry *e, uint64_t off, void *buf,
+		       size_t len, struct bf_err *err)
 {
 	uint64_t data;
 

@@ -103,15 +103,15 @@ int zip_dir_read(const struct zip_dir *d, const struct zip_entry *e, void *buf, 
  * is not read whole).  @return 0; BF_E_UNSUPPORTED for compressed or
  * encrypted members; BF_E_INVAL for a range past the member's end.
  */
-int zip_dir_read_range(const struct zip_dir *d, const struct zip_entry *e, uint64_t off,
-		       void *buf, size_t len, struct bf_err *err) BF_MUST_CHECK;
+int zip_dir_read_range(const struct zip_dir *d, const struct zip_entry *e, uint64_t off, void *buf,
+		       size_t len, struct bf_err *err) BF_MUST_CHECK;
 
 /*
  * Read bytes [off, off + len) of a STORED member (no CRC check: the member
  * is not read whole).  @return 0; BF_E_UNSUPPORTED for compressed or
  * encrypted members; BF_E_INVAL for a range past the member's end.
  */
-int zip_dir_read_range(const struct zip_dir *d, const struct zip_entry *e, uint64_t off,
-		       void *buf, size_t len, struct bf_err *err) BF_MUST_CHECK;
+int zip_dir_read_range(const struct zip_dir *d, const struct zip_entry *e, uint64_t off, void *buf,
+		       size_t len, struct bf_err *err) BF_MUST_CHECK;
 
 #endif

@@ -19,9 +19,9 @@
 #define BF_VERSION "0.1.0"
 
 #if defined(__GNUC__)
-#define BF_MUST_CHECK __attribute__((warn_unused_result))
+#define BF_MUST_CHECK	__attribute__((warn_unused_result))
 #define BF_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#define BF_UNUSED __attribute__((unused))
+#define BF_UNUSED	__attribute__((unused))
 #else
 #define BF_MUST_CHECK
 #define BF_PRINTF(f, a)

@@ -22,7 +22,7 @@
 enum bf_errcode {
 	BF_OK = 0,
 	BF_E_NOMEM = -1,       /* allocation failed */
-	BF_E_IO = -2,          /* an operating-system I/O call failed */
+	BF_E_IO = -2,	       /* an operating-system I/O call failed */
 	BF_E_FORMAT = -3,      /* input bytes are corrupt or malformed */
 	BF_E_UNSUPPORTED = -4, /* valid input we do not handle (codec, dtype, ...) */
 	BF_E_NOTFOUND = -5,    /* key, file, array or name does not exist */
@@ -36,8 +36,8 @@ enum bf_errcode {
 #define BF_ERR_MSG_MAX 1024
 
 struct bf_err {
-	int code;                 /* enum bf_errcode, BF_OK when clear */
-	int sys_errno;            /* errno saved at the failure, 0 when none */
+	int code;		  /* enum bf_errcode, BF_OK when clear */
+	int sys_errno;		  /* errno saved at the failure, 0 when none */
 	char msg[BF_ERR_MSG_MAX]; /* human message, "" when clear */
 };
 

@@ -33,8 +33,7 @@ int bf_log_set_file(const char *path);
 /* Parse "warning", "info", "debug" (case-insensitive).  @return 0 or -1. */
 int bf_log_parse_level(const char *s, enum bf_log_level *out);
 
-void bf_log_write(enum bf_log_level level, const char *func, const char *fmt, ...)
-	BF_PRINTF(3, 4);
+void bf_log_write(enum bf_log_level level, const char *func, const char *fmt, ...) BF_PRINTF(3, 4);
 
 #define bf_log_at(lvl, ...)                                                                        \
 	do {                                                                                       \
@@ -42,8 +41,8 @@ void bf_log_write(enum bf_log_level level, const char *func, const char *fmt, ..
 			bf_log_write((lvl), __func__, __VA_ARGS__);                                \
 	} while (0)
 #define bf_log_error(...) bf_log_at(BF_LOG_ERROR, __VA_ARGS__)
-#define bf_log_warn(...) bf_log_at(BF_LOG_WARNING, __VA_ARGS__)
-#define bf_log_info(...) bf_log_at(BF_LOG_INFO, __VA_ARGS__)
+#define bf_log_warn(...)  bf_log_at(BF_LOG_WARNING, __VA_ARGS__)
+#define bf_log_info(...)  bf_log_at(BF_LOG_INFO, __VA_ARGS__)
 #define bf_log_debug(...) bf_log_at(BF_LOG_DEBUG, __VA_ARGS__)
 #define bf_log_trace(...) bf_log_at(BF_LOG_TRACE, __VA_ARGS__)
 

@@ -19,7 +19,10 @@ struct bf_strbuf {
 	size_t cap; /* bytes allocated */
 };
 
-#define BF_STRBUF_INIT {NULL, 0, 0}
+#define BF_STRBUF_INIT                                                                             \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 void bf_strbuf_init(struct bf_strbuf *sb);
 void bf_strbuf_release(struct bf_strbuf *sb);

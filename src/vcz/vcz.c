@@ -71,7 +71,8 @@ static int64_t load_int(const void *buf, size_t i, const struct zarr_dtype *dt)
 
 static bool is_int_like(const struct zarr_dtype *dt)
 {
-	return dt->kind == ZARR_KIND_INT || dt->kind == ZARR_KIND_UINT || dt->kind == ZARR_KIND_BOOL;
+	return dt->kind == ZARR_KIND_INT || dt->kind == ZARR_KIND_UINT ||
+	       dt->kind == ZARR_KIND_BOOL;
 }
 
 /* Decode a whole 1-D or N-D chunk of a fixed-size array into a new buffer. */
@@ -293,8 +294,8 @@ static int vcz_load(struct vcz *v, struct bf_err *err)
 	if (zarr_array_ndim(v->allele) != 2 ||
 	    zarr_array_dtype(v->allele)->kind != ZARR_KIND_STRING)
 		return bf_err_set(err, BF_E_FORMAT, "array 'variant_allele' must be 2-D strings");
-	if (v->id && (zarr_array_ndim(v->id) != 1 ||
-		      zarr_array_dtype(v->id)->kind != ZARR_KIND_STRING))
+	if (v->id &&
+	    (zarr_array_ndim(v->id) != 1 || zarr_array_dtype(v->id)->kind != ZARR_KIND_STRING))
 		return bf_err_set(err, BF_E_FORMAT, "array 'variant_id' must be 1-D strings");
 	v->n_variants = zarr_array_shape(v->pos)[0];
 	v->n_allele_cols = (int)zarr_array_shape(v->allele)[1];
@@ -456,10 +457,11 @@ int vcz_meta_read(struct vcz *v, int64_t ci, struct vcz_meta *m, struct bf_err *
 			int64_t bad = m->contig[r];
 
 			vcz_meta_release(m);
-			return bf_err_set(err, BF_E_FORMAT,
-					  "array 'variant_contig': value %lld at variant %lld is not "
-					  "a contig index (store has %zu contigs)",
-					  (long long)bad, (long long)(row0 + r), v->n_contigs);
+			return bf_err_set(
+			    err, BF_E_FORMAT,
+			    "array 'variant_contig': value %lld at variant %lld is not "
+			    "a contig index (store has %zu contigs)",
+			    (long long)bad, (long long)(row0 + r), v->n_contigs);
 		}
 	}
 	return 0;
@@ -540,8 +542,8 @@ static int run_cmp(const void *a, const void *b)
 	return x->out0 < y->out0 ? -1 : (x->out0 > y->out0);
 }
 
-int vcz_samplesel_init(const struct vcz *v, const size_t *raw, size_t n,
-		       struct vcz_samplesel *sel, struct bf_err *err)
+int vcz_samplesel_init(const struct vcz *v, const size_t *raw, size_t n, struct vcz_samplesel *sel,
+		       struct bf_err *err)
 {
 	size_t i, nr = 0;
 	const size_t sc = (size_t)(v->schunk > 0 ? v->schunk : 1);
@@ -638,8 +640,8 @@ static inline int8_t sat8(int64_t x)
  * Gather the selected samples of decoded rows (rows x sc x width elements of
  * `itemsize`) of one sample chunk into out (rows x sel->n x width int8).
  */
-static void gather(const struct vcz_samplesel *sel, int64_t schunk, const uint8_t *chunk,
-		   size_t sc, size_t width, const struct zarr_dtype *dt, int64_t rows, int8_t *out)
+static void gather(const struct vcz_samplesel *sel, int64_t schunk, const uint8_t *chunk, size_t sc,
+		   size_t width, const struct zarr_dtype *dt, int64_t rows, int8_t *out)
 {
 	size_t ri;
 	int64_t r;
@@ -739,6 +741,6 @@ int vcz_read_phased_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,
 		return 0;
 	if (row0 < 0 || row0 + nrows > vcz_chunk_rows(v, ci))
 		return bf_err_set(err, BF_E_INTERNAL, "rows out of range");
-	return read_selected(v->phased, ci, row0, nrows, sel, 1, (int8_t *)out, cap, scratch,
-			     scap, (size_t)v->schunk, err);
+	return read_selected(v->phased, ci, row0, nrows, sel, 1, (int8_t *)out, cap, scratch, scap,
+			     (size_t)v->schunk, err);
 }

@@ -33,26 +33,26 @@ struct vcz {
 	struct store *store;
 	struct zarr_group *group;
 	char *path;
-	const char *version;        /* vcf_zarr_version attribute, or NULL */
-	size_t n_raw_samples;       /* sample_id length, null samples included */
-	char **raw_sample_ids;      /* n_raw_samples NUL-terminated UTF-8 ids */
-	size_t *raw_sample_len;     /* their byte lengths */
-	size_t n_samples;           /* non-null samples */
-	size_t *samples;            /* raw index of each non-null sample, store order */
+	const char *version;	/* vcf_zarr_version attribute, or NULL */
+	size_t n_raw_samples;	/* sample_id length, null samples included */
+	char **raw_sample_ids;	/* n_raw_samples NUL-terminated UTF-8 ids */
+	size_t *raw_sample_len; /* their byte lengths */
+	size_t n_samples;	/* non-null samples */
+	size_t *samples;	/* raw index of each non-null sample, store order */
 	size_t n_contigs;
 	char **contigs; /* contig_id values */
 	size_t *contig_len;
 	int64_t n_variants;
-	int ploidy;              /* call_genotype.shape[2]; 0 without call_genotype */
-	int64_t vchunk;          /* min chunk (variants) */
-	int64_t schunk;          /* call_genotype sample chunk size */
-	int64_t n_vchunks;       /* ceil(n_variants / vchunk) */
-	int n_allele_cols;       /* variant_allele.shape[1] */
-	struct zarr_array *pos;  /* variant_position */
+	int ploidy;		   /* call_genotype.shape[2]; 0 without call_genotype */
+	int64_t vchunk;		   /* min chunk (variants) */
+	int64_t schunk;		   /* call_genotype sample chunk size */
+	int64_t n_vchunks;	   /* ceil(n_variants / vchunk) */
+	int n_allele_cols;	   /* variant_allele.shape[1] */
+	struct zarr_array *pos;	   /* variant_position */
 	struct zarr_array *contig; /* variant_contig */
 	struct zarr_array *allele; /* variant_allele */
-	struct zarr_array *id;     /* variant_id, or NULL */
-	struct zarr_array *gt;     /* call_genotype, or NULL */
+	struct zarr_array *id;	   /* variant_id, or NULL */
+	struct zarr_array *gt;	   /* call_genotype, or NULL */
 	struct zarr_array *phased; /* call_genotype_phased, or NULL */
 	struct zarr_array *length; /* variant_length, or NULL */
 };
@@ -66,12 +66,12 @@ int64_t vcz_chunk_rows(const struct vcz *v, int64_t ci);
 
 /* Variant metadata of one min chunk. */
 struct vcz_meta {
-	int64_t ci;              /* min chunk number */
-	int64_t n;               /* rows */
-	int64_t *contig;         /* n contig indexes */
-	int64_t *pos;            /* n positions */
+	int64_t ci;		     /* min chunk number */
+	int64_t n;		     /* rows */
+	int64_t *contig;	     /* n contig indexes */
+	int64_t *pos;		     /* n positions */
 	struct zarr_strings alleles; /* decoded chunk of variant_allele */
-	int64_t allele_row0;     /* first row of this min chunk within `alleles` */
+	int64_t allele_row0;	     /* first row of this min chunk within `alleles` */
 	int n_allele_cols;
 	struct zarr_strings ids; /* decoded chunk of variant_id (n == 0 when absent) */
 	int64_t id_row0;
@@ -93,22 +93,22 @@ bool vcz_meta_multi_allelic(const struct vcz_meta *m, int64_t r);
 /* A sample selection: raw sample indexes in output order, bucketed into runs. */
 struct vcz_run {
 	int64_t schunk; /* sample chunk */
-	size_t local0;  /* first sample within the chunk */
-	size_t count;   /* consecutive samples */
-	size_t out0;    /* first output column */
+	size_t local0;	/* first sample within the chunk */
+	size_t count;	/* consecutive samples */
+	size_t out0;	/* first output column */
 };
 
 struct vcz_samplesel {
-	size_t n;            /* selected samples */
-	size_t *raw;         /* raw index of each, output order */
+	size_t n;    /* selected samples */
+	size_t *raw; /* raw index of each, output order */
 	size_t n_runs;
 	struct vcz_run *runs; /* sorted by schunk, then out0 */
-	bool whole;          /* selection == every raw sample in store order */
+	bool whole;	      /* selection == every raw sample in store order */
 };
 
 /* Build a selection from raw indexes (copied).  Indexes must be valid and non-null. */
-int vcz_samplesel_init(const struct vcz *v, const size_t *raw, size_t n,
-		       struct vcz_samplesel *sel, struct bf_err *err) BF_MUST_CHECK;
+int vcz_samplesel_init(const struct vcz *v, const size_t *raw, size_t n, struct vcz_samplesel *sel,
+		       struct bf_err *err) BF_MUST_CHECK;
 void vcz_samplesel_release(struct vcz_samplesel *sel);
 
 /* Scratch bytes per row that genotype/phase reads need (one decoded row of a sample chunk). */

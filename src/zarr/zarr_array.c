@@ -532,8 +532,8 @@ static int blosc_rows_sparse(struct chunk_ctx *cx, size_t byte0, size_t nbytes, 
 	bs = rd32(hdr + 8);
 	cb = rd32(hdr + 12);
 	ts = hdr[3];
-	if ((hdr[2] & 0x02) || bs == 0 || ts == 0 || cb != (size_t)sz || nb != cx->a->chunk_nbytes ||
-	    byte0 % ts || nbytes % ts || nbytes == 0)
+	if ((hdr[2] & 0x02) || bs == 0 || ts == 0 || cb != (size_t)sz ||
+	    nb != cx->a->chunk_nbytes || byte0 % ts || nbytes % ts || nbytes == 0)
 		return 1; /* memcpyed, odd or small frames: the whole-object path handles them */
 	nblocks = (nb + bs - 1) / bs;
 	if (16 + 4 * nblocks > cb)

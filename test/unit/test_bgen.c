@@ -744,8 +744,9 @@ static void format_row(struct bf_strbuf *sb, sqlite3_stmt *st)
 		if (i)
 			assert_int_equal(bf_strbuf_adds(sb, ", "), 0);
 		if (sqlite3_column_type(st, i) == SQLITE_TEXT) {
-			assert_int_equal(bf_pyrepr_strn(sb, (const char *)sqlite3_column_text(st, i),
-						     (size_t)sqlite3_column_bytes(st, i), false),
+			assert_int_equal(bf_pyrepr_strn(sb,
+							(const char *)sqlite3_column_text(st, i),
+							(size_t)sqlite3_column_bytes(st, i), false),
 					 0);
 		} else {
 			assert_int_equal(sqlite3_column_type(st, i), SQLITE_INTEGER);

@@ -45,8 +45,7 @@ static uint64_t chunk_start(const uint32_t *n, size_t k)
 static const uint32_t counts[] = {3, 5, 1, 4, 2, 6};
 #define NCH (sizeof(counts) / sizeof(counts[0]))
 
-static int fake_encode(void *ctx, void *ws, size_t k, uint8_t *out, size_t len,
-		       struct bf_err *err)
+static int fake_encode(void *ctx, void *ws, size_t k, uint8_t *out, size_t len, struct bf_err *err)
 {
 	struct fake *f = ctx;
 	uint64_t base = chunk_start(counts, k);
@@ -205,11 +204,11 @@ static void test_empty_stream(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sizes_and_reads),
-		cmocka_unit_test(test_single_flight_and_cache),
-		cmocka_unit_test(test_failure_then_retry),
-		cmocka_unit_test(test_concurrent_readers_small_budget),
-		cmocka_unit_test(test_empty_stream),
+	    cmocka_unit_test(test_sizes_and_reads),
+	    cmocka_unit_test(test_single_flight_and_cache),
+	    cmocka_unit_test(test_failure_then_retry),
+	    cmocka_unit_test(test_concurrent_readers_small_budget),
+	    cmocka_unit_test(test_empty_stream),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
