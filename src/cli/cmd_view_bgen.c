@@ -80,7 +80,7 @@ static int write_variable(struct selection *s, const struct bgen_params *p, int 
 		ids[j].p = selection_sample_id(s, j, &ids[j].len);
 	rc = bgen_header(p, s->plan.n_variants, ids, s->sel.n, &hdr, err);
 	if (rc == 0)
-		rc = write_all(fd, hdr.buf, hdr.len, name, err);
+		rc = sidecar_write_all(fd, hdr.buf, hdr.len, name, err);
 	at = hdr.len;
 	progress_start(&pr, s->plan.n_variants);
 	for (k = 0; k < src.n_pieces && rc == 0; k++) {
@@ -93,7 +93,7 @@ static int write_variable(struct selection *s, const struct bgen_params *p, int 
 		rc = bgen_encode_variable_chunk(p, &c, &scratch, &out, sizes, &mixed, err);
 		if (rc < 0)
 			break;
-		rc = write_all(fd, out.buf, out.len, name, err);
+		rc = sidecar_write_all(fd, out.buf, out.len, name, err);
 		for (j = 0; bgi && rc == 0 && j < c.n_variants; j++) {
 			struct bgi_row row;
 

@@ -6,6 +6,7 @@
 #include "cli/outfiles.h"
 #include "util/alloc.h"
 #include "util/bigbuf.h"
+#include "engine/sidecar.h"
 #include "engine/stream.h"
 
 #include <errno.h>
@@ -96,23 +97,6 @@ void outset_abort(struct outset *o)
 	outset_free(o);
 }
 
-int write_all(int fd, const void *buf, size_t len, const char *what, struct bf_err *err)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return bf_err_sys(err, BF_E_IO, "cannot write '%s'", what);
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -174,7 +158,7 @@ int drain_stream(struct stream *st, int fd, const char *name, struct bf_err *err
 			rc = bf_err_set(err, BF_E_INTERNAL, "stream ended early");
 			break;
 		}
-		rc = write_all(fd, buf, (size_t)n, name, err);
+		rc = sidecar_write_all(fd, buf, (size_t)n, name, err);
 		if (rc < 0)
 			break;
 		off += (uint64_t)n;

@@ -34,10 +34,6 @@ int outset_commit(struct outset *o, struct bf_err *err) BF_MUST_CHECK;
 /* Close and unlink the temporaries (after a failure); frees everything. */
 void outset_abort(struct outset *o);
 
-/* write(2) until done.  @return 0 or BF_E_IO. */
-int write_all(int fd, const void *buf, size_t len, const char *what,
-	      struct bf_err *err) BF_MUST_CHECK;
-
 /* Progress on a terminal stderr: bytes done, rate, time left. */
 struct progress {
 	int active; /* stderr is a terminal */
