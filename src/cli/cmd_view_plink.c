@@ -44,6 +44,7 @@ int cmd_view_plink(const struct cmd_plink_opts *o)
 	cfg.sel = o->c.sel;
 	cfg.budget = o->c.readahead_buffer_size;
 	cfg.n_threads = cmd_threads();
+	cfg.skip_plink_scan = !o->no_bim; /* writing the .bim checks the same rows */
 	if (export_open(&ex, &cfg, &err) < 0)
 		return cmd_fail(&err);
 	fam = path_join(o->output, ".fam");

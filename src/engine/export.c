@@ -219,7 +219,7 @@ int export_open(struct export *e, const struct export_config *c, struct bf_err *
 	}
 	/* start decoding now: the checks and sidecars below overlap with it */
 	stream_warm(e->stream);
-	if (c->format == EXPORT_PLINK) {
+	if (c->format == EXPORT_PLINK && !c->skip_plink_scan) {
 		rc = sidecar_check_biallelic_plink(&e->s, err);
 		if (rc < 0)
 			goto fail;

@@ -42,6 +42,11 @@ struct export_config {
 	uint64_t budget;	   /* bytes of encoded chunks cached (--readahead-buffer-size) */
 	size_t n_threads;	   /* encoder threads */
 	const void *format_params; /* BGEN: const struct bgen_params * */
+	/*
+	 * PLINK: skip the up-front multi-allelic scan because the caller writes
+	 * the .bim, which fails on the same rows before the .bed is produced.
+	 */
+	bool skip_plink_scan;
 };
 
 struct export
