@@ -311,7 +311,7 @@ static int get_dims(json_t *j, int64_t *out, int *ndim, bool positive)
 		if (!json_is_integer(e))
 			return -1;
 		v = json_integer_value(e);
-		if (v < 0 || (positive && v == 0))
+		if (v < 0 || (positive && v == 0) || v > ((json_int_t)1 << 60))
 			return -1;
 		out[i] = v;
 	}
@@ -430,8 +430,15 @@ static int parse_v2(struct zarr_array *a, json_t *za, json_t *zattrs, struct bf_
 	}
 	a->codecs_json = json_dumps(jl, JSON_COMPACT);
 	json_decref(jl);
+	for (k = 1; k < (size_t)a->ncodecs; k++)
+		if (a->codecs[k - 1].stage == ZC_STAGE_B2B && a->codecs[k].stage != ZC_STAGE_B2B)
+			set_unsupported(a,
+					"a compressor listed before an array filter in 'filters' "
+					"is not supported");
 	if (!a->codecs_json)
 		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	if (a->vlen && !(a->dtype.kind == ZARR_KIND_STRING && a->dtype.fixed_chars == 0))
+		set_unsupported(a, "codec 'vlen-utf8' needs dtype '|O'");
 	if (a->dtype.kind == ZARR_KIND_STRING && a->dtype.fixed_chars == 0 && !a->unsupported &&
 	    !a->vlen)
 		set_unsupported(a, "dtype '|O' without a 'vlen-utf8' filter is not supported");
