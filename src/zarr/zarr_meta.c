@@ -14,6 +14,7 @@
 #include "zarr/zarr_internal.h"
 #include "store/store.h"
 #include "util/alloc.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +102,10 @@ struct zarr_group *zarr_group_open(struct store *store, struct bf_err *err)
 				json_incref(md);
 			}
 			json_decref(zm);
+		} else if (rc == BF_E_FORMAT) {
+			/* consolidated metadata is an optimisation, never required */
+			bf_log_warn("ignoring unreadable '.zmetadata': %s", err ? err->msg : "");
+			bf_err_clear(err);
 		} else if (rc != BF_E_NOTFOUND) {
 			goto fail;
 		}
@@ -676,8 +681,13 @@ struct zarr_array *zarr_array_open(struct zarr_group *g, const char *name, struc
 		rc = get_meta(g, name, ".zarray", &meta, err);
 		if (rc == 0) {
 			rc = get_meta(g, name, ".zattrs", &attrs, err);
-			if (rc == BF_E_NOTFOUND)
+			if (rc == BF_E_FORMAT) /* attributes are not needed to read values */
+				bf_log_warn("array '%s': ignoring unreadable '.zattrs': %s", name,
+					    err ? err->msg : "");
+			if (rc == BF_E_NOTFOUND || rc == BF_E_FORMAT) {
+				bf_err_clear(err);
 				rc = 0;
+			}
 			if (rc == 0)
 				rc = parse_v2(a, meta, attrs, err);
 		}
