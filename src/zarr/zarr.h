@@ -138,6 +138,9 @@ int zarr_array_read_chunk(struct zarr_array *a, const int64_t *idx, void *out, s
  * counted within the chunk, padding included) into `out`, which holds `cap`
  * bytes (nrows * row bytes).  Implementations may decode only the compressed
  * blocks that cover the rows (blosc) so peak memory follows `nrows`.
+ * Currently only a pipeline of one blosc codec (v2 compressor-only, v3
+ * [bytes, blosc], native byte order) decodes a block range; every other
+ * pipeline decodes the whole chunk into a temporary buffer and copies the rows.
  */
 int zarr_array_read_chunk_rows(struct zarr_array *a, const int64_t *idx, int64_t row0,
 			       int64_t nrows, void *out, size_t cap,

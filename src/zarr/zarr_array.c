@@ -295,6 +295,12 @@ static int run_filter(const struct zarr_array *a, const struct zarr_codec *c, ui
 		return 0;
 	}
 	(void)a;
+	if (c->id != ZC_DELTA && c->id != ZC_FIXEDSCALEOFFSET && c->id != ZC_QUANTIZE &&
+	    c->id != ZC_ASTYPE)
+		return bf_err_set(err, BF_E_UNSUPPORTED, "codec '%s' is not supported here",
+				  c->name);
+	if (c->astype.size <= 0 || c->dtype.size <= 0)
+		return bf_err_set(err, BF_E_INTERNAL, "%s: no element type", c->name);
 	if (len % (size_t)c->astype.size)
 		return bf_err_set(err, BF_E_FORMAT, "%s: %zu bytes is not a whole number of items",
 				  c->name, len);

@@ -14,6 +14,7 @@
 #include "zarr/zarr_internal.h"
 #include "store/store.h"
 #include "util/alloc.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +102,10 @@ struct zarr_group *zarr_group_open(struct store *store, struct bf_err *err)
 				json_incref(md);
 			}
 			json_decref(zm);
+		} else if (rc == BF_E_FORMAT) {
+			/* consolidated metadata is an optimisation, never required */
+			bf_log_warn("ignoring unreadable '.zmetadata': %s", err ? err->msg : "");
+			bf_err_clear(err);
 		} else if (rc != BF_E_NOTFOUND) {
 			goto fail;
 		}
@@ -311,7 +316,7 @@ static int get_dims(json_t *j, int64_t *out, int *ndim, bool positive)
 		if (!json_is_integer(e))
 			return -1;
 		v = json_integer_value(e);
-		if (v < 0 || (positive && v == 0))
+		if (v < 0 || (positive && v == 0) || v > ((json_int_t)1 << 60))
 			return -1;
 		out[i] = v;
 	}
@@ -430,8 +435,15 @@ static int parse_v2(struct zarr_array *a, json_t *za, json_t *zattrs, struct bf_
 	}
 	a->codecs_json = json_dumps(jl, JSON_COMPACT);
 	json_decref(jl);
+	for (k = 1; k < (size_t)a->ncodecs; k++)
+		if (a->codecs[k - 1].stage == ZC_STAGE_B2B && a->codecs[k].stage != ZC_STAGE_B2B)
+			set_unsupported(a,
+					"a compressor listed before an array filter in 'filters' "
+					"is not supported");
 	if (!a->codecs_json)
 		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	if (a->vlen && !(a->dtype.kind == ZARR_KIND_STRING && a->dtype.fixed_chars == 0))
+		set_unsupported(a, "codec 'vlen-utf8' needs dtype '|O'");
 	if (a->dtype.kind == ZARR_KIND_STRING && a->dtype.fixed_chars == 0 && !a->unsupported &&
 	    !a->vlen)
 		set_unsupported(a, "dtype '|O' without a 'vlen-utf8' filter is not supported");
@@ -669,8 +681,13 @@ struct zarr_array *zarr_array_open(struct zarr_group *g, const char *name, struc
 		rc = get_meta(g, name, ".zarray", &meta, err);
 		if (rc == 0) {
 			rc = get_meta(g, name, ".zattrs", &attrs, err);
-			if (rc == BF_E_NOTFOUND)
+			if (rc == BF_E_FORMAT) /* attributes are not needed to read values */
+				bf_log_warn("array '%s': ignoring unreadable '.zattrs': %s", name,
+					    err ? err->msg : "");
+			if (rc == BF_E_NOTFOUND || rc == BF_E_FORMAT) {
+				bf_err_clear(err);
 				rc = 0;
+			}
 			if (rc == 0)
 				rc = parse_v2(a, meta, attrs, err);
 		}

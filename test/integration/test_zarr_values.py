@@ -152,3 +152,65 @@ def test_store_values(tool, tmp_path_factory, zname):
         assert got["values"] == want, "%s/%s differs" % (zname, name)
         checked += 1
     assert checked == len(names)
+
+
+def synth_store(path):
+    """A v2 store written by zarr-python 2.13 with codecs, dtypes and key styles
+    the bio2zarr fixtures lack.  Returns the array names."""
+    from numcodecs import (BZ2, LZ4, Blosc, Delta, FixedScaleOffset, GZip, PackBits,
+                           Quantize, Zlib, Zstd)
+    from numcodecs import AsType
+    g = zarr.open_group(str(path), mode="w")
+    rng = np.random.default_rng(7)
+    ints = rng.integers(-100, 100, size=(23, 7))
+    specs = {
+        "blosc_lz4": dict(data=ints.astype("<i4"), compressor=Blosc("lz4", 5, 1)),
+        "blosc_lz4hc": dict(data=ints.astype("<i8"), compressor=Blosc("lz4hc", 5, 2)),
+        "blosc_zlib": dict(data=ints.astype("<i2"), compressor=Blosc("zlib", 5, 0)),
+        "blosc_blosclz": dict(data=ints.astype("|i1"), compressor=Blosc("blosclz", 5, 1)),
+        "zstd_be": dict(data=ints.astype(">i4"), compressor=Zstd(3)),
+        "zlib_u2": dict(data=np.abs(ints).astype("<u2"), compressor=Zlib(1)),
+        "gzip_f8": dict(data=ints.astype("<f8") / 7, compressor=GZip(1)),
+        "lz4_f2": dict(data=ints.astype("<f2") / 4, compressor=LZ4()),
+        "bz2_bef4": dict(data=(ints / 3).astype(">f4"), compressor=BZ2(1)),
+        "delta": dict(data=np.cumsum(ints, axis=None).reshape(23, 7).astype("<i4"),
+                      compressor=None, filters=[Delta(dtype="<i4", astype="<i2")]),
+        "fso": dict(data=(ints / 10.0).astype("<f8"), compressor=Zstd(1),
+                    filters=[FixedScaleOffset(offset=0, scale=10, dtype="<f8", astype="<i2")]),
+        "quantize": dict(data=(ints / 3.0).astype("<f4"), compressor=Blosc("zstd", 5, 1),
+                         filters=[Quantize(digits=3, dtype="<f4")]),
+        "astype": dict(data=ints.astype("<f8"), compressor=None,
+                       filters=[AsType(encode_dtype="<i2", decode_dtype="<f8")]),
+        "packbits": dict(data=(ints % 3 == 0), compressor=None, filters=[PackBits()]),
+        "fixed_u": dict(data=np.array([["ab", "", "\u00e9x", "q"][i % 4] for i in range(23 * 7)],
+                                      dtype="<U2").reshape(23, 7), compressor=Zlib(1)),
+        "fixed_s": dict(data=np.array([[b"ab", b"", b"c"][i % 3] for i in range(23 * 7)],
+                                      dtype="|S2").reshape(23, 7), compressor=None),
+        "nested": dict(data=ints.astype("<i4"), compressor=Blosc("zstd", 5, 1),
+                       dimension_separator="/"),
+        "fill_nan": dict(data=None, dtype="<f4", fill_value=np.nan, compressor=None),
+        "fill_int": dict(data=None, dtype="<i2", fill_value=-9, compressor=None),
+        "bool_true": dict(data=None, dtype="|b1", fill_value=True, compressor=None),
+    }
+    for name, s in specs.items():
+        data = s.pop("data")
+        kw = dict(chunks=(5, 3), overwrite=True)
+        kw.update(s)
+        if data is None:
+            a = g.create(name, shape=(23, 7), **kw)
+            a[:6, :4] = 1  # one stored chunk, the rest absent
+        else:
+            a = g.create(name, shape=data.shape, dtype=data.dtype, **kw)
+            a[...] = data
+    return sorted(specs)
+
+
+def test_synthetic_values(tool, tmp_path):
+    names = synth_store(tmp_path / "s.zarr")
+    ref = zarr.open_group(str(tmp_path / "s.zarr"), mode="r")
+    for name in names:
+        got = dump(str(tmp_path / "s.zarr"), name)
+        arr = ref[name]
+        assert got["shape"] == list(arr.shape), name
+        assert got["dtype"] == arr.dtype.str, name
+        assert got["values"] == expected_values(arr), name

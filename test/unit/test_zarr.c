@@ -1140,6 +1140,24 @@ static void test_bad_metadata(void **state)
 	zarr_array_free(a);
 	kv_free(&kv);
 
+	/* vlen-utf8 on a numeric dtype (a fuzzer find): refused on read */
+	v2_array(&kv, "[4]", "[4]", "<i4", "null", "null", "[{\"id\":\"vlen-utf8\"}]", NULL);
+	kv_add(&kv, "a/0", "\x04\0\0\0", 4);
+	a = open_a(&kv);
+	assert_int_equal(zarr_array_read_chunk(a, idx, out, sizeof(out), &err), BF_E_UNSUPPORTED);
+	assert_non_null(strstr(err.msg, "vlen-utf8"));
+	zarr_array_free(a);
+	kv_free(&kv);
+
+	/* a damaged .zmetadata is ignored: arrays are found by listing */
+	v2_array(&kv, "[4]", "[4]", "<i4", "3", "null", "null", NULL);
+	kv_str(&kv, ".zmetadata", "{\"metadata\": [");
+	a = open_a(&kv);
+	assert_int_equal(zarr_array_read_chunk(a, idx, out, sizeof(out), &err), 0);
+	assert_int_equal(out[3], 3);
+	zarr_array_free(a);
+	kv_free(&kv);
+
 	/* sharding_indexed is refused on read, naming it */
 	v3_array(&kv, "[4]", "[4]", "\"int32\"", "0",
 		 "[{\"name\":\"sharding_indexed\",\"configuration\":{}}]", NULL);
