@@ -172,7 +172,7 @@ static void top_help(FILE *out)
 void cli_help_print(enum cli_command cmd, FILE *out)
 {
 	const struct cli_cmd_info *ci = cli_cmd_lookup(cmd);
-	struct dl_row rows[64];
+	struct dl_row rows[32];
 	int sec;
 	size_t i, n;
 
@@ -184,7 +184,7 @@ void cli_help_print(enum cli_command cmd, FILE *out)
 	write_text(out, ci->help);
 	for (sec = 0; sec < CLI_SEC__COUNT; sec++) {
 		n = 0;
-		for (i = 0; i < cli_opt_table_len && n < 64; i++) {
+		for (i = 0; i < cli_opt_table_len && n < 32; i++) {
 			const struct cli_opt *o = &cli_opt_table[i];
 
 			if (!(o->cmds & CLI_M(cmd)) || o->hidden || (int)o->section != sec)

@@ -341,20 +341,19 @@ static void m_invalid_for(struct msg *m, const struct cli_opt *opt)
 /*
  * Matching characters of a and b, as the sum of difflib.SequenceMatcher's
  * matching blocks: the longest common run (earliest in a, then in b), then
- * recursively left and right of it.
+ * recursively left and right of it.  `prev` and `cur` are scratch rows of
+ * SUGGEST_MAXLEN + 1 entries; each level is done with them before it recurses.
  */
 static size_t seq_matches(const char *a, size_t alo, size_t ahi, const char *b, size_t blo,
-			  size_t bhi)
+			  size_t bhi, size_t *prev, size_t *cur)
 {
-	size_t rowa[SUGGEST_MAXLEN + 1], rowb[SUGGEST_MAXLEN + 1];
-	size_t *prev = rowa, *cur = rowb, *t;
-	size_t i, j, k, besti = alo, bestj = blo, best = 0;
+	size_t i, j, k, besti = alo, bestj = blo, best = 0, *t;
 
 	if (alo >= ahi || blo >= bhi)
 		return 0;
-	memset(rowa, 0, sizeof(rowa));
+	memset(prev, 0, (SUGGEST_MAXLEN + 1) * sizeof(*prev));
 	for (i = alo; i < ahi; i++) {
-		memset(cur, 0, sizeof(rowa));
+		memset(cur, 0, (SUGGEST_MAXLEN + 1) * sizeof(*cur));
 		for (j = blo; j < bhi; j++) {
 			if (a[i] != b[j])
 				continue;
@@ -372,17 +371,18 @@ static size_t seq_matches(const char *a, size_t alo, size_t ahi, const char *b, 
 	}
 	if (best == 0)
 		return 0;
-	return best + seq_matches(a, alo, besti, b, blo, bestj) +
-	       seq_matches(a, besti + best, ahi, b, bestj + best, bhi);
+	return best + seq_matches(a, alo, besti, b, blo, bestj, prev, cur) +
+	       seq_matches(a, besti + best, ahi, b, bestj + best, bhi, prev, cur);
 }
 
 static double seq_ratio(const char *a, const char *b)
 {
+	size_t rowa[SUGGEST_MAXLEN + 1], rowb[SUGGEST_MAXLEN + 1];
 	size_t la = strlen(a), lb = strlen(b);
 
 	if (la + lb == 0)
 		return 1.0;
-	return 2.0 * (double)seq_matches(a, 0, la, b, 0, lb) / (double)(la + lb);
+	return 2.0 * (double)seq_matches(a, 0, la, b, 0, lb, rowa, rowb) / (double)(la + lb);
 }
 
 /*
