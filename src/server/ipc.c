@@ -269,6 +269,8 @@ int ipc_read_rep_decode(const uint8_t *p, size_t len, struct ipc_read_rep *m, st
 	if (n >= sizeof(m->msg))
 		return bf_err_set(err, BF_E_FORMAT, "ipc: malformed read reply");
 	s = r_bytes(&c, n);
+	if (s && memchr(s, '\0', n))
+		return bf_err_set(err, BF_E_FORMAT, "ipc: malformed read reply");
 	if (s)
 		memcpy(m->msg, s, n);
 	if (c.bad || c.pos != len)
