@@ -10,7 +10,9 @@
 
 #include "cli/commands.h"
 #include "fs/front.h"
+#include "format/bgen.h"
 #include "fs/supervisor.h"
+#include "server/server.h"
 #include "util/alloc.h"
 #include "util/log.h"
 
@@ -137,4 +139,16 @@ out:
 	bf_free(sargv);
 	remove_tree(rundir);
 	return rc;
+}
+
+/* The server half of a mount: BGEN mounts are always fixed-size, level 0. */
+int cmd_server_run(struct server_config *sc, const struct cmd_bgen_opts *bo)
+{
+	struct bgen_params p;
+
+	cmd_bgen_params(bo, &p);
+	p.fixed = true;
+	p.compression_level = 0;
+	sc->export.format_params = &p;
+	return server_main(sc);
 }

@@ -17,7 +17,6 @@
 #include "engine/source.h"
 #include "format/bgen.h"
 #include "format/bgi.h"
-#include "server/server.h"
 #include "util/alloc.h"
 #include "util/log.h"
 
@@ -37,17 +36,6 @@ void cmd_bgen_params(const struct cmd_bgen_opts *o, struct bgen_params *p)
 	p->unphased = o->unphased;
 	p->header_samples = !o->no_header_samples;
 	p->string_opts_given = o->string_opts_given;
-}
-
-int cmd_server_run(struct server_config *sc, const struct cmd_bgen_opts *bo)
-{
-	struct bgen_params p;
-
-	cmd_bgen_params(bo, &p);
-	p.fixed = true;
-	p.compression_level = 0;
-	sc->export.format_params = &p;
-	return server_main(sc);
 }
 
 /* Variable-size .bgen written chunk by chunk; bgi rows added as blocks land. */

@@ -11,11 +11,7 @@
 #include "cli/outfiles.h"
 #include "engine/sidecar.h"
 #include "engine/export.h"
-#include "engine/stream.h"
-#include "format/bed.h"
 #include "util/alloc.h"
-#include "util/bigbuf.h"
-#include "util/log.h"
 
 #include <stdio.h>
 #include <string.h>
