@@ -158,6 +158,7 @@ int cmd_view_bgen(const struct cmd_bgen_opts *o)
 		cfg.sel = o->c.sel;
 		cfg.budget = o->c.readahead_buffer_size;
 		cfg.n_threads = cmd_threads();
+		cfg.one_pass = true;
 		cfg.format_params = &p;
 		if (export_open(&ex, &cfg, &err) < 0)
 			return cmd_fail(&err);

@@ -134,38 +134,34 @@ void progress_end(struct progress *p)
 		fprintf(stderr, "\n");
 }
 
-#define DRAIN_BYTES ((size_t)4 << 20)
+struct drain_sink {
+	int fd;
+	const char *name;
+	uint64_t done;
+	struct progress pr;
+};
 
-/* Drain a stream into `fd`. */
+static int drain_write(void *ctx, const uint8_t *p, size_t n, struct bf_err *err)
+{
+	struct drain_sink *d = ctx;
+	int rc = sidecar_write_all(d->fd, p, n, d->name, err);
+
+	if (rc < 0)
+		return rc;
+	d->done += n;
+	progress_update(&d->pr, d->done);
+	return 0;
+}
+
+/* Drain a stream into `fd`, writing straight from the encoded chunks. */
 int drain_stream(struct stream *st, int fd, const char *name, struct bf_err *err)
 {
-	uint8_t *buf = bf_bigbuf_alloc(DRAIN_BYTES);
-	uint64_t off = 0, total = stream_size(st);
-	struct progress pr;
-	int rc = 0;
+	struct drain_sink d = {.fd = fd, .name = name};
+	int rc;
 
-	if (!buf)
-		return bf_err_set(err, BF_E_NOMEM, "out of memory");
-	progress_start(&pr, total);
-	while (off < total) {
-		int64_t n = stream_read(st, off, buf, DRAIN_BYTES, err);
-
-		if (n < 0) {
-			rc = (int)n;
-			break;
-		}
-		if (n == 0) {
-			rc = bf_err_set(err, BF_E_INTERNAL, "stream ended early");
-			break;
-		}
-		rc = sidecar_write_all(fd, buf, (size_t)n, name, err);
-		if (rc < 0)
-			break;
-		off += (uint64_t)n;
-		progress_update(&pr, off);
-	}
-	progress_end(&pr);
-	bf_bigbuf_free(buf, DRAIN_BYTES);
+	progress_start(&d.pr, stream_size(st));
+	rc = stream_drain(st, 0, drain_write, &d, err);
+	progress_end(&d.pr);
 	return rc;
 }
 

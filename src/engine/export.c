@@ -157,6 +157,9 @@ static int setup_plink(struct export *e, struct bf_err *err)
 	e->bpv = bed_bytes_per_variant(e->s.sel.n);
 	e->src.encode = bed_chunk;
 	e->src.need_gt = true;
+	/* every planned row is checked bi-allelic before the stream is served:
+	 * by export_open's scan, or by the caller's .bim (skip_plink_scan) */
+	e->src.skip_meta = true;
 	return 0;
 }
 
@@ -202,6 +205,7 @@ int export_open(struct export *e, const struct export_config *c, struct bf_err *
 	source_stream_source(&e->src, &ss);
 	sc.n_threads = c->n_threads ? c->n_threads : 1;
 	sc.prefetch = sc.n_threads + 1;
+	sc.one_pass = c->one_pass;
 	/* the workers' decode buffers come out of the same budget as the cache */
 	{
 		struct vcz *v = e->s.v;

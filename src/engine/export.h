@@ -47,6 +47,7 @@ struct export_config {
 	 * the .bim, which fails on the same rows before the .bed is produced.
 	 */
 	bool skip_plink_scan;
+	bool one_pass; /* one sequential reader (view-*): see stream_config */
 };
 
 struct export

@@ -182,10 +182,12 @@ int source_load(struct source *src, struct source_ws *ws, size_t pi, struct fmt_
 	size_t n;
 	int rc;
 
-	BF_FORWARD(source_load_meta(src, ws, p->k, &n, err));
 	memset(c, 0, sizeof(*c));
+	if (!src->skip_meta) {
+		BF_FORWARD(source_load_meta(src, ws, p->k, &n, err));
+		c->variants = ws->vars + p->j0;
+	}
 	c->n_variants = p->n;
-	c->variants = ws->vars + p->j0;
 	c->n_samples = src->sel->n;
 	c->ploidy = v->ploidy;
 	if (ws->gt) {

@@ -38,6 +38,12 @@ struct source {
 	const struct vcz_samplesel *sel;
 	bool need_gt;	  /* read call_genotype */
 	bool need_phased; /* read call_genotype_phased when present */
+	/*
+	 * The encoder needs genotypes only (PLINK .bed: its bi-allelic check
+	 * ran over every planned row before the stream was served), so pieces
+	 * skip the per-chunk position/allele/ID reads and get variants = NULL.
+	 */
+	bool skip_meta;
 	source_encode_fn encode;
 	const void *params;
 	/* filled by source_plan_pieces */

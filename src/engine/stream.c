@@ -243,6 +243,8 @@ struct stream *stream_create(const uint8_t *prefix, size_t prefix_len, size_t n_
 	s->n_threads = cfg->n_threads ? cfg->n_threads : 1;
 
 	want = max_bytes ? (size_t)(cfg->budget / max_bytes) : 1;
+	if (cfg->one_pass && want > s->n_threads + s->prefetch + 1)
+		want = s->n_threads + s->prefetch + 1;
 	/* the budget decides; a minimum keeps every worker busy and one chunk readable */
 	if (want < s->n_threads + 1)
 		want = s->n_threads + 1;
@@ -417,6 +419,46 @@ void stream_warm(struct stream *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/*
+ * Hold the slot of chunk k until it is encoded: a reference that keeps it
+ * from eviction until unhold().  Prefetches after k for a sequential reader.
+ * @return 0 with *out the READY slot, or the chunk's failure code (err set).
+ */
+static int hold(struct stream *s, size_t k, struct slot **out, struct bf_err *err)
+{
+	struct slot *sl;
+
+	pthread_mutex_lock(&s->lock);
+	sl = acquire(s, k);
+	if (s->prefetch && (!s->have_last || k == s->last_k || k == s->last_k + 1))
+		prefetch_after(s, k);
+	s->last_k = k;
+	s->have_last = true;
+	while (sl->st == SLOT_QUEUED || sl->st == SLOT_BUSY)
+		pthread_cond_wait(&s->done_cv, &s->lock);
+	if (sl->st == SLOT_FAILED) {
+		int code = sl->err.code < 0 ? sl->err.code : BF_E_INTERNAL;
+
+		bf_err_copy(err, &sl->err);
+		if (--sl->refs == 0)
+			sl->st = SLOT_FREE;
+		pthread_cond_broadcast(&s->done_cv);
+		pthread_mutex_unlock(&s->lock);
+		return code;
+	}
+	pthread_mutex_unlock(&s->lock);
+	*out = sl;
+	return 0;
+}
+
+static void unhold(struct stream *s, struct slot *sl)
+{
+	pthread_mutex_lock(&s->lock);
+	sl->refs--;
+	pthread_cond_broadcast(&s->done_cv);
+	pthread_mutex_unlock(&s->lock);
+}
+
 int64_t stream_read(struct stream *s, uint64_t off, void *buf, size_t len, struct bf_err *err)
 {
 	uint64_t end;
@@ -430,6 +472,7 @@ int64_t stream_read(struct stream *s, uint64_t off, void *buf, size_t len, struc
 		struct slot *sl;
 		size_t k;
 		uint64_t take;
+		int rc;
 
 		if (off < s->prefix_len) {
 			take = (end < s->prefix_len ? end : s->prefix_len) - off;
@@ -440,36 +483,44 @@ int64_t stream_read(struct stream *s, uint64_t off, void *buf, size_t len, struc
 			continue;
 		}
 		k = chunk_of(s, off);
-		pthread_mutex_lock(&s->lock);
-		sl = acquire(s, k);
-		if (s->prefetch && (!s->have_last || k == s->last_k || k == s->last_k + 1))
-			prefetch_after(s, k);
-		s->last_k = k;
-		s->have_last = true;
-		while (sl->st == SLOT_QUEUED || sl->st == SLOT_BUSY)
-			pthread_cond_wait(&s->done_cv, &s->lock);
-		if (sl->st == SLOT_FAILED) {
-			int code = sl->err.code;
-
-			bf_err_copy(err, &sl->err);
-			if (--sl->refs == 0)
-				sl->st = SLOT_FREE;
-			pthread_cond_broadcast(&s->done_cv);
-			pthread_mutex_unlock(&s->lock);
-			return code < 0 ? code : BF_E_INTERNAL;
-		}
-		pthread_mutex_unlock(&s->lock);
-
+		rc = hold(s, k, &sl, err);
+		if (rc < 0)
+			return rc;
 		take = (end < s->offsets[k + 1] ? end : s->offsets[k + 1]) - off;
 		memcpy(out, sl->buf + (off - s->offsets[k]), (size_t)take);
 		out += take;
 		off += take;
 		done += (int64_t)take;
-
-		pthread_mutex_lock(&s->lock);
-		sl->refs--;
-		pthread_cond_broadcast(&s->done_cv);
-		pthread_mutex_unlock(&s->lock);
+		unhold(s, sl);
 	}
 	return done;
+}
+
+int stream_drain(struct stream *s, uint64_t off,
+		 int (*sink)(void *ctx, const uint8_t *p, size_t n, struct bf_err *err), void *ctx,
+		 struct bf_err *err)
+{
+	int rc;
+
+	if (off < s->prefix_len) {
+		rc = sink(ctx, s->prefix + off, (size_t)(s->prefix_len - off), err);
+		if (rc < 0)
+			return rc;
+		off = s->prefix_len;
+	}
+	while (off < s->total) {
+		size_t k = chunk_of(s, off);
+		struct slot *sl;
+
+		rc = hold(s, k, &sl, err);
+		if (rc < 0)
+			return rc;
+		rc = sink(ctx, sl->buf + (off - s->offsets[k]), (size_t)(s->offsets[k + 1] - off),
+			  err);
+		unhold(s, sl);
+		if (rc < 0)
+			return rc;
+		off = s->offsets[k + 1];
+	}
+	return 0;
 }

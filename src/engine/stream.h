@@ -21,6 +21,7 @@
 
 #include "util/err.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,12 @@ struct stream_config {
 	size_t n_threads; /* encoder threads (>= 1) */
 	uint64_t budget;  /* bytes of encoded chunks the cache may hold */
 	size_t prefetch;  /* chunks encoded ahead of a sequential reader */
+	/*
+	 * One reader reads every chunk once, in order (view-*): hold only the
+	 * slots the workers and the prefetch need, and reuse their buffers,
+	 * instead of mapping a fresh buffer for each chunk up to the budget.
+	 */
+	bool one_pass;
 };
 
 struct stream_stats {
@@ -83,6 +90,17 @@ size_t stream_release_idle(struct stream *s);
 
 /* Start encoding the first chunks before anyone reads (free slots only). */
 void stream_warm(struct stream *s);
+
+/*
+ * Hand bytes [off, size) to `sink` in order, straight from the cached chunk
+ * buffers (no copy): the prefix, then each chunk as soon as it is encoded.
+ * A chunk is held while its sink call runs.  Prefetch is as for a
+ * sequential reader.  @return 0, the sink's negative code, or a chunk's
+ * encoding failure.
+ */
+int stream_drain(struct stream *s, uint64_t off,
+		 int (*sink)(void *ctx, const uint8_t *p, size_t n, struct bf_err *err), void *ctx,
+		 struct bf_err *err) BF_MUST_CHECK;
 
 void stream_get_stats(struct stream *s, struct stream_stats *out);
 

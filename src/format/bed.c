@@ -159,7 +159,7 @@ int bed_encode_chunk(const struct fmt_chunk *c, uint8_t *out, size_t cap, struct
 
 	if (c->ploidy != 2)
 		return bf_err_set(err, BF_E_UNSUPPORTED, BED_MSG_NOT_DIPLOID);
-	for (i = 0; i < c->n_variants; i++) {
+	for (i = 0; c->variants && i < c->n_variants; i++) {
 		if (c->variants[i].multi_allelic)
 			return bf_err_set(err, BF_E_UNSUPPORTED, BED_MSG_MULTI_ALLELIC);
 	}

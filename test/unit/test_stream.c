@@ -6,6 +6,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -60,14 +61,19 @@ static int fake_encode(void *ctx, void *ws, size_t k, uint8_t *out, size_t len, 
 	return 0;
 }
 
-static struct stream *make(struct fake *f, size_t threads, uint64_t budget)
+static struct stream *make_cfg(struct fake *f, size_t threads, uint64_t budget, bool one_pass)
 {
 	static const uint8_t prefix[] = {0x6c, 0x1b, 0x01};
 	struct stream_source src = {f, NULL, NULL, fake_encode};
-	struct stream_config cfg = {threads, budget, 2};
+	struct stream_config cfg = {threads, budget, 2, one_pass};
 	struct bf_err err;
 
 	return stream_create(prefix, sizeof(prefix), NCH, counts, BPV, &src, &cfg, &err);
+}
+
+static struct stream *make(struct fake *f, size_t threads, uint64_t budget)
+{
+	return make_cfg(f, threads, budget, false);
 }
 
 static void test_sizes_and_reads(void **state)
@@ -183,12 +189,98 @@ static void test_concurrent_readers_small_budget(void **state)
 	stream_free(s);
 }
 
+struct sink {
+	uint8_t buf[512];
+	size_t len;
+	size_t calls;
+	int fail_at; /* call index that fails, -1: none */
+};
+
+static int sink_fn(void *ctx, const uint8_t *p, size_t n, struct bf_err *err)
+{
+	struct sink *k = ctx;
+
+	if ((int)k->calls++ == k->fail_at)
+		return bf_err_set(err, BF_E_IO, "disk full");
+	assert_true(k->len + n <= sizeof(k->buf));
+	memcpy(k->buf + k->len, p, n);
+	k->len += n;
+	return 0;
+}
+
+/* stream_drain hands over every byte in order, one call per chunk, from any offset. */
+static void test_drain(void **state)
+{
+	static const uint8_t prefix[] = {0x6c, 0x1b, 0x01};
+	uint64_t total = 3 + 21 * BPV;
+	struct bf_err err;
+
+	(void)state;
+	for (int one_pass = 0; one_pass < 2; one_pass++) {
+		for (uint64_t from = 0; from <= total; from += 5) {
+			struct fake f = {.fail_chunk = -1};
+			struct stream *s = make_cfg(&f, 2, 1 << 20, one_pass);
+			struct sink k = {.fail_at = -1};
+
+			assert_non_null(s);
+			assert_int_equal(stream_drain(s, from, sink_fn, &k, &err), 0);
+			assert_int_equal(k.len, total - from);
+			for (size_t i = 0; i < k.len; i++)
+				assert_int_equal(k.buf[i], expect_byte(from + i, prefix, 3));
+			for (size_t c = 0; c < NCH; c++)
+				assert_true(atomic_load(&f.encodes[c]) <= 1);
+			stream_free(s);
+		}
+	}
+}
+
+/* A sink error and a chunk failure both stop the drain with their code. */
+static void test_drain_errors(void **state)
+{
+	struct fake f = {.fail_chunk = 3, .fail_once = 1};
+	struct stream *s = make_cfg(&f, 1, 1 << 20, true);
+	struct sink k = {.fail_at = -1};
+	struct bf_err err;
+
+	(void)state;
+	assert_int_equal(stream_drain(s, 0, sink_fn, &k, &err), BF_E_FORMAT);
+	assert_string_equal(err.msg, "chunk 3 is corrupt");
+	assert_int_equal(k.len, 3 + (3 + 5 + 1) * BPV); /* prefix and chunks 0..2 */
+	stream_free(s);
+
+	memset(&k, 0, sizeof(k));
+	k.fail_at = 2;
+	f.fail_chunk = -1;
+	s = make_cfg(&f, 2, 1 << 20, true);
+	assert_int_equal(stream_drain(s, 0, sink_fn, &k, &err), BF_E_IO);
+	assert_int_equal(k.calls, 3);
+	stream_free(s);
+}
+
+/* one_pass holds only the slots the workers and prefetch need. */
+static void test_one_pass_cache(void **state)
+{
+	struct fake f = {.fail_chunk = -1};
+	struct stream *s = make_cfg(&f, 1, 1 << 20, true);
+	struct sink k = {.fail_at = -1};
+	struct stream_stats st;
+	struct bf_err err;
+
+	(void)state;
+	assert_int_equal(stream_drain(s, 0, sink_fn, &k, &err), 0);
+	stream_get_stats(s, &st);
+	assert_int_equal(st.encodes, NCH);
+	/* 1 worker + prefetch 2 + 1 = 4 slots of the largest chunk (6 variants) */
+	assert_true(st.cached_bytes <= 4 * 6 * BPV);
+	stream_free(s);
+}
+
 static void test_empty_stream(void **state)
 {
 	static const uint8_t prefix[] = {0x6c, 0x1b, 0x01};
 	struct fake f = {.fail_chunk = -1};
 	struct stream_source src = {&f, NULL, NULL, fake_encode};
-	struct stream_config cfg = {2, 1 << 20, 2};
+	struct stream_config cfg = {2, 1 << 20, 2, false};
 	struct bf_err err;
 	struct stream *s = stream_create(prefix, 3, 0, NULL, BPV, &src, &cfg, &err);
 	uint8_t buf[8];
@@ -209,6 +301,9 @@ int main(void)
 	    cmocka_unit_test(test_failure_then_retry),
 	    cmocka_unit_test(test_concurrent_readers_small_budget),
 	    cmocka_unit_test(test_empty_stream),
+	    cmocka_unit_test(test_drain),
+	    cmocka_unit_test(test_drain_errors),
+	    cmocka_unit_test(test_one_pass_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
