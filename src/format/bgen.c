@@ -4,6 +4,7 @@
 #include "util/bf_config.h"
 
 #include "format/bgen.h"
+#include "format/adler32.h"
 #include "format/fmt_text.h"
 #include "util/pyrepr.h"
 #include "util/alloc.h"
@@ -340,7 +341,7 @@ static int ploidy_dim_error(const struct fmt_chunk *c, bool fixed, struct bf_err
 static void stored_frame(uint8_t *z, size_t n)
 {
 	uint8_t *data = z + 7;
-	uLong ad = adler32_z(1L, data, n);
+	uint32_t ad = bf_adler32(1, data, n); /* before any block moves */
 	size_t nblk = n == 0 ? 1 : (n + BGEN_STORED_MAX - 1) / BGEN_STORED_MAX;
 	size_t k;
 	uint8_t *end;
