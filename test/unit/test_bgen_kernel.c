@@ -270,15 +270,26 @@ static const uint8_t *gen_phase(uint8_t *ph, size_t n, int mode, uint64_t *x)
 	return ph;
 }
 
-/* Both paths and the model agree on rc, message, length, bytes and the mixed flag. */
-static void compare_block(const int8_t *gt, const uint8_t *ph, size_t n, int ploidy, bool unph)
+/*
+ * Both paths and the model agree on rc, message, length, bytes and the mixed
+ * flag.  Inputs are copied to exactly sized buffers so that the sanitizer
+ * build catches any read past them.
+ */
+static void compare_block(const int8_t *gt_in, const uint8_t *ph_in, size_t n, int ploidy,
+			  bool unph)
 {
-	size_t cap = 10 + 3 * n, la = 0, lb = 0, lm;
-	uint8_t *a = xmalloc(cap), *b = xmalloc(cap), *m = xmalloc(cap);
+	size_t cap = 10 + (size_t)(ploidy + 1) * n, la = 0, lb = 0, lm;
+	uint8_t *a = xmalloc(cap), *b = xmalloc(cap), *m = xmalloc(10 + 3 * n);
+	int8_t *gt = (int8_t *)xmalloc(n * (size_t)ploidy);
+	uint8_t *ph = ph_in ? xmalloc(n) : NULL;
 	bool ma = false, mb = false;
 	struct bf_err ea, eb;
 	int ra, rb;
 
+	if (n)
+		memcpy(gt, gt_in, n * (size_t)ploidy);
+	if (ph && n)
+		memcpy(ph, ph_in, n);
 	memset(&ea, 0, sizeof(ea));
 	memset(&eb, 0, sizeof(eb));
 	ra = bgen_geno_block(gt, ph, n, ploidy, unph, a, cap, &la, &ma, &ea);
@@ -298,6 +309,8 @@ static void compare_block(const int8_t *gt, const uint8_t *ph, size_t n, int plo
 	free(a);
 	free(b);
 	free(m);
+	free(gt);
+	free(ph);
 }
 
 static void test_block_random(void **state)
