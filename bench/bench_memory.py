@@ -219,17 +219,33 @@ class Sampler:
     def __init__(self, mount, interval=0.025):
         self.m, self.interval = mount, interval
         self.samples = []
+        self.at_peak = []
         self.stop = threading.Event()
         self.th = threading.Thread(target=self.run)
 
     def run(self):
         pids, n = self.m.pids(), 0
+        best = -1
         while not self.stop.is_set():
             if n % 20 == 0:
                 pids = self.m.pids()  # a restarted server shows up within 0.5 s
             n += 1
-            self.samples.append(sum(ba.rss_kib(p) for p in pids) / 1024.0)
+            parts = [rss_parts(p) for p in pids]
+            tot = sum(x[0] for x in parts) / 1024.0
+            self.samples.append(tot)
+            if tot > best:
+                best, self.at_peak = tot, parts
             self.stop.wait(self.interval)
+
+    def breakdown(self):
+        return fmt_parts(self.at_peak)
+
+
+def fmt_parts(parts):
+    """'front 4.1 (anon 0.5, shmem 0.0, file 3.6) + server ...' (MiB)."""
+    return " + ".join(
+        f"{'front' if i == 0 else 'server'} {v / 1024:.1f} (anon {an / 1024:.1f}, shmem "
+        f"{sh / 1024:.1f}, file {fi / 1024:.1f})" for i, (v, an, fi, sh) in enumerate(parts))
 
     def __enter__(self):
         self.th.start()
@@ -241,6 +257,20 @@ class Sampler:
 
     def peak(self):
         return max(self.samples) if self.samples else float("nan")
+
+
+def rss_parts(pid):
+    """(VmRSS, RssAnon, RssFile, RssShmem) of a process in KiB (zeros when gone)."""
+    out = dict.fromkeys(("VmRSS", "RssAnon", "RssFile", "RssShmem"), 0)
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                k = line.split(":", 1)[0]
+                if k in out:
+                    out[k] = int(line.split()[1])
+    except OSError:
+        pass
+    return out["VmRSS"], out["RssAnon"], out["RssFile"], out["RssShmem"]
 
 
 def read_range(path, off, length, bs=MIB):
@@ -276,7 +306,7 @@ def fig_probe(a, stores, res):
     for name, store in stores.items():
         for kind in ("mount-plink", "mount-bgen"):
             for workers in (32, 4):
-                base, idle = [], []
+                base, idle, later, brk = [], [], [], ""
                 for _ in range(a.rss_rounds):
                     with Mount(a.biofuse, kind, store, a.mnt,
                                ["--readahead-workers", str(workers)]) as m:
@@ -286,12 +316,17 @@ def fig_probe(a, stores, res):
                             read_range(m.path, 0, 16 * MIB)
                         time.sleep(2.0)
                         idle.append(m.rss_mib())
+                        if idle[-1] == max(idle):
+                            brk = fmt_parts([rss_parts(p) for p in m.pids()])
+                        time.sleep(2.0)  # not the figure: does it settle later?
+                        later.append(m.rss_mib())
                 v = max(idle)
                 res.append(("a", f"probe {kind:11s} store {name} workers {workers:2d}", v,
                             "<= 16 MiB", v <= 16))
                 log(f"FIGURE a probe {kind:11s} store {name} --readahead-workers {workers:2d}: "
                     f"{v:6.1f} MiB (rounds {', '.join(f'{x:.1f}' for x in idle)}; right "
                     f"after mount {max(base):.1f})  goal <= 16 MiB  {verdict(v <= 16)}")
+                log(f"    MiB: {brk}; 2 s later {max(later):.1f}")
 
 
 def fig_peak(a, stores, res, once):
@@ -301,7 +336,7 @@ def fig_peak(a, stores, res, once):
     for kind in ("mount-plink", "mount-bgen"):
         for name, store in stores.items():
             for nr in (1, 4):
-                peaks, secs, st = [], [], None
+                peaks, secs, st, brk = [], [], None, ""
                 for _ in range(a.peak_rounds):
                     with Mount(a.biofuse, kind, store, a.mnt) as m:
                         limit = m.size
@@ -313,6 +348,8 @@ def fig_peak(a, stores, res, once):
                             cmd = ["head", "-c", str(limit), m.path]
                         with Sampler(m) as smp:
                             secs.append(run_readers([cmd] * nr))
+                        if not peaks or smp.peak() > max(peaks):
+                            brk = smp.breakdown()
                         peaks.append(smp.peak())
                         st = m.stats()
                 v = max(peaks)
@@ -323,6 +360,7 @@ def fig_peak(a, stores, res, once):
                     f"{m.size / 1e9:.2f} GB): {v:6.1f} MiB  ({med(secs):.1f} s, "
                     f"{limit / med(secs) / 1e6:.0f} MB/s per reader)  goal <= {goal} MiB  "
                     f"{verdict(v <= goal)}")
+                log(f"    at the peak, MiB: {brk}")
                 if st:
                     vlim = None
                     if limit != m.size:
@@ -371,6 +409,7 @@ def fig_drift(a, stores, res):
                     cycle(i)
                 time.sleep(2.0)
                 r5 = m.rss_mib()
+                b5 = fmt_parts([rss_parts(p) for p in m.pids()])
                 t0 = time.perf_counter()
                 st5 = m.stats()
                 for i in range(5, a.cycles):
@@ -380,6 +419,7 @@ def fig_drift(a, stores, res):
                 t = time.perf_counter() - t0
                 time.sleep(2.0)
                 r1000 = m.rss_mib()
+                b1000 = fmt_parts([rss_parts(p) for p in m.pids()])
                 st = m.stats()
             d = r1000 - r5
             res.append(("c", f"drift {kind:11s} store {name}", d, "|d| <= 1 MiB", abs(d) <= 1))
@@ -388,6 +428,7 @@ def fig_drift(a, stores, res):
                 f"{verdict(abs(d) <= 1)}  ({t:.0f} s of cycles; server chunk encodes "
                 f"{st5.get('encodes') if st5 else '?'} after 5, "
                 f"{st.get('encodes') if st else '?'} after {a.cycles})")
+            log(f"    MiB after 5: {b5}\n    MiB after {a.cycles}: {b1000}")
 
 
 def fig_seq(a, stores, res):
