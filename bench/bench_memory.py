@@ -241,12 +241,6 @@ class Sampler:
         return fmt_parts(self.at_peak)
 
 
-def fmt_parts(parts):
-    """'front 4.1 (anon 0.5, shmem 0.0, file 3.6) + server ...' (MiB)."""
-    return " + ".join(
-        f"{'front' if i == 0 else 'server'} {v / 1024:.1f} (anon {an / 1024:.1f}, shmem "
-        f"{sh / 1024:.1f}, file {fi / 1024:.1f})" for i, (v, an, fi, sh) in enumerate(parts))
-
     def __enter__(self):
         self.th.start()
         return self
@@ -257,6 +251,13 @@ def fmt_parts(parts):
 
     def peak(self):
         return max(self.samples) if self.samples else float("nan")
+
+
+def fmt_parts(parts):
+    """'front 4.1 (anon 0.5, shmem 0.0, file 3.6) + server ...' (MiB)."""
+    return " + ".join(
+        f"{'front' if i == 0 else 'server'} {v / 1024:.1f} (anon {an / 1024:.1f}, shmem "
+        f"{sh / 1024:.1f}, file {fi / 1024:.1f})" for i, (v, an, fi, sh) in enumerate(parts))
 
 
 def rss_parts(pid):
