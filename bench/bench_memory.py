@@ -409,8 +409,8 @@ def fig_drift(a, stores, res):
                 for i in range(5):
                     cycle(i)
                 time.sleep(2.0)
-                r5 = m.rss_mib()
-                b5 = fmt_parts([rss_parts(p) for p in m.pids()])
+                p5 = [rss_parts(p) for p in m.pids()]
+                r5, b5 = sum(x[0] for x in p5) / 1024.0, fmt_parts(p5)
                 t0 = time.perf_counter()
                 st5 = m.stats()
                 for i in range(5, a.cycles):
@@ -419,8 +419,8 @@ def fig_drift(a, stores, res):
                         time.sleep(1.5)
                 t = time.perf_counter() - t0
                 time.sleep(2.0)
-                r1000 = m.rss_mib()
-                b1000 = fmt_parts([rss_parts(p) for p in m.pids()])
+                p1000 = [rss_parts(p) for p in m.pids()]
+                r1000, b1000 = sum(x[0] for x in p1000) / 1024.0, fmt_parts(p1000)
                 st = m.stats()
             d = r1000 - r5
             res.append(("c", f"drift {kind:11s} store {name}", d, "|d| <= 1 MiB", abs(d) <= 1))
@@ -430,6 +430,8 @@ def fig_drift(a, stores, res):
                 f"{st5.get('encodes') if st5 else '?'} after 5, "
                 f"{st.get('encodes') if st else '?'} after {a.cycles})")
             log(f"    MiB after 5: {b5}\n    MiB after {a.cycles}: {b1000}")
+            ns = (sum(x[0] - x[3] for x in p1000) - sum(x[0] - x[3] for x in p5)) / 1024.0
+            log(f"    difference without the shared reply slots (RssShmem): {ns:+.2f} MiB")
 
 
 def fig_seq(a, stores, res):
