@@ -27,7 +27,7 @@ BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC := $(sort $(wildcard test/fuzz/fuzz_*.c))
 
-.PHONY: all deps test unit asan-unit fuzz-smoke fuzz integration demo bench clean format format-check tools
+.PHONY: all deps test unit asan-unit fuzz-smoke fuzz integration demo bench bench-memory clean format format-check tools
 
 all: $(BUILD)/biofuse tools
 
@@ -95,6 +95,10 @@ fuzz: deps fuzz-bins
 
 bench: deps all $(BENCH_BIN)
 	@sh bench/run.sh
+
+# Issue 6 memory suite alone (about 7 minutes on 2 cores).
+bench-memory: deps all $(BENCH_BIN)
+	@sh bench/run.sh --only memory6
 
 demo: deps
 	@$(MAKE) --no-print-directory all

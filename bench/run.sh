@@ -11,4 +11,9 @@ for b in build/biofuse build/bench/bench_decode build/bench/bench_bed_kernel; do
 		exit 1
 	fi
 done
+# Issue 6 (memory) figures: `sh bench/run.sh --only memory6 [bench_memory.py options]`.
+if [ "$1" = "--only" ] && [ "$2" = "memory6" ]; then
+	shift 2
+	exec /usr/bin/python3 bench/bench_memory.py "$@"
+fi
 exec /usr/bin/python3 bench/bench_all.py "$@"

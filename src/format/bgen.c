@@ -4,6 +4,7 @@
 #include "util/bf_config.h"
 
 #include "format/bgen.h"
+#include "format/adler32.h"
 #include "format/fmt_text.h"
 #include "util/pyrepr.h"
 #include "util/alloc.h"
@@ -11,6 +12,13 @@
 #include <inttypes.h>
 #include <string.h>
 #include <zlib.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define BGEN_HAVE_X86 1
+#else
+#define BGEN_HAVE_X86 0
+#endif
 
 #define BGEN_STORED_MAX 65535u
 
@@ -247,41 +255,51 @@ int bgen_rsid_slot(const struct bgen_params *p, const struct fmt_variant *v, str
 	return 0;
 }
 
-/* Phase flag of one variant; sets *mixed for 0 < phased samples < S. */
-static int variant_phase(const uint8_t *ph, size_t n, bool unphased, bool *mixed)
+/*
+ * Genotype block kernel.  The scalar loop (geno_scalar) is the reference:
+ * it handles every value and reports the first offending sample's error in
+ * sample order.  The AVX2 path takes 32 samples at a time; a group whose
+ * values are all in {-1, 0, 1} (ploidy 1: the call; ploidy 2: both slots,
+ * so no -2 fill) is encoded with compares, every other group goes through
+ * geno_scalar, so errors, the hap/dip flags and the byte stream are the
+ * scalar loop's.
+ */
+
+/* Phase flag of one variant from "some sample phased" / "every sample phased". */
+static int phase_flag(bool any, bool all, size_t n, bool *mixed)
 {
-	size_t s, n1 = 0;
+	if (all)
+		return 1;
+	if (any && n > 0 && mixed)
+		*mixed = true;
+	return 0;
+}
+
+/* Phase flag of one variant; sets *mixed for 0 < phased samples < S. */
+static int variant_phase_scalar(const uint8_t *ph, size_t n, bool unphased, bool *mixed)
+{
+	size_t s;
+	uint8_t any = 0, all = 1;
 
 	if (mixed)
 		*mixed = false;
 	if (!ph || unphased)
 		return 0;
-	for (s = 0; s < n; s++)
-		n1 += ph[s] != 0;
-	if (n1 == n)
-		return 1;
-	if (n1 > 0 && mixed)
-		*mixed = true;
-	return 0;
+	for (s = 0; s < n; s++) {
+		any |= ph[s];
+		all &= ph[s] != 0;
+	}
+	return phase_flag(any != 0, all != 0, n, mixed);
 }
 
-int bgen_geno_block(const int8_t *gt, const uint8_t *phased, size_t n_samples, int ploidy,
-		    bool unphased, uint8_t *out, size_t cap, size_t *len, bool *mixed_phase,
-		    struct bf_err *err)
+/* Encode samples [s0, s1): pl[s] and the probabilities at *prp (advanced). */
+static int geno_scalar(const int8_t *gt, int ploidy, int ph, size_t s0, size_t s1, uint8_t *pl,
+		       uint8_t **prp, bool *hap, bool *dip, struct bf_err *err)
 {
-	uint8_t *pl = out + 8, *pr;
-	bool hap = false, dip = false;
-	int ph;
+	uint8_t *pr = *prp;
 	size_t s;
 
-	if (ploidy != 1 && ploidy != 2)
-		return bf_err_set(err, BF_E_INVAL, "bgen genotype block: ploidy %d", ploidy);
-	/* a ploidy-1 store widens to [a, -2]: exactly 2 bytes per sample */
-	if (n_samples > UINT32_MAX / 4 || cap < 10 + (size_t)(ploidy + 1) * n_samples)
-		return bf_err_set(err, BF_E_INVAL, "bgen genotype block: buffer too small");
-	ph = variant_phase(phased, n_samples, unphased, mixed_phase);
-	pr = out + 10 + n_samples;
-	for (s = 0; s < n_samples; s++) {
+	for (s = s0; s < s1; s++) {
 		int a = gt[s * (size_t)ploidy];
 		int b = ploidy == 2 ? gt[2 * s + 1] : -2;
 
@@ -290,17 +308,17 @@ int bgen_geno_block(const int8_t *gt, const uint8_t *phased, size_t n_samples, i
 		if (a == -2)
 			return bf_err_set(err, BF_E_RANGE, BGEN_MSG_ZERO_PLOIDY);
 		if (b == -2) {
-			hap = true;
+			*hap = true;
 			pl[s] = a < 0 ? 0x81 : 0x01;
 			*pr++ = a == 0 ? 0xFF : 0x00;
 		} else if (a < 0 || b < 0) {
-			dip = true;
+			*dip = true;
 			pl[s] = 0x82;
 			pr[0] = 0;
 			pr[1] = 0;
 			pr += 2;
 		} else {
-			dip = true;
+			*dip = true;
 			pl[s] = 0x02;
 			if (ph) {
 				pr[0] = a == 0 ? 0xFF : 0;
@@ -312,6 +330,156 @@ int bgen_geno_block(const int8_t *gt, const uint8_t *phased, size_t n_samples, i
 			pr += 2;
 		}
 	}
+	*prp = pr;
+	return 0;
+}
+
+#if BGEN_HAVE_X86
+__attribute__((target("avx2"))) static int variant_phase_avx2(const uint8_t *ph, size_t n,
+							      bool unphased, bool *mixed)
+{
+	__m256i vor = _mm256_setzero_si256(), vmin = _mm256_set1_epi8(-1);
+	size_t s = 0;
+	uint8_t any, all;
+
+	if (mixed)
+		*mixed = false;
+	if (!ph || unphased)
+		return 0;
+	for (; s + 32 <= n; s += 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(ph + s));
+		vor = _mm256_or_si256(vor, v);
+		vmin = _mm256_min_epu8(vmin, v);
+	}
+	any = !_mm256_testz_si256(vor, vor);
+	/* every byte of vmin nonzero <=> no byte equals zero */
+	all = _mm256_movemask_epi8(_mm256_cmpeq_epi8(vmin, _mm256_setzero_si256())) == 0;
+	for (; s < n; s++) {
+		any |= ph[s] != 0;
+		all &= ph[s] != 0;
+	}
+	return phase_flag(any != 0, all != 0, n, mixed);
+}
+
+/*
+ * @return nonzero when every byte of x is in {-1, 0, 1}; with `biased` the
+ * bytes of x are already value + 1 (so must be in {0, 1, 2}).
+ */
+__attribute__((target("avx2"))) static inline int calls_only(__m256i x, int biased)
+{
+	__m256i t = biased ? x : _mm256_add_epi8(x, _mm256_set1_epi8(1));
+	t = _mm256_subs_epu8(t, _mm256_set1_epi8(2));
+	return _mm256_testz_si256(t, t);
+}
+
+/* 16 diploid samples (32 input bytes, no -2, values in {-1,0,1}) -> 32 prob bytes. */
+__attribute__((target("avx2"))) static inline __m256i dip_probs(__m256i x, __m256i nm, int ph)
+{
+	const __m256i zero = _mm256_setzero_si256();
+
+	if (ph)
+		return _mm256_and_si256(_mm256_cmpeq_epi8(x, zero), nm);
+	/* unphased: [a, b] = [0, 0] -> FF 00; [0, 1] or [1, 0] -> 00 FF; else 00 00 */
+	return _mm256_or_si256(
+	    _mm256_and_si256(_mm256_cmpeq_epi16(x, zero), _mm256_set1_epi16(0x00FF)),
+	    _mm256_and_si256(_mm256_or_si256(_mm256_cmpeq_epi16(x, _mm256_set1_epi16(0x0001)),
+					     _mm256_cmpeq_epi16(x, _mm256_set1_epi16(0x0100))),
+			     _mm256_set1_epi16((short)0xFF00)));
+}
+
+__attribute__((target("avx2"))) static int geno_avx2(const int8_t *gt, int ploidy, int ph, size_t n,
+						     uint8_t *pl, uint8_t **prp, bool *hap,
+						     bool *dip, struct bf_err *err)
+{
+	const __m256i zero = _mm256_setzero_si256();
+	uint8_t *pr = *prp;
+	size_t s = 0;
+	int rc;
+
+	if (ploidy == 1) {
+		const __m256i one = _mm256_set1_epi8(1), hi = _mm256_set1_epi8((char)0x80);
+		for (; s + 32 <= n; s += 32) {
+			__m256i x = _mm256_loadu_si256((const __m256i *)(gt + s));
+			if (!calls_only(x, 0)) {
+				rc = geno_scalar(gt, 1, ph, s, s + 32, pl, &pr, hap, dip, err);
+				if (rc < 0)
+					return rc;
+				continue;
+			}
+			*hap = true;
+			_mm256_storeu_si256(
+			    (__m256i *)(pl + s),
+			    _mm256_or_si256(_mm256_and_si256(_mm256_cmpgt_epi8(zero, x), hi), one));
+			_mm256_storeu_si256((__m256i *)pr, _mm256_cmpeq_epi8(x, zero));
+			pr += 32;
+		}
+	} else {
+		const __m256i sign = _mm256_set1_epi16((short)0x8080);
+		const __m256i miss = _mm256_set1_epi16(0x0080), two = _mm256_set1_epi16(0x0002);
+		const __m256i one = _mm256_set1_epi8(1);
+		for (; s + 32 <= n; s += 32) {
+			__m256i x0 = _mm256_loadu_si256((const __m256i *)(gt + 2 * s));
+			__m256i x1 = _mm256_loadu_si256((const __m256i *)(gt + 2 * s + 32));
+			__m256i nm0, nm1, p;
+			if (!calls_only(
+				_mm256_max_epu8(_mm256_add_epi8(x0, one), _mm256_add_epi8(x1, one)),
+				1)) {
+				rc = geno_scalar(gt, 2, ph, s, s + 32, pl, &pr, hap, dip, err);
+				if (rc < 0)
+					return rc;
+				continue;
+			}
+			*dip = true;
+			/* per sample (16-bit lane): 0xFFFF when neither slot is missing */
+			nm0 = _mm256_cmpeq_epi16(_mm256_and_si256(x0, sign), zero);
+			nm1 = _mm256_cmpeq_epi16(_mm256_and_si256(x1, sign), zero);
+			p = _mm256_packus_epi16(
+			    _mm256_or_si256(_mm256_andnot_si256(nm0, miss), two),
+			    _mm256_or_si256(_mm256_andnot_si256(nm1, miss), two));
+			_mm256_storeu_si256((__m256i *)(pl + s), _mm256_permute4x64_epi64(p, 0xD8));
+			_mm256_storeu_si256((__m256i *)pr, dip_probs(x0, nm0, ph));
+			_mm256_storeu_si256((__m256i *)(pr + 32), dip_probs(x1, nm1, ph));
+			pr += 64;
+		}
+	}
+	rc = geno_scalar(gt, ploidy, ph, s, n, pl, &pr, hap, dip, err);
+	*prp = pr;
+	return rc;
+}
+
+static bool bgen_use_avx2(void)
+{
+	return __builtin_cpu_supports("avx2");
+}
+#endif
+
+static int geno_block(const int8_t *gt, const uint8_t *phased, size_t n_samples, int ploidy,
+		      bool unphased, uint8_t *out, size_t cap, size_t *len, bool *mixed_phase,
+		      bool scalar, struct bf_err *err)
+{
+	uint8_t *pl = out + 8, *pr;
+	bool hap = false, dip = false;
+	int ph, rc;
+
+	if (ploidy != 1 && ploidy != 2)
+		return bf_err_set(err, BF_E_INVAL, "bgen genotype block: ploidy %d", ploidy);
+	/* a ploidy-1 store widens to [a, -2]: exactly 2 bytes per sample */
+	if (n_samples > UINT32_MAX / 4 || cap < 10 + (size_t)(ploidy + 1) * n_samples)
+		return bf_err_set(err, BF_E_INVAL, "bgen genotype block: buffer too small");
+	pr = out + 10 + n_samples;
+#if BGEN_HAVE_X86
+	if (!scalar && n_samples >= 32 && bgen_use_avx2()) {
+		ph = variant_phase_avx2(phased, n_samples, unphased, mixed_phase);
+		rc = geno_avx2(gt, ploidy, ph, n_samples, pl, &pr, &hap, &dip, err);
+	} else
+#endif
+	{
+		(void)scalar;
+		ph = variant_phase_scalar(phased, n_samples, unphased, mixed_phase);
+		rc = geno_scalar(gt, ploidy, ph, 0, n_samples, pl, &pr, &hap, &dip, err);
+	}
+	if (rc < 0)
+		return rc;
 	put_u32(out, (uint32_t)n_samples);
 	put_u16(out + 4, 2);
 	out[6] = hap ? 1 : 2;
@@ -320,6 +488,31 @@ int bgen_geno_block(const int8_t *gt, const uint8_t *phased, size_t n_samples, i
 	out[9 + n_samples] = 8;
 	*len = (size_t)(pr - out);
 	return 0;
+}
+
+const char *bgen_kernel_impl(void)
+{
+#if BGEN_HAVE_X86
+	if (bgen_use_avx2())
+		return "avx2";
+#endif
+	return "scalar";
+}
+
+int bgen_geno_block(const int8_t *gt, const uint8_t *phased, size_t n_samples, int ploidy,
+		    bool unphased, uint8_t *out, size_t cap, size_t *len, bool *mixed_phase,
+		    struct bf_err *err)
+{
+	return geno_block(gt, phased, n_samples, ploidy, unphased, out, cap, len, mixed_phase,
+			  false, err);
+}
+
+int bgen_geno_block_scalar(const int8_t *gt, const uint8_t *phased, size_t n_samples, int ploidy,
+			   bool unphased, uint8_t *out, size_t cap, size_t *len, bool *mixed_phase,
+			   struct bf_err *err)
+{
+	return geno_block(gt, phased, n_samples, ploidy, unphased, out, cap, len, mixed_phase, true,
+			  err);
 }
 
 static int ploidy_dim_error(const struct fmt_chunk *c, bool fixed, struct bf_err *err)
@@ -336,11 +529,15 @@ static int ploidy_dim_error(const struct fmt_chunk *c, bool fixed, struct bf_err
 			  c->n_variants, c->n_samples, c->ploidy);
 }
 
-/* Write one stored-zlib stream of `data` (already at z + 7, length n) in place. */
-static void stored_frame(uint8_t *z, size_t n)
+/*
+ * Write one stored-zlib stream of `data` (already at z + 7, length n) in
+ * place.  `scalar` selects the reference checksum (zlib's adler32_z).
+ */
+static void stored_frame(uint8_t *z, size_t n, bool scalar)
 {
 	uint8_t *data = z + 7;
-	uLong ad = adler32_z(1L, data, n);
+	/* the checksum is taken before any block moves */
+	uint32_t ad = scalar ? (uint32_t)adler32_z(1L, data, n) : bf_adler32(1, data, n);
 	size_t nblk = n == 0 ? 1 : (n + BGEN_STORED_MAX - 1) / BGEN_STORED_MAX;
 	size_t k;
 	uint8_t *end;
@@ -391,8 +588,9 @@ static uint8_t *put_pad16(uint8_t *p, size_t slack, uint8_t pad)
 	return p + 2 + slack;
 }
 
-int bgen_encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chunk *c, uint8_t *out,
-			    size_t cap, uint64_t *mixed_phase_count, struct bf_err *err)
+static int encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chunk *c, uint8_t *out,
+			      size_t cap, uint64_t *mixed_phase_count, bool scalar,
+			      struct bf_err *err)
 {
 	uint64_t bpv, geno, need;
 	size_t i, imin = 0;
@@ -465,18 +663,31 @@ int bgen_encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chunk 
 		put_u32(q + 4, (uint32_t)geno);
 		z = q + 8;
 		/* geno block first goes contiguously where the first stored block's data starts */
-		rc = bgen_geno_block(gt, ph, c->n_samples, c->ploidy, p->unphased, z + 7,
-				     (size_t)(bpv - (uint64_t)(z + 7 - b)), &glen, &mixed, err);
+		rc = geno_block(gt, ph, c->n_samples, c->ploidy, p->unphased, z + 7,
+				(size_t)(bpv - (uint64_t)(z + 7 - b)), &glen, &mixed, scalar, err);
 		if (rc < 0)
 			return rc;
 		if (glen != geno)
 			return bf_err_set(err, BF_E_UNSUPPORTED, BGEN_MSG_MIXED_PLOIDY);
-		stored_frame(z, glen);
+		stored_frame(z, glen, scalar);
 		nmixed += mixed;
 	}
 	if (mixed_phase_count)
 		*mixed_phase_count += nmixed;
 	return 0;
+}
+
+int bgen_encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chunk *c, uint8_t *out,
+			    size_t cap, uint64_t *mixed_phase_count, struct bf_err *err)
+{
+	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, false, err);
+}
+
+int bgen_encode_fixed_chunk_scalar(const struct bgen_params *p, const struct fmt_chunk *c,
+				   uint8_t *out, size_t cap, uint64_t *mixed_phase_count,
+				   struct bf_err *err)
+{
+	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, true, err);
 }
 
 static int str16_check(const struct fmt_variant *v, const char *what, size_t len,

@@ -126,11 +126,20 @@ int bgen_rsid_slot(const struct bgen_params *p, const struct fmt_variant *v, str
  * call_genotype_phased row or NULL.  *len receives the block length;
  * *mixed_phase (may be NULL) is set when some but not all samples are phased.
  * @return 0; BF_E_RANGE BGEN_MSG_BAD_ALLELE / BGEN_MSG_ZERO_PLOIDY;
- * BF_E_INVAL if ploidy is not 1 or 2 or cap is too small.
+ * BF_E_INVAL if ploidy is not 1 or 2 or cap is too small.  On error the
+ * content of out is unspecified.  Uses AVX2 when the CPU has it.
  */
 int bgen_geno_block(const int8_t *gt, const uint8_t *phased, size_t n_samples, int ploidy,
 		    bool unphased, uint8_t *out, size_t cap, size_t *len, bool *mixed_phase,
 		    struct bf_err *err) BF_MUST_CHECK;
+
+/* bgen_geno_block through the portable reference loop only (tests, benches). */
+int bgen_geno_block_scalar(const int8_t *gt, const uint8_t *phased, size_t n_samples, int ploidy,
+			   bool unphased, uint8_t *out, size_t cap, size_t *len, bool *mixed_phase,
+			   struct bf_err *err) BF_MUST_CHECK;
+
+/* @return "avx2" or "scalar": the path bgen_geno_block uses on this CPU. */
+const char *bgen_kernel_impl(void);
 
 /*
  * Fixed-size kernel: encode chunk c into out[0 .. n_variants * bpv), bpv =
@@ -146,6 +155,14 @@ int bgen_geno_block(const int8_t *gt, const uint8_t *phased, size_t n_samples, i
 int bgen_encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chunk *c, uint8_t *out,
 			    size_t cap, uint64_t *mixed_phase_count,
 			    struct bf_err *err) BF_MUST_CHECK;
+
+/*
+ * bgen_encode_fixed_chunk through the reference paths (scalar genotype loop,
+ * zlib's adler32_z): same bytes and errors, for tests and benches.
+ */
+int bgen_encode_fixed_chunk_scalar(const struct bgen_params *p, const struct fmt_chunk *c,
+				   uint8_t *out, size_t cap, uint64_t *mixed_phase_count,
+				   struct bf_err *err) BF_MUST_CHECK;
 
 /*
  * Variable-size mode: append one variant block to `out` (zlib compress2 at
