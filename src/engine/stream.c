@@ -52,6 +52,8 @@ struct stream {
 	size_t *queue; /* ring of slot indexes, capacity n_slots */
 	size_t q_head, q_len;
 	bool stop;
+	bool drop_ws;	/* stream_release_idle asks idle workers to free scratch */
+	size_t ws_held; /* workers holding scratch buffers */
 	uint64_t tick;
 	size_t last_k; /* chunk of the previous read, for sequential detection */
 	bool have_last;
@@ -93,14 +95,18 @@ static void *worker_main(void *arg)
 			}
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += WORKER_IDLE_S;
-			if (pthread_cond_timedwait(&s->work_cv, &s->lock, &ts) == ETIMEDOUT &&
-			    s->q_len == 0 && !s->stop) {
+			if (!s->drop_ws &&
+			    pthread_cond_timedwait(&s->work_cv, &s->lock, &ts) != ETIMEDOUT)
+				continue;
+			if (s->q_len == 0 && !s->stop) {
 				/* idle: give the scratch buffers back to the kernel */
 				pthread_mutex_unlock(&s->lock);
 				if (s->src.worker_free)
 					s->src.worker_free(s->src.ctx, ws);
 				ws = NULL;
 				pthread_mutex_lock(&s->lock);
+				s->ws_held--;
+				pthread_cond_broadcast(&s->done_cv);
 			}
 		}
 		if (s->stop)
@@ -119,6 +125,11 @@ static void *worker_main(void *arg)
 			ws = s->src.worker_init(s->src.ctx, &e);
 			if (!ws && e.code == BF_OK)
 				bf_err_set(&e, BF_E_NOMEM, "cannot set up an encoder thread");
+			if (ws) {
+				pthread_mutex_lock(&s->lock);
+				s->ws_held++;
+				pthread_mutex_unlock(&s->lock);
+			}
 		}
 		if (s->src.worker_init && !ws) {
 			rc = e.code;
@@ -142,6 +153,8 @@ static void *worker_main(void *arg)
 		}
 		pthread_cond_broadcast(&s->done_cv);
 	}
+	if (ws)
+		s->ws_held--;
 	pthread_mutex_unlock(&s->lock);
 	if (ws && s->src.worker_free)
 		s->src.worker_free(s->src.ctx, ws);
@@ -151,8 +164,19 @@ static void *worker_main(void *arg)
 size_t stream_release_idle(struct stream *s)
 {
 	size_t i, freed = 0;
+	struct timespec ts;
 
 	pthread_mutex_lock(&s->lock);
+	/* Idle workers free their scratch now (not a tick later), so the
+	 * caller's malloc_trim sees it; give up after a second if work came. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 1;
+	s->drop_ws = true;
+	pthread_cond_broadcast(&s->work_cv);
+	while (s->ws_held > 0 && s->q_len == 0 && !s->stop)
+		if (pthread_cond_timedwait(&s->done_cv, &s->lock, &ts) == ETIMEDOUT)
+			break;
+	s->drop_ws = false;
 	for (i = 0; i < s->n_slots; i++) {
 		struct slot *sl = &s->slots[i];
 

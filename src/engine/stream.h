@@ -83,8 +83,10 @@ int64_t stream_read(struct stream *s, uint64_t off, void *buf, size_t len,
 
 /*
  * Give every cached chunk buffer that no reader holds back to the kernel
- * (the cache starts cold again).  Encoder threads drop their own scratch
- * buffers after a second without work.  @return bytes released.
+ * (the cache starts cold again), and have idle encoder threads free their
+ * scratch buffers before returning, so a malloc_trim after it finds them
+ * (threads also drop scratch by themselves after a second without work).
+ * @return bytes of cached chunks released.
  */
 size_t stream_release_idle(struct stream *s);
 

@@ -219,6 +219,9 @@ static void *janitor_main(void *arg)
 		}
 		for (i = 0; i < s->n_slots; i++)
 			busy |= s->slot_busy[i];
+		/* A read taken and released between two ticks counts as use too. */
+		busy |= s->slot_used;
+		s->slot_used = false;
 		if (busy) {
 			punched = false;
 			idle_since = mono_now();
@@ -373,6 +376,7 @@ int sup_read(struct supervisor *s, uint64_t off, uint32_t len, uint32_t *slot, u
 		return -EIO;
 	}
 	s->slot_busy[i] = true;
+	s->slot_used = true;
 	p.slot = (uint32_t)i;
 	p.id = ++s->next_id;
 	p.off = off;

@@ -52,6 +52,7 @@ struct supervisor {
 	uint64_t generation; /* bumps at every server start */
 	bool stopping;
 	bool *slot_busy;
+	bool slot_used;		     /* a slot was taken since the janitor last looked */
 	bool *slot_quarantine;	     /* abandoned by a timed-out read; free after a restart */
 	struct sup_pending *pending; /* reads in flight (linked list) */
 	uint64_t next_id;

@@ -24,6 +24,7 @@ struct fake {
 	_Atomic int encodes[64];
 	int fail_chunk; /* -1: none */
 	_Atomic int fail_once;
+	_Atomic int ws_live; /* worker scratch objects not yet freed */
 };
 
 /* Byte i of chunk k is a function of the global variant index and column. */
@@ -275,6 +276,51 @@ static void test_one_pass_cache(void **state)
 	stream_free(s);
 }
 
+static void *ws_init(void *ctx, struct bf_err *err)
+{
+	struct fake *f = ctx;
+
+	(void)err;
+	atomic_fetch_add(&f->ws_live, 1);
+	return malloc(1);
+}
+
+static void ws_free(void *ctx, void *ws)
+{
+	struct fake *f = ctx;
+
+	atomic_fetch_sub(&f->ws_live, 1);
+	free(ws);
+}
+
+/* Idle release frees the workers' scratch before it returns (for malloc_trim). */
+static void test_release_idle_frees_scratch(void **state)
+{
+	static const uint8_t prefix[] = {0x6c, 0x1b, 0x01};
+	struct fake f = {.fail_chunk = -1};
+	struct stream_source src = {&f, ws_init, ws_free, fake_encode};
+	struct stream_config cfg = {2, 1 << 20, 2, false};
+	struct stream_stats st;
+	struct bf_err err;
+	struct stream *s = stream_create(prefix, 3, NCH, counts, BPV, &src, &cfg, &err);
+	uint8_t buf[64];
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(stream_read(s, 3, buf, sizeof(buf), &err), (int64_t)sizeof(buf));
+	assert_true(atomic_load(&f.ws_live) > 0);
+	assert_true(stream_release_idle(s) > 0);
+	assert_int_equal(atomic_load(&f.ws_live), 0);
+	stream_get_stats(s, &st);
+	assert_int_equal(st.cached_bytes, 0);
+	/* and the stream still works afterwards */
+	assert_int_equal(stream_read(s, 3, buf, sizeof(buf), &err), (int64_t)sizeof(buf));
+	for (size_t i = 0; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], expect_byte(3 + i, prefix, 3));
+	stream_free(s);
+	assert_int_equal(atomic_load(&f.ws_live), 0);
+}
+
 static void test_empty_stream(void **state)
 {
 	static const uint8_t prefix[] = {0x6c, 0x1b, 0x01};
@@ -304,6 +350,7 @@ int main(void)
 	    cmocka_unit_test(test_drain),
 	    cmocka_unit_test(test_drain_errors),
 	    cmocka_unit_test(test_one_pass_cache),
+	    cmocka_unit_test(test_release_idle_frees_scratch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
