@@ -168,12 +168,12 @@ size_t stream_release_idle(struct stream *s)
 
 	pthread_mutex_lock(&s->lock);
 	/* Idle workers free their scratch now (not a tick later), so the
-	 * caller's malloc_trim sees it; give up after a second if work came. */
+	 * caller's malloc_trim sees it (busy ones when done; wait at most 1 s). */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += 1;
 	s->drop_ws = true;
 	pthread_cond_broadcast(&s->work_cv);
-	while (s->ws_held > 0 && s->q_len == 0 && !s->stop)
+	while (s->ws_held > 0 && !s->stop)
 		if (pthread_cond_timedwait(&s->done_cv, &s->lock, &ts) == ETIMEDOUT)
 			break;
 	s->drop_ws = false;
