@@ -93,12 +93,14 @@ def store_shape(store):
     return z["shape"][1], z["shape"][0], z["chunks"][0], z["chunks"][1]
 
 
-def n_pieces(store, variant_limit=None):
+def n_pieces(store, variant_limit=None, span=None):
     """Stream chunks of an unfiltered export: source_plan_pieces splits every variant
-    chunk into pieces of at most PIECE_BYTES / row bytes rows (row = 2 bytes per sample
-    for diploid int8 genotypes).  variant_limit: pieces holding the first N variants."""
+    chunk into pieces of at most `span` rows (the server's statistics say it; without
+    them PIECE_BYTES / row bytes, row = 2 bytes per sample for diploid int8 genotypes,
+    the most any budget gives).  variant_limit: pieces holding the first N variants."""
     S, V, vc, _ = store_shape(store)
-    span = max(1, min(vc, PIECE_BYTES // (2 * S)))
+    if not span:
+        span = max(1, min(vc, PIECE_BYTES // (2 * S)))
     n = 0
     for a in range(0, V if variant_limit is None else min(V, variant_limit), vc):
         rows = min(vc, V - a)
@@ -206,7 +208,9 @@ def parse_stats(line):
     out = {}
     for key, pat in (("hits", r"cache hits (\d+)"), ("misses", r"misses (\d+)"),
                      ("encodes", r"chunk encodes (\d+)"), ("cached", r"cached ([\d.]+) MiB"),
-                     ("mapped", r"mapped buffers ([\d.]+) MiB")):
+                     ("mapped", r"mapped buffers ([\d.]+) MiB"),
+                     ("pieces", r"stream chunks (\d+)"),
+                     ("span", r"of up to (\d+) variants")):
         m = re.search(pat, line)
         if m:
             out[key] = float(m.group(1)) if "." in m.group(1) else int(m.group(1))
@@ -368,7 +372,7 @@ def fig_peak(a, stores, res, once):
                         # variants held by the prefix (fixed-size blocks)
                         bpv = (m.size - first_block_offset(m)) / store_shape(store)[1]
                         vlim = int(-(-(limit - first_block_offset(m)) // bpv))
-                    want = n_pieces(store, vlim)
+                    want = n_pieces(store, vlim, st.get("span"))
                     once.append((kind, name, nr, "cat", st, want, vlim))
                     log(f"    server stats: hits {st.get('hits')}, misses {st.get('misses')}, "
                         f"encodes {st.get('encodes')} (stream pieces read: {want}"
@@ -466,7 +470,8 @@ def fig_once(a, stores, res, once):
             t = run_readers([cmd] * 4)
             st = m.stats()
         if st:
-            once.append(("mount-plink", name, 4, "dd iflag=direct", st, n_pieces(store), None))
+            once.append(("mount-plink", name, 4, "dd iflag=direct", st,
+                         n_pieces(store, None, st.get("span")), None))
         log(f"  store {name}: 4 x dd iflag=direct took {t:.1f} s")
     for name, store in stores.items():
         # random readers should get only what they asked for: no prefetch
@@ -474,7 +479,7 @@ def fig_once(a, stores, res, once):
             time.sleep(1.6)  # the warm-up chunks are released after 1 s idle
             st0 = m.stats()
             S, V, vc, sc = store_shape(store)
-            npc = n_pieces(store)
+            npc = n_pieces(store, None, (st0 or {}).get("span"))
             bpv = (m.size - 3) / V
             rng = random.Random(7)
             picks = rng.sample(range(npc), min(20, npc))

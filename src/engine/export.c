@@ -163,6 +163,29 @@ static int setup_plink(struct export *e, struct bf_err *err)
 	return 0;
 }
 
+/*
+ * Decoded bytes per stream piece: at most EXPORT_PIECE_BYTES, and few enough
+ * rows that the workers' decode buffers and the encoded pieces a sequential
+ * reader keeps in flight (workers + prefetch + the one being read) fit the
+ * budget together.  Below one row per piece the budget is overshot.
+ */
+static size_t piece_bytes(const struct export *e, uint64_t budget, size_t n_threads,
+			  size_t prefetch)
+{
+	struct vcz *v = e->s.v;
+	uint64_t out = vcz_row_out_size(v, &e->s.sel), scratch = vcz_row_scratch_size(v);
+	uint64_t row = out > scratch ? out : scratch;
+	uint64_t per_row =
+	    n_threads * (out + scratch + e->s.sel.n) + (n_threads + prefetch + 1) * e->bpv;
+	uint64_t rows = per_row ? budget / per_row : 1;
+
+	if (rows < 1)
+		rows = 1;
+	if (row && rows > EXPORT_PIECE_BYTES / row)
+		return EXPORT_PIECE_BYTES;
+	return (size_t)(rows * row);
+}
+
 int export_open(struct export *e, const struct export_config *c, struct bf_err *err)
 {
 	struct stream_source ss;
@@ -192,7 +215,10 @@ int export_open(struct export *e, const struct export_config *c, struct bf_err *
 	}
 	if (rc < 0)
 		goto fail;
-	rc = source_plan_pieces(&e->src, EXPORT_PIECE_BYTES, err);
+	sc.n_threads = c->n_threads ? c->n_threads : 1;
+	sc.prefetch = sc.n_threads + 1;
+	sc.one_pass = c->one_pass;
+	rc = source_plan_pieces(&e->src, piece_bytes(e, c->budget, sc.n_threads, sc.prefetch), err);
 	if (rc < 0)
 		goto fail;
 	e->counts = bf_calloc(e->src.n_pieces + 1, sizeof(uint32_t));
@@ -203,9 +229,6 @@ int export_open(struct export *e, const struct export_config *c, struct bf_err *
 	for (k = 0; k < e->src.n_pieces; k++)
 		e->counts[k] = e->src.pieces[k].n;
 	source_stream_source(&e->src, &ss);
-	sc.n_threads = c->n_threads ? c->n_threads : 1;
-	sc.prefetch = sc.n_threads + 1;
-	sc.one_pass = c->one_pass;
 	/* the workers' decode buffers come out of the same budget as the cache */
 	{
 		struct vcz *v = e->s.v;

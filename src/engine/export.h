@@ -23,9 +23,10 @@
 #include <stdbool.h>
 
 /*
- * Genotype rows decoded per stream piece: plan chunks whose decoded rows
- * exceed this are split, so worker memory does not follow the store's chunk
- * shape (a 5,000 x 100,000 chunk is 1 GiB decoded).
+ * Most genotype bytes decoded per stream piece: plan chunks whose decoded
+ * rows exceed this (or the budget's share, see export.c) are split, so worker
+ * memory does not follow the store's chunk shape (a 5,000 x 100,000 chunk is
+ * 1 GiB decoded).
  */
 #ifndef EXPORT_PIECE_BYTES
 #define EXPORT_PIECE_BYTES ((size_t)32 << 20)

@@ -55,8 +55,6 @@ struct stream {
 	bool drop_ws;	/* stream_release_idle asks idle workers to free scratch */
 	size_t ws_held; /* workers holding scratch buffers */
 	uint64_t tick;
-	size_t last_k; /* chunk of the previous read, for sequential detection */
-	bool have_last;
 	struct stream_stats stats;
 
 	size_t n_threads;
@@ -448,16 +446,14 @@ void stream_warm(struct stream *s)
  * from eviction until unhold().  Prefetches after k for a sequential reader.
  * @return 0 with *out the READY slot, or the chunk's failure code (err set).
  */
-static int hold(struct stream *s, size_t k, struct slot **out, struct bf_err *err)
+static int hold(struct stream *s, size_t k, bool sequential, struct slot **out, struct bf_err *err)
 {
 	struct slot *sl;
 
 	pthread_mutex_lock(&s->lock);
 	sl = acquire(s, k);
-	if (s->prefetch && (!s->have_last || k == s->last_k || k == s->last_k + 1))
+	if (sequential && s->prefetch)
 		prefetch_after(s, k);
-	s->last_k = k;
-	s->have_last = true;
 	while (sl->st == SLOT_QUEUED || sl->st == SLOT_BUSY)
 		pthread_cond_wait(&s->done_cv, &s->lock);
 	if (sl->st == SLOT_FAILED) {
@@ -483,7 +479,8 @@ static void unhold(struct stream *s, struct slot *sl)
 	pthread_mutex_unlock(&s->lock);
 }
 
-int64_t stream_read(struct stream *s, uint64_t off, void *buf, size_t len, struct bf_err *err)
+int64_t stream_read(struct stream *s, uint64_t off, void *buf, size_t len, unsigned flags,
+		    struct bf_err *err)
 {
 	uint64_t end;
 	uint8_t *out = buf;
@@ -507,7 +504,7 @@ int64_t stream_read(struct stream *s, uint64_t off, void *buf, size_t len, struc
 			continue;
 		}
 		k = chunk_of(s, off);
-		rc = hold(s, k, &sl, err);
+		rc = hold(s, k, (flags & STREAM_SEQUENTIAL) != 0, &sl, err);
 		if (rc < 0)
 			return rc;
 		take = (end < s->offsets[k + 1] ? end : s->offsets[k + 1]) - off;
@@ -536,7 +533,7 @@ int stream_drain(struct stream *s, uint64_t off,
 		size_t k = chunk_of(s, off);
 		struct slot *sl;
 
-		rc = hold(s, k, &sl, err);
+		rc = hold(s, k, true, &sl, err);
 		if (rc < 0)
 			return rc;
 		rc = sink(ctx, sl->buf + (off - s->offsets[k]), (size_t)(s->offsets[k + 1] - off),

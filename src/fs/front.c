@@ -40,7 +40,36 @@ struct ffile {
 struct fh_state {
 	uint64_t id; /* fh number shown in the access log */
 	atomic_bool dead;
+	/* the contiguous run of bytes this handle has read (a hint, see below) */
+	_Atomic uint64_t run_start, run_end;
 };
+
+/*
+ * Reads may arrive out of order (several FUSE threads, kernel readahead), so
+ * a read within RUN_SLACK of the handle's run extends it.  A handle reads
+ * sequentially, and the server prefetches after it, once its run started at
+ * offset 0 (cat, dd, plink) or spans RUN_MIN bytes; a random reader's
+ * isolated reads never do, so they cost only the chunks they touch.
+ */
+#define RUN_SLACK ((uint64_t)4 << 20)
+#define RUN_MIN	  ((uint64_t)8 << 20)
+
+static uint32_t fh_read_flags(struct fh_state *fs, uint64_t off, uint64_t len)
+{
+	uint64_t start = atomic_load_explicit(&fs->run_start, memory_order_relaxed);
+	uint64_t end = atomic_load_explicit(&fs->run_end, memory_order_relaxed);
+
+	if (off + RUN_SLACK >= start && off <= end + RUN_SLACK) {
+		if (off < start)
+			atomic_store_explicit(&fs->run_start, start = off, memory_order_relaxed);
+		if (off + len > end)
+			atomic_store_explicit(&fs->run_end, end = off + len, memory_order_relaxed);
+	} else {
+		atomic_store_explicit(&fs->run_start, start = off, memory_order_relaxed);
+		atomic_store_explicit(&fs->run_end, end = off + len, memory_order_relaxed);
+	}
+	return start == 0 || end - start >= RUN_MIN ? IPC_READ_SEQUENTIAL : 0;
+}
 
 struct front {
 	const struct front_config *cfg;
@@ -176,6 +205,8 @@ static void fr_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	fs->id = atomic_fetch_add(&f->next_fh, 1) + 1;
 	atomic_init(&fs->dead, false);
+	atomic_init(&fs->run_start, 0);
+	atomic_init(&fs->run_end, 0);
 	fi->fh = (uint64_t)(uintptr_t)fs;
 	if (ff->streaming) {
 		struct timespec ts;
@@ -218,6 +249,7 @@ static void fr_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	double t0 = access_log_now();
 	uint8_t *buf = NULL;
 	uint64_t end;
+	uint32_t flags;
 	int err = EIO, rc = 0;
 
 	if (!ff) {
@@ -262,9 +294,10 @@ static void fr_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		bf_free(buf);
 		return;
 	}
+	flags = fh_read_flags(fs, (uint64_t)off, size);
 	if (size <= f->sup->slot_size) {
 		uint32_t slot, n;
-		rc = sup_read(f->sup, (uint64_t)off, (uint32_t)size, &slot, &n);
+		rc = sup_read(f->sup, (uint64_t)off, (uint32_t)size, flags, &slot, &n);
 
 		if (rc < 0)
 			goto out_rc;
@@ -286,7 +319,7 @@ static void fr_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			uint32_t slot, n,
 			    want = (uint32_t)(size - done > f->sup->slot_size ? f->sup->slot_size
 									      : size - done);
-			rc = sup_read(f->sup, (uint64_t)off + done, want, &slot, &n);
+			rc = sup_read(f->sup, (uint64_t)off + done, want, flags, &slot, &n);
 
 			if (rc < 0)
 				goto out_rc;

@@ -35,6 +35,7 @@ struct sup_pending {
 	uint64_t off;
 	uint32_t len;
 	uint32_t slot;
+	uint32_t flags; /* IPC_READ_* */
 	int state;
 	int32_t status;
 	int sends;    /* times sent to a server */
@@ -116,7 +117,7 @@ static int spawn(struct supervisor *s, bool restart, int *sock, pid_t *pid, stru
 static int send_req(struct supervisor *s, int sock, struct sup_pending *p)
 {
 	uint8_t buf[IPC_HEADER_LEN + 32];
-	struct ipc_read_req rq = {p->id, p->off, p->len, p->slot};
+	struct ipc_read_req rq = {p->id, p->off, p->len, p->slot, p->flags};
 	struct bf_err err;
 	int n = ipc_read_req_encode(&rq, buf, sizeof(buf), &err);
 
@@ -348,7 +349,8 @@ static void unlink_pending(struct supervisor *s, struct sup_pending *p)
 	}
 }
 
-int sup_read(struct supervisor *s, uint64_t off, uint32_t len, uint32_t *slot, uint32_t *n)
+int sup_read(struct supervisor *s, uint64_t off, uint32_t len, uint32_t flags, uint32_t *slot,
+	     uint32_t *n)
 {
 	struct sup_pending p;
 	struct timespec ts;
@@ -381,6 +383,7 @@ int sup_read(struct supervisor *s, uint64_t off, uint32_t len, uint32_t *slot, u
 	p.id = ++s->next_id;
 	p.off = off;
 	p.len = len;
+	p.flags = flags;
 	p.state = P_WAIT;
 	p.next = s->pending;
 	s->pending = &p;

@@ -228,6 +228,7 @@ int ipc_read_req_encode(const struct ipc_read_req *m, uint8_t *out, size_t cap, 
 	w64(&c, m->offset);
 	w32(&c, m->length);
 	w32(&c, m->slot);
+	w32(&c, m->flags);
 	return finish(&c, out, IPC_READ_REQ, err);
 }
 
@@ -239,6 +240,7 @@ int ipc_read_req_decode(const uint8_t *p, size_t len, struct ipc_read_req *m, st
 	m->offset = r64(&c);
 	m->length = r32(&c);
 	m->slot = r32(&c);
+	m->flags = r32(&c);
 	if (c.bad || c.pos != len)
 		return bf_err_set(err, BF_E_FORMAT, "ipc: malformed read request");
 	return 0;

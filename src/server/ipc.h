@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #define IPC_MAGIC	0x56534642u /* "BFSV" */
-#define IPC_VERSION	1
+#define IPC_VERSION	2
 #define IPC_HEADER_LEN	16
 #define IPC_MAX_PAYLOAD (1u << 20)
 #define IPC_MAX_FILES	8
@@ -61,11 +61,15 @@ struct ipc_hello {
 	struct ipc_file files[IPC_MAX_FILES];
 };
 
+/* ipc_read_req.flags: the handle reads sequentially, so prefetch after it */
+#define IPC_READ_SEQUENTIAL 1u
+
 struct ipc_read_req {
 	uint64_t id;
 	uint64_t offset;
 	uint32_t length;
 	uint32_t slot;
+	uint32_t flags; /* IPC_READ_* */
 };
 
 struct ipc_read_rep {

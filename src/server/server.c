@@ -62,10 +62,11 @@ static void log_stats(struct srv *sv, enum bf_log_level level, const char *why)
 	stream_get_stats(sv->ex.stream, &st);
 	bf_log_write(level, __func__,
 		     "stats (%s): cache hits %llu, misses %llu, chunk encodes %llu, cached %.1f "
-		     "MiB, mapped buffers %.1f MiB",
+		     "MiB, mapped buffers %.1f MiB, stream chunks %zu of up to %lld variants",
 		     why, (unsigned long long)st.hits, (unsigned long long)st.misses,
 		     (unsigned long long)st.encodes, (double)st.cached_bytes / 1048576.0,
-		     (double)bf_bigbuf_mapped() / 1048576.0);
+		     (double)bf_bigbuf_mapped() / 1048576.0, sv->ex.src.n_pieces,
+		     (long long)sv->ex.src.max_span);
 }
 
 /* Release memory after this long without requests. */
@@ -264,7 +265,8 @@ static void handle(struct srv *sv, const struct ipc_read_req *rq)
 		return;
 	}
 	n = stream_read(sv->ex.stream, rq->offset, sv->shm + (size_t)rq->slot * c->slot_size,
-			rq->length, &err);
+			rq->length, (rq->flags & IPC_READ_SEQUENTIAL) ? STREAM_SEQUENTIAL : 0,
+			&err);
 	if (n < 0) {
 		bf_log_error("read of %u bytes at %llu failed: %s", rq->length,
 			     (unsigned long long)rq->offset, err.msg);

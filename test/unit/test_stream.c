@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define BPV 7
 
@@ -92,7 +93,8 @@ static void test_sizes_and_reads(void **state)
 	/* every (off, len) pair gives exactly the expected bytes */
 	for (uint64_t off = 0; off <= total + 2; off++) {
 		for (size_t len = 0; len < 60; len += 7) {
-			int64_t n = stream_read(s, off, buf, len, &err);
+			int64_t n =
+			    stream_read(s, off, buf, len, (off & 1) ? STREAM_SEQUENTIAL : 0, &err);
 			uint64_t want = off >= total ? 0 : (off + len > total ? total - off : len);
 
 			assert_int_equal(n, want);
@@ -101,7 +103,7 @@ static void test_sizes_and_reads(void **state)
 		}
 	}
 	/* a read spanning everything */
-	assert_int_equal(stream_read(s, 0, buf, sizeof(buf), &err), total);
+	assert_int_equal(stream_read(s, 0, buf, sizeof(buf), 0, &err), total);
 	stream_free(s);
 }
 
@@ -115,7 +117,8 @@ static void test_single_flight_and_cache(void **state)
 
 	(void)state;
 	for (int pass = 0; pass < 3; pass++)
-		assert_int_equal(stream_read(s, 0, buf, sizeof(buf), &err), 3 + 21 * BPV);
+		assert_int_equal(stream_read(s, 0, buf, sizeof(buf), STREAM_SEQUENTIAL, &err),
+				 3 + 21 * BPV);
 	for (size_t k = 0; k < NCH; k++)
 		assert_int_equal(atomic_load(&f.encodes[k]), 1);
 	stream_get_stats(s, &st);
@@ -134,10 +137,10 @@ static void test_failure_then_retry(void **state)
 
 	(void)state;
 	bf_err_clear(&err);
-	assert_int_equal(stream_read(s, off3, buf, 4, &err), BF_E_FORMAT);
+	assert_int_equal(stream_read(s, off3, buf, 4, 0, &err), BF_E_FORMAT);
 	assert_string_equal(err.msg, "chunk 3 is corrupt");
 	/* the failure is not cached: the next read encodes again and succeeds */
-	assert_int_equal(stream_read(s, off3, buf, 4, &err), 4);
+	assert_int_equal(stream_read(s, off3, buf, 4, 0, &err), 4);
 	assert_int_equal(buf[0], expect_byte(off3, NULL, 3));
 	stream_free(s);
 }
@@ -159,7 +162,7 @@ static void *reader(void *p)
 	for (int i = 0; i < 2000; i++) {
 		uint64_t off = (uint64_t)rand_r(&a->seed) % (total + 3);
 		size_t len = (size_t)rand_r(&a->seed) % sizeof(buf);
-		int64_t n = stream_read(a->s, off, buf, len, &err);
+		int64_t n = stream_read(a->s, off, buf, len, i % 3 ? 0 : STREAM_SEQUENTIAL, &err);
 		uint64_t want = off >= total ? 0 : (off + len > total ? total - off : len);
 
 		if (n != (int64_t)want)
@@ -276,6 +279,42 @@ static void test_one_pass_cache(void **state)
 	stream_free(s);
 }
 
+static int total_encodes(struct fake *f)
+{
+	int n = 0;
+
+	for (size_t k = 0; k < NCH; k++)
+		n += atomic_load(&f->encodes[k]);
+	return n;
+}
+
+/* Only a sequential reader gets prefetch; a random one encodes what it reads. */
+static void test_prefetch_only_sequential(void **state)
+{
+	struct fake f = {.fail_chunk = -1};
+	struct stream *s = make(&f, 2, 1 << 20); /* prefetch 2 */
+	uint64_t off2 = 3 + chunk_start(counts, 2), off4 = 3 + chunk_start(counts, 4);
+	uint8_t buf[4];
+	struct bf_err err;
+
+	(void)state;
+	/* two reads inside chunk 2 (one variant, BPV = 7 bytes), then chunk 4 */
+	assert_int_equal(stream_read(s, off2, buf, 3, 0, &err), 3);
+	assert_int_equal(stream_read(s, off2 + 3, buf, 3, 0, &err), 3);
+	assert_int_equal(stream_read(s, off4, buf, 4, 0, &err), 4);
+	usleep(100000); /* a wrongly queued prefetch would have run by now */
+	assert_int_equal(total_encodes(&f), 2);
+	assert_int_equal(atomic_load(&f.encodes[2]), 1);
+	assert_int_equal(atomic_load(&f.encodes[4]), 1);
+	/* sequential: chunks 1 and 2 after 0 are queued (2 is cached already) */
+	assert_int_equal(stream_read(s, 3, buf, 4, STREAM_SEQUENTIAL, &err), 4);
+	for (int i = 0; i < 200 && atomic_load(&f.encodes[1]) == 0; i++)
+		usleep(10000);
+	assert_int_equal(atomic_load(&f.encodes[1]), 1);
+	assert_int_equal(atomic_load(&f.encodes[2]), 1);
+	stream_free(s);
+}
+
 static void *ws_init(void *ctx, struct bf_err *err)
 {
 	struct fake *f = ctx;
@@ -316,7 +355,7 @@ static void test_release_idle_frees_scratch(void **state)
 	stream_get_stats(s, &st);
 	assert_int_equal(st.cached_bytes, 0);
 	/* and the stream still works afterwards */
-	assert_int_equal(stream_read(s, 3, buf, sizeof(buf), &err), (int64_t)sizeof(buf));
+	assert_int_equal(stream_read(s, 3, buf, sizeof(buf), 0, &err), (int64_t)sizeof(buf));
 	for (size_t i = 0; i < sizeof(buf); i++)
 		assert_int_equal(buf[i], expect_byte(3 + i, prefix, 3));
 	stream_free(s);
@@ -336,8 +375,8 @@ static void test_empty_stream(void **state)
 	(void)state;
 	assert_non_null(s);
 	assert_int_equal(stream_size(s), 3);
-	assert_int_equal(stream_read(s, 0, buf, 8, &err), 3);
-	assert_int_equal(stream_read(s, 3, buf, 8, &err), 0);
+	assert_int_equal(stream_read(s, 0, buf, 8, 0, &err), 3);
+	assert_int_equal(stream_read(s, 3, buf, 8, 0, &err), 0);
 	stream_free(s);
 }
 
@@ -353,6 +392,7 @@ int main(void)
 	    cmocka_unit_test(test_drain_errors),
 	    cmocka_unit_test(test_one_pass_cache),
 	    cmocka_unit_test(test_release_idle_frees_scratch),
+	    cmocka_unit_test(test_prefetch_only_sequential),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
