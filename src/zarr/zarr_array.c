@@ -505,12 +505,23 @@ static uint32_t rd32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+static void wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
 /*
- * Rows of a blosc chunk without reading the whole object: map a buffer the
- * size of the object (untouched pages cost nothing), read the 16-byte header
- * and the block-offset table, then only the compressed blocks that cover the
- * rows, and let blosc_getitem decode them.  @return 0; 1 when the sparse path
- * does not apply (the caller reads the whole object); or a negative code.
+ * Rows of a blosc chunk without reading the whole object: read the 16-byte
+ * header and the block-offset table, then only the compressed blocks that
+ * cover the rows, packed one after another into a compact frame whose
+ * table and cbytes are rewritten to match, and let blosc_getitem decode it.
+ * The frame is small (a piece's share of the object) and comes from the
+ * heap, so no fresh pages are faulted in per call; blosc's own bounds checks
+ * see the compact size.  @return 0; 1 when the sparse path does not apply
+ * (the caller reads the whole object); or a negative code.
  */
 static int blosc_rows_sparse(struct chunk_ctx *cx, size_t byte0, size_t nbytes, uint8_t *out,
 			     struct bf_err *err)
@@ -518,10 +529,10 @@ static int blosc_rows_sparse(struct chunk_ctx *cx, size_t byte0, size_t nbytes, 
 	struct store *st = cx->a->g->store;
 	const char *key = cx->key;
 	uint8_t hdr[16];
-	uint8_t *obj;
-	uint32_t *starts = NULL;
+	uint8_t *tab = NULL, *frame = NULL;
+	uint32_t *starts = NULL, *lo = NULL, *hi = NULL;
 	int64_t sz;
-	size_t nb, bs, cb, nblocks, b0, b1, ts;
+	size_t nb, bs, cb, nblocks, b0, b1, ts, head, total, at;
 	int rc;
 
 	sz = store_size(st, key, err);
@@ -542,29 +553,30 @@ static int blosc_rows_sparse(struct chunk_ctx *cx, size_t byte0, size_t nbytes, 
 	    nb != cx->a->chunk_nbytes || byte0 % ts || nbytes % ts || nbytes == 0)
 		return 1; /* memcpyed, odd or small frames: the whole-object path handles them */
 	nblocks = (nb + bs - 1) / bs;
-	if (16 + 4 * nblocks > cb)
+	head = 16 + 4 * nblocks;
+	if (head > cb)
 		return 1;
-	obj = bf_bigbuf_alloc(cb);
-	if (!obj)
-		return 1;
-	memcpy(obj, hdr, 16);
-	rc = store_read_range(st, key, 16, obj + 16, 4 * nblocks, err);
-	if (rc < 0)
-		goto fallback;
 	b0 = byte0 / bs;
 	b1 = (byte0 + nbytes - 1) / bs;
+	tab = bf_malloc(4 * nblocks);
+	starts = bf_malloc(nblocks * sizeof(*starts));
+	lo = bf_malloc((b1 - b0 + 1) * sizeof(*lo));
+	hi = bf_malloc((b1 - b0 + 1) * sizeof(*hi));
+	if (!tab || !starts || !lo || !hi)
+		goto fallback;
+	rc = store_read_range(st, key, 16, tab, 4 * nblocks, err);
+	if (rc < 0)
+		goto fallback;
 	/*
 	 * Blocks written by several blosc threads need not be in order: a block
 	 * ends where the next larger start begins (or at the end of the frame).
 	 */
-	starts = bf_malloc(nblocks * sizeof(*starts));
-	if (!starts)
-		goto fallback;
 	for (size_t b = 0; b < nblocks; b++)
-		starts[b] = rd32(obj + 16 + 4 * b);
+		starts[b] = rd32(tab + 4 * b);
 	qsort(starts, nblocks, sizeof(*starts), cmp_u32);
+	total = head;
 	for (size_t b = b0; b <= b1; b++) {
-		uint32_t s0 = rd32(obj + 16 + 4 * b), s1 = (uint32_t)cb;
+		uint32_t s0 = rd32(tab + 4 * b), s1 = (uint32_t)cb;
 		size_t lo_i = 0, hi_i = nblocks;
 
 		while (lo_i < hi_i) { /* first start > s0 */
@@ -577,25 +589,53 @@ static int blosc_rows_sparse(struct chunk_ctx *cx, size_t byte0, size_t nbytes, 
 		}
 		if (lo_i < nblocks)
 			s1 = starts[lo_i];
-		if (s0 < 16 + 4 * nblocks || s1 > cb || s1 <= s0) {
+		if (s0 < head || s1 > cb || s1 <= s0) {
 			bf_log_debug("chunk '%s': bad block table, reading it whole", key);
 			goto fallback;
 		}
-		rc = store_read_range(st, key, s0, obj + s0, s1 - s0, err);
+		lo[b - b0] = s0;
+		hi[b - b0] = s1;
+		total += s1 - s0;
+	}
+	frame = bf_malloc(total);
+	if (!frame)
+		goto fallback;
+	memcpy(frame, hdr, 16);
+	wr32(frame + 12, (uint32_t)total);
+	for (size_t b = 0; b < nblocks; b++) /* blocks not needed: never read */
+		wr32(frame + 16 + 4 * b, (uint32_t)head);
+	at = head;
+	for (size_t b = b0; b <= b1;) {
+		size_t e = b, len;
+
+		/* one read for blocks that follow each other in the object */
+		while (e < b1 && lo[e + 1 - b0] == hi[e - b0])
+			e++;
+		len = hi[e - b0] - lo[b - b0];
+		rc = store_read_range(st, key, lo[b - b0], frame + at, len, err);
 		if (rc < 0)
 			goto fallback;
+		for (size_t k = b; k <= e; k++)
+			wr32(frame + 16 + 4 * k, (uint32_t)(at + (lo[k - b0] - lo[b - b0])));
+		at += len;
+		b = e + 1;
 	}
+	rc = blosc_getitem(frame, (int)(byte0 / ts), (int)(nbytes / ts), out);
+	bf_free(tab);
 	bf_free(starts);
-	starts = NULL;
-	rc = blosc_getitem(obj, (int)(byte0 / ts), (int)(nbytes / ts), out);
-	bf_bigbuf_free(obj, cb);
+	bf_free(lo);
+	bf_free(hi);
+	bf_free(frame);
 	if (rc < 0 || (size_t)rc != nbytes)
 		return bf_err_set(err, BF_E_FORMAT, "blosc: corrupt data (error %d)", rc);
 	return 0;
 fallback:
 	bf_err_clear(err);
+	bf_free(tab);
 	bf_free(starts);
-	bf_bigbuf_free(obj, cb);
+	bf_free(lo);
+	bf_free(hi);
+	bf_free(frame);
 	return 1;
 }
 

@@ -511,6 +511,32 @@ static void test_blosc_rows_multiblock(void **state)
 	assert_int_equal(zarr_array_read_chunk_rows(a, idx, 60, 5, out, 1000, &err), BF_E_INVAL);
 	zarr_array_free(a);
 	kv_free(&kv);
+
+	/* every row range, from frames written by 1 and by 4 blosc threads (whose
+	 * blocks need not be in file order) */
+	for (int nt = 1; nt <= 4; nt += 3) {
+		r = blosc_compress_ctx(7, 2, 1, sizeof(data), data, comp, sizeof(comp), "zstd",
+				       1024, nt);
+		assert_true(r > 0);
+		v3_array(&kv, "[64,100,2]", "[64,100,2]", "\"int8\"", "0",
+			 "[{\"name\":\"bytes\"},{\"name\":\"blosc\",\"configuration\":{"
+			 "\"cname\":\"zstd\",\"clevel\":7,\"shuffle\":\"bitshuffle\","
+			 "\"typesize\":1}}]",
+			 NULL);
+		kv_add(&kv, "a/c/0/0/0", comp, (size_t)r);
+		a = open_a(&kv);
+		for (int r0 = 0; r0 < 64; r0++) {
+			for (int n = 1; r0 + n <= 64; n += 3) {
+				memset(out, 0x55, (size_t)n * 200);
+				assert_int_equal(zarr_array_read_chunk_rows(a, idx, r0, n, out,
+									    (size_t)n * 200, &err),
+						 0);
+				assert_memory_equal(out, data + r0 * 200, (size_t)n * 200);
+			}
+		}
+		zarr_array_free(a);
+		kv_free(&kv);
+	}
 }
 
 enum simple_codec { SC_ZSTD, SC_ZLIB, SC_GZIP, SC_LZ4, SC_BZ2 };
