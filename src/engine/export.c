@@ -186,6 +186,20 @@ static size_t piece_bytes(const struct export *e, uint64_t budget, size_t n_thre
 	return (size_t)(rows * row);
 }
 
+/*
+ * The part of the budget the pool leaves to what lives outside it: codec
+ * contexts and compressed frames of the workers, the reply slots shared with
+ * the front (counted in both processes' RSS).  An eighth, at most 24 MiB.
+ */
+static uint64_t pool_budget(uint64_t budget)
+{
+	uint64_t reserve = budget / 8;
+
+	if (reserve > ((uint64_t)24 << 20))
+		reserve = (uint64_t)24 << 20;
+	return budget - reserve;
+}
+
 int export_open(struct export *e, const struct export_config *c, struct bf_err *err)
 {
 	struct stream_source ss;
@@ -218,7 +232,8 @@ int export_open(struct export *e, const struct export_config *c, struct bf_err *
 	sc.n_threads = c->n_threads ? c->n_threads : 1;
 	sc.prefetch = sc.n_threads + 1;
 	sc.one_pass = c->one_pass;
-	rc = source_plan_pieces(&e->src, piece_bytes(e, c->budget, sc.n_threads, sc.prefetch), err);
+	rc = source_plan_pieces(
+	    &e->src, piece_bytes(e, pool_budget(c->budget), sc.n_threads, sc.prefetch), err);
 	if (rc < 0)
 		goto fail;
 	e->counts = bf_calloc(e->src.n_pieces + 1, sizeof(uint32_t));
@@ -236,7 +251,9 @@ int export_open(struct export *e, const struct export_config *c, struct bf_err *
 							    vcz_row_scratch_size(v) + e->s.sel.n);
 		uint64_t workers = per * sc.n_threads;
 
-		sc.budget = c->budget > workers ? c->budget - workers : 0;
+		uint64_t pool = pool_budget(c->budget);
+
+		sc.budget = pool > workers ? pool - workers : 0;
 	}
 	e->stream = stream_create((const uint8_t *)e->prefix.buf, e->prefix.len, e->src.n_pieces,
 				  e->counts, e->bpv, &ss, &sc, err);

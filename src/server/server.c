@@ -378,6 +378,8 @@ int server_main(const struct server_config *c)
 		export_close(&sv.ex);
 		return fail_hello(c->ipc_fd, &err);
 	}
+	/* the sidecars are written: serving the stream never names a sample */
+	vcz_drop_sample_ids(sv.ex.s.v);
 	sv.shm_len = c->shm_slots * c->slot_size;
 	sv.shm = mmap(NULL, sv.shm_len, PROT_READ | PROT_WRITE, MAP_SHARED, c->shm_fd, 0);
 	if (sv.shm == MAP_FAILED) {

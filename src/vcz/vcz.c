@@ -381,6 +381,13 @@ static void free_strs(char **s, size_t *l, size_t n)
 	bf_free(l);
 }
 
+void vcz_drop_sample_ids(struct vcz *v)
+{
+	free_strs(v->raw_sample_ids, v->raw_sample_len, v->n_raw_samples);
+	v->raw_sample_ids = NULL;
+	v->raw_sample_len = NULL;
+}
+
 void vcz_free(struct vcz *v)
 {
 	if (!v)
@@ -560,7 +567,7 @@ int vcz_samplesel_init(const struct vcz *v, const size_t *raw, size_t n, struct 
 	for (i = 0; i < n; i++) {
 		size_t r = raw[i];
 
-		if (r >= v->n_raw_samples || v->raw_sample_len[r] == 0) {
+		if (r >= v->n_raw_samples || !v->raw_sample_len || v->raw_sample_len[r] == 0) {
 			vcz_samplesel_release(sel);
 			return bf_err_set(err, BF_E_INVAL, "sample index %zu is not selectable", r);
 		}

@@ -61,6 +61,14 @@ struct vcz {
 struct vcz *vcz_open(const char *path, struct bf_err *err);
 void vcz_free(struct vcz *v);
 
+/*
+ * Free the sample id table (tens of bytes a sample) once nothing will name
+ * samples again: the encoder server calls it after writing its sidecars.
+ * Sample selections made before stay valid; making new ones, or asking for
+ * an id, is not allowed afterwards.
+ */
+void vcz_drop_sample_ids(struct vcz *v);
+
 /* Rows of min chunk `ci` (the last one may be short). */
 int64_t vcz_chunk_rows(const struct vcz *v, int64_t ci);
 
