@@ -209,8 +209,19 @@ int cmd_view_bgen(const struct cmd_bgen_opts *o)
 		}
 	}
 	if (p.fixed) {
+		/*
+		 * Mixed ploidy shows only in the genotypes.  Files go to temporary
+		 * names, renamed on success; stdout cannot be taken back, so a
+		 * diploid store is encoded once without output first.
+		 */
+		if (to_stdout && s->v->ploidy == 2) {
+			rc = export_prescan(&ex, &err);
+			if (rc < 0)
+				goto fail;
+		}
 		rc = drain_stream(ex.stream, fd, to_stdout ? "<stdout>" : bgen, &err);
-		export_warn_mixed_phase(&ex, "BgenEncoder");
+		if (rc == 0)
+			export_warn_mixed_phase(&ex, "BgenEncoder");
 		if (rc == 0 && ibgi >= 0)
 			rc = sidecar_write_bgi_fixed(s, &p, ex.prefix.len, ex.bpv, out.tmp[ibgi],
 						     &err);

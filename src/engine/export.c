@@ -88,6 +88,23 @@ int export_check_bgen_strings(struct selection *s, const struct bgen_params *p, 
 	return 0;
 }
 
+static int discard_sink(void *ctx, const uint8_t *p, size_t n, struct bf_err *err)
+{
+	(void)ctx;
+	(void)p;
+	(void)n;
+	(void)err;
+	return 0;
+}
+
+int export_prescan(struct export *e, struct bf_err *err)
+{
+	int rc = stream_drain(e->stream, 0, discard_sink, NULL, err);
+
+	atomic_store(&e->mixed_phase, 0);
+	return rc;
+}
+
 void export_warn_mixed_phase(struct export *e, const char *who)
 {
 	uint64_t n = atomic_load(&e->mixed_phase);

@@ -76,6 +76,14 @@ int export_check_bgen_strings(struct selection *s, const struct bgen_params *p,
 /* Log the reference's mixed-phase warning if any variant needed it. */
 void export_warn_mixed_phase(struct export *e, const char *who);
 
+/*
+ * Encode the whole stream once and throw the bytes away, so a failure that
+ * only the genotypes show (mixed ploidy in fixed BGEN) stops a caller that
+ * cannot take bytes back (stdout) before it writes any.  Costs one more pass
+ * of decoding; the statistics it gathers are reset.
+ */
+int export_prescan(struct export *e, struct bf_err *err) BF_MUST_CHECK;
+
 /* Set everything up; on failure nothing is left open. */
 int export_open(struct export *e, const struct export_config *c, struct bf_err *err) BF_MUST_CHECK;
 void export_close(struct export *e);

@@ -667,8 +667,10 @@ static int encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chun
 				(size_t)(bpv - (uint64_t)(z + 7 - b)), &glen, &mixed, scalar, err);
 		if (rc < 0)
 			return rc;
-		if (glen != geno)
-			return bf_err_set(err, BF_E_UNSUPPORTED, BGEN_MSG_MIXED_PLOIDY);
+		if (glen != geno) /* the reference's text, after the variant it names */
+			return bf_err_set(err, BF_E_UNSUPPORTED,
+					  "variant at %.*s:%" PRId64 ": " BGEN_MSG_MIXED_PLOIDY,
+					  (int)v->chrom.len, v->chrom.p, v->pos);
 		stored_frame(z, glen, scalar);
 		nmixed += mixed;
 	}

@@ -148,8 +148,8 @@ def test_bio2zarr_freq(biofuse_bin, bio2zarr_fixtures, work_dir, vcf_freq, name,
         out.mkdir()
         r = bf(biofuse_bin, "view-bgen", store, "-o", out / "Z", "-M", "2", *args, rc=1)
         assert _err_line(r) == (
-            "Error: BgenEncoder requires uniform ploidy across all samples and variants; this "
-            "chunk contains mixed ploidy. Use write_bgen() instead.")
+            "Error: variant at X:10: BgenEncoder requires uniform ploidy across all samples "
+            "and variants; this chunk contains mixed ploidy. Use write_bgen() instead.")
         assert listdir(out) == []
         return
     got = _bgen_freq(biofuse_bin, store, work_dir, args)
@@ -166,6 +166,44 @@ def test_generated_freq(biofuse_bin, generated, work_dir, vcf_freq, name, mode):
     if name == "phased4_full_v3":  # fully phased input: phased blocks unless --unphased
         flags = set(bgen_phased_flags(work_dir / "Z.bgen", work_dir / "Z.bgen.bgi"))
         assert flags == ({0} if "--unphased" in MODES[mode] else {1})
+
+
+def _first_haploid(vcf):
+    """CHROM:POS of the first record with a haploid GT (no / or | in it)."""
+    import gzip
+    op = gzip.open if str(vcf).endswith(".gz") else open
+    with op(vcf, "rt") as f:
+        for line in f:
+            if line.startswith("#"):
+                continue
+            cols = line.rstrip("\n").split("\t")
+            fmt = cols[8].split(":")
+            gi = fmt.index("GT")
+            if any("/" not in c.split(":")[gi] and "|" not in c.split(":")[gi]
+                   for c in cols[9:]):
+                return "%s:%s" % (cols[0], cols[1])
+    return None
+
+
+@pytest.mark.parametrize("to_stdout", [True, False])
+def test_mixed_ploidy_fixed_refused_before_any_byte(biofuse_bin, generated, work_dir, to_stdout):
+    """Fixed mode refuses mixed ploidy naming the first such variant, and writes nothing:
+    not to stdout (a pre-pass), not under the output names (temporary files)."""
+    vcf, store = generated["mixed_ploidy5"]
+    where = _first_haploid(vcf)
+    assert where is not None
+    msg = ("Error: variant at %s: BgenEncoder requires uniform ploidy across all samples and "
+           "variants; this chunk contains mixed ploidy. Use write_bgen() instead." % where)
+    out = work_dir / "o"
+    out.mkdir()
+    if to_stdout:
+        r = bf(biofuse_bin, "view-bgen", store, "--fixed-variant-size", rc=1)
+        assert r.stdout == b""
+    else:
+        r = bf(biofuse_bin, "view-bgen", store, "--fixed-variant-size", "-o", out / "Z", rc=1)
+    assert _err_line(r) == msg
+    assert b"mixed phase" not in r.stderr
+    assert listdir(out) == []
 
 
 @pytest.mark.parametrize("mode", ["variable", "unphased"])

@@ -611,8 +611,8 @@ static void test_fixed_errors(void **state)
 	gt[7] = -2;
 	expect_err(bgen_encode_fixed_chunk(&p, &c, out, sizeof(out), NULL, &err), BF_E_UNSUPPORTED,
 		   &err,
-		   "BgenEncoder requires uniform ploidy across all samples and variants; this "
-		   "chunk contains mixed ploidy. Use write_bgen() instead.");
+		   "variant at 19:112: BgenEncoder requires uniform ploidy across all samples "
+		   "and variants; this chunk contains mixed ploidy. Use write_bgen() instead.");
 	gt[11] = 2;
 	expect_err(bgen_encode_fixed_chunk(&p, &c, out, sizeof(out), NULL, &err), BF_E_RANGE, &err,
 		   "BGEN encoder: genotype value out of range; biallelic input expects values in "
@@ -627,10 +627,12 @@ static void test_fixed_errors(void **state)
 	{
 		static const int8_t h[6] = {0, -2, 1, -2, -1, -2};
 		struct fmt_chunk hc = {1, fx_s_vars, 3, 2, h, NULL};
-		expect_err(bgen_encode_fixed_chunk(&p, &hc, out, sizeof(out), NULL, &err),
-			   BF_E_UNSUPPORTED, &err,
-			   "BgenEncoder requires uniform ploidy across all samples and variants; "
-			   "this chunk contains mixed ploidy. Use write_bgen() instead.");
+		expect_err(
+		    bgen_encode_fixed_chunk(&p, &hc, out, sizeof(out), NULL, &err),
+		    BF_E_UNSUPPORTED, &err,
+		    "variant at 19:111: BgenEncoder requires uniform ploidy across all "
+		    "samples and variants; this chunk contains mixed ploidy. Use write_bgen() "
+		    "instead.");
 		/* a ploidy-1 store with the same calls encodes (119-byte blocks) */
 		static const int8_t h1[3] = {0, 1, -1};
 		struct fmt_chunk c1 = {1, fx_s_vars, 3, 1, h1, NULL};
