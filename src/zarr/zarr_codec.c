@@ -378,6 +378,16 @@ int zarr_blosc_range(const uint8_t *src, size_t len, size_t total, size_t byte0,
 		return 0;
 	}
 	ts = src[3];
+	if (byte0 == 0 && nbytes == nb) {
+		/*
+		 * The whole chunk: blosc_decompress_ctx keeps one zstd context for
+		 * all blocks, where blosc_getitem makes (and faults in) one a block.
+		 */
+		rc = blosc_decompress_ctx(src, out, nb, 1);
+		if (rc < 0 || (size_t)rc != nb)
+			return bf_err_set(err, BF_E_FORMAT, "blosc: corrupt data (error %d)", rc);
+		return 0;
+	}
 	if (byte0 % ts || nbytes % ts) { /* not item aligned: decode everything */
 		uint8_t *tmp = bf_malloc(nb);
 
