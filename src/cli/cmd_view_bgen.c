@@ -137,6 +137,7 @@ int cmd_view_bgen(const struct cmd_bgen_opts *o)
 	struct bgi_writer *bgi = NULL;
 	char *sample = NULL, *bgen = NULL, *bgi_path = NULL;
 	bool to_stdout = !o->output;
+	struct stdout_mark som = {STDOUT_STREAM, 0};
 	int rc, i, fd = STDOUT_FILENO, ibgi = -1;
 
 	bf_err_clear(&err);
@@ -173,6 +174,7 @@ int cmd_view_bgen(const struct cmd_bgen_opts *o)
 	}
 	if (to_stdout) {
 		signal(SIGPIPE, SIG_IGN);
+		stdout_mark(STDOUT_FILENO, &som);
 	} else {
 		sample = path_join(o->output, ".sample");
 		bgen = path_join(o->output, ".bgen");
@@ -211,10 +213,11 @@ int cmd_view_bgen(const struct cmd_bgen_opts *o)
 	if (p.fixed) {
 		/*
 		 * Mixed ploidy shows only in the genotypes.  Files go to temporary
-		 * names, renamed on success; stdout cannot be taken back, so a
-		 * diploid store is encoded once without output first.
+		 * names, renamed on success; a regular file on stdout is cut back
+		 * on failure; a pipe cannot be taken back, so for it a diploid
+		 * store is encoded once without output first.
 		 */
-		if (to_stdout && s->v->ploidy == 2) {
+		if (to_stdout && som.kind == STDOUT_STREAM && s->v->ploidy == 2) {
 			rc = export_prescan(&ex, &err);
 			if (rc < 0)
 				goto fail;
@@ -242,6 +245,8 @@ fail:
 		bgi_writer_free(bgi);
 	if (rc < 0)
 		outset_abort(&out);
+	if (rc < 0 && to_stdout)
+		stdout_rewind(STDOUT_FILENO, &som);
 	export_close(&ex);
 	bf_free(sample);
 	bf_free(bgen);

@@ -6,6 +6,7 @@
 #include "cli/outfiles.h"
 #include "util/alloc.h"
 #include "util/bigbuf.h"
+#include "util/log.h"
 #include "engine/sidecar.h"
 #include "engine/stream.h"
 
@@ -13,6 +14,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -163,6 +165,33 @@ int drain_stream(struct stream *st, int fd, const char *name, struct bf_err *err
 	rc = stream_drain(st, 0, drain_write, &d, err);
 	progress_end(&d.pr);
 	return rc;
+}
+
+void stdout_mark(int fd, struct stdout_mark *m)
+{
+	struct stat st, nul;
+	int fl = fcntl(fd, F_GETFL);
+
+	m->kind = STDOUT_STREAM;
+	m->start = 0;
+	if (fstat(fd, &st) != 0)
+		return;
+	if (S_ISREG(st.st_mode)) {
+		m->kind = STDOUT_FILE;
+		m->start = (fl >= 0 && (fl & O_APPEND)) ? st.st_size : lseek(fd, 0, SEEK_CUR);
+		if (m->start < 0)
+			m->kind = STDOUT_STREAM;
+	} else if (S_ISCHR(st.st_mode) && stat("/dev/null", &nul) == 0 && S_ISCHR(nul.st_mode) &&
+		   st.st_rdev == nul.st_rdev) {
+		m->kind = STDOUT_NULL;
+	}
+}
+
+void stdout_rewind(int fd, const struct stdout_mark *m)
+{
+	if (m->kind == STDOUT_FILE && ftruncate(fd, m->start) != 0)
+		bf_log_warn("cannot cut stdout back to %lld bytes: %s", (long long)m->start,
+			    strerror(errno));
 }
 
 char *path_join(const char *stem, const char *ext)

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define OUTSET_MAX 4
 
@@ -49,6 +50,23 @@ struct stream;
 
 /* Copy a whole stream into `fd` (named `name` in messages), with progress. */
 int drain_stream(struct stream *st, int fd, const char *name, struct bf_err *err) BF_MUST_CHECK;
+
+/*
+ * What a failed run can take back of what it wrote to stdout.  A regular
+ * file is cut back to where the run started; /dev/null shows nothing; from
+ * a pipe, socket or terminal nothing can be taken back, so a caller that may
+ * fail mid-stream checks everything first (view-bgen's pre-pass).
+ */
+enum stdout_kind { STDOUT_FILE, STDOUT_NULL, STDOUT_STREAM };
+
+struct stdout_mark {
+	enum stdout_kind kind;
+	off_t start; /* STDOUT_FILE: the size to cut back to */
+};
+
+void stdout_mark(int fd, struct stdout_mark *m);
+/* After a failure: truncate a regular file back to its mark. */
+void stdout_rewind(int fd, const struct stdout_mark *m);
 
 /* "<stem><ext>" from bf_malloc, or NULL. */
 char *path_join(const char *stem, const char *ext);

@@ -185,10 +185,11 @@ def _first_haploid(vcf):
     return None
 
 
-@pytest.mark.parametrize("to_stdout", [True, False])
-def test_mixed_ploidy_fixed_refused_before_any_byte(biofuse_bin, generated, work_dir, to_stdout):
-    """Fixed mode refuses mixed ploidy naming the first such variant, and writes nothing:
-    not to stdout (a pre-pass), not under the output names (temporary files)."""
+@pytest.mark.parametrize("target", ["pipe", "file", "append", "files"])
+def test_mixed_ploidy_fixed_refused_before_any_byte(biofuse_bin, generated, work_dir, target):
+    """Fixed mode refuses mixed ploidy naming the first such variant, and leaves no byte:
+    not in a pipe (a pre-pass), not in a regular file on stdout (cut back to where the run
+    started, also under >>), not under the output names (temporary files)."""
     vcf, store = generated["mixed_ploidy5"]
     where = _first_haploid(vcf)
     assert where is not None
@@ -196,9 +197,16 @@ def test_mixed_ploidy_fixed_refused_before_any_byte(biofuse_bin, generated, work
            "variants; this chunk contains mixed ploidy. Use write_bgen() instead." % where)
     out = work_dir / "o"
     out.mkdir()
-    if to_stdout:
+    if target == "pipe":
         r = bf(biofuse_bin, "view-bgen", store, "--fixed-variant-size", rc=1)
         assert r.stdout == b""
+    elif target in ("file", "append"):
+        path = work_dir / "stdout.bgen"
+        path.write_bytes(b"kept\n")
+        with open(path, "ab" if target == "append" else "wb") as f:
+            r = bf(biofuse_bin, "view-bgen", store, "--fixed-variant-size", stdout=f,
+                   stderr=subprocess.PIPE, capture_output=False, rc=1)
+        assert path.read_bytes() == (b"kept\n" if target == "append" else b"")
     else:
         r = bf(biofuse_bin, "view-bgen", store, "--fixed-variant-size", "-o", out / "Z", rc=1)
     assert _err_line(r) == msg
