@@ -514,14 +514,53 @@ static void wr32(uint8_t *p, uint32_t v)
 }
 
 /*
+ * Decode blocks k0..k1 of the compact frame `f` (the chunk's header and
+ * table, blocks packed; clen[k - b0] their compressed sizes) into dst, which
+ * receives exactly those blocks' bytes.  A frame of just those blocks is
+ * built (header nbytes/cbytes and table rewritten) and decoded by
+ * blosc_decompress_ctx, which keeps one codec context for the run, unlike
+ * blosc_getitem (a zstd context per block, and a copy through its own
+ * temporary).  A run holding the chunk's last block keeps its short length,
+ * so blosc treats that block as the leftover it was.
+ */
+static int decode_block_run(const uint8_t *f, const uint32_t *clen, size_t b0, size_t k0, size_t k1,
+			    size_t nb, size_t bs, uint8_t *dst)
+{
+	size_t n = k1 - k0 + 1, head = 16 + 4 * n, total = head, at;
+	size_t end = (k1 + 1) * bs < nb ? (k1 + 1) * bs : nb, sub_nb = end - k0 * bs;
+	uint8_t *sub;
+	int rc;
+
+	for (size_t k = k0; k <= k1; k++)
+		total += clen[k - b0];
+	if (total > UINT32_MAX || sub_nb > INT32_MAX)
+		return -1;
+	sub = bf_malloc(total);
+	if (!sub)
+		return -1;
+	memcpy(sub, f, 16);
+	wr32(sub + 4, (uint32_t)sub_nb);
+	wr32(sub + 12, (uint32_t)total);
+	at = head;
+	for (size_t k = k0; k <= k1; k++) {
+		wr32(sub + 16 + 4 * (k - k0), (uint32_t)at);
+		memcpy(sub + at, f + rd32(f + 16 + 4 * k), clen[k - b0]);
+		at += clen[k - b0];
+	}
+	rc = blosc_decompress_ctx(sub, dst, sub_nb, 1);
+	bf_free(sub);
+	return rc >= 0 && (size_t)rc == sub_nb ? 0 : -1;
+}
+
+/*
  * Rows of a blosc chunk without reading the whole object: read the 16-byte
  * header and the block-offset table, then only the compressed blocks that
- * cover the rows, packed one after another into a compact frame whose
- * table and cbytes are rewritten to match, and let blosc_getitem decode it.
- * The frame is small (a piece's share of the object) and comes from the
- * heap, so no fresh pages are faulted in per call; blosc's own bounds checks
- * see the compact size.  @return 0; 1 when the sparse path does not apply
- * (the caller reads the whole object); or a negative code.
+ * cover the rows, packed one after another into a compact frame (from the
+ * heap: a piece's share of the object, no fresh pages faulted in per call).
+ * Blocks wholly inside the rows decode straight into `out`; the one or two
+ * blocks cut by the range's ends decode into a block-sized temporary and
+ * their overlap is copied.  @return 0; 1 when the sparse path does not
+ * apply (the caller reads the whole object); or a negative code.
  */
 static int blosc_rows_sparse(struct chunk_ctx *cx, size_t byte0, size_t nbytes, uint8_t *out,
 			     struct bf_err *err)
@@ -529,7 +568,7 @@ static int blosc_rows_sparse(struct chunk_ctx *cx, size_t byte0, size_t nbytes, 
 	struct store *st = cx->a->g->store;
 	const char *key = cx->key;
 	uint8_t hdr[16];
-	uint8_t *tab = NULL, *frame = NULL;
+	uint8_t *tab = NULL, *frame = NULL, *tmp = NULL;
 	uint32_t *starts = NULL, *lo = NULL, *hi = NULL;
 	int64_t sz;
 	size_t nb, bs, cb, nblocks, b0, b1, ts, head, total, at;
@@ -620,14 +659,41 @@ static int blosc_rows_sparse(struct chunk_ctx *cx, size_t byte0, size_t nbytes, 
 		at += len;
 		b = e + 1;
 	}
-	rc = blosc_getitem(frame, (int)(byte0 / ts), (int)(nbytes / ts), out);
+	for (size_t b = b0; b <= b1; b++) /* lo[] now holds compressed sizes */
+		lo[b - b0] = hi[b - b0] - lo[b - b0];
+	rc = 0;
+	for (size_t b = b0; b <= b1 && rc == 0;) {
+		size_t bstart = b * bs, bend = bstart + bs < nb ? bstart + bs : nb;
+
+		if (bstart >= byte0 && bend <= byte0 + nbytes) {
+			size_t e = b; /* a run of whole blocks: straight into out */
+
+			while (e < b1 && ((e + 2) * bs < nb ? (e + 2) * bs : nb) <= byte0 + nbytes)
+				e++;
+			rc = decode_block_run(frame, lo, b0, b, e, nb, bs, out + (bstart - byte0));
+			b = e + 1;
+		} else {
+			size_t from = bstart > byte0 ? bstart : byte0;
+			size_t to = bend < byte0 + nbytes ? bend : byte0 + nbytes;
+
+			if (!tmp && !(tmp = bf_malloc(bs))) {
+				rc = -1;
+				break;
+			}
+			rc = decode_block_run(frame, lo, b0, b, b, nb, bs, tmp);
+			if (rc == 0)
+				memcpy(out + (from - byte0), tmp + (from - bstart), to - from);
+			b++;
+		}
+	}
 	bf_free(tab);
 	bf_free(starts);
 	bf_free(lo);
 	bf_free(hi);
 	bf_free(frame);
-	if (rc < 0 || (size_t)rc != nbytes)
-		return bf_err_set(err, BF_E_FORMAT, "blosc: corrupt data (error %d)", rc);
+	bf_free(tmp);
+	if (rc < 0)
+		return bf_err_set(err, BF_E_FORMAT, "blosc: corrupt data in '%s'", key);
 	return 0;
 fallback:
 	bf_err_clear(err);
@@ -636,6 +702,7 @@ fallback:
 	bf_free(lo);
 	bf_free(hi);
 	bf_free(frame);
+	bf_free(tmp);
 	return 1;
 }
 
