@@ -7,6 +7,7 @@
 #include "engine/sidecar.h"
 #include "format/bed.h"
 #include "util/alloc.h"
+#include "util/bigbuf.h"
 #include "util/log.h"
 
 #include <stdio.h>
@@ -97,10 +98,82 @@ static int discard_sink(void *ctx, const uint8_t *p, size_t n, struct bf_err *er
 	return 0;
 }
 
+static void *prescan_ws_init(void *ctx, struct bf_err *err)
+{
+	return source_ws_create(&((struct export *)ctx)->src, err);
+}
+
+static void prescan_ws_free(void *ctx, void *ws)
+{
+	(void)ctx;
+	source_ws_free(ws);
+}
+
+/* Any genotype byte the fixed BGEN encoder refuses: outside {-1, 0, 1}. */
+static bool gt_suspect(const int8_t *gt, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i += 4096) {
+		size_t end = n - i < 4096 ? n : i + 4096;
+		unsigned acc = 0;
+
+		for (j = i; j < end; j++) /* vectorises: no early exit inside */
+			acc |= (uint8_t)(gt[j] + 1) > 2;
+		if (acc)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Prescan of piece k: decode the genotypes only; where a value the fixed
+ * encoder refuses appears, run the encoder on the piece for its own error
+ * (the first variant it names, with its precedence of checks).
+ */
+static int prescan_piece(void *ctx, void *ws, size_t k, uint8_t *out, size_t len,
+			 struct bf_err *err)
+{
+	struct export *e = ctx;
+	struct fmt_chunk c;
+	uint8_t *tmp;
+	size_t cap;
+	int rc;
+
+	(void)out;
+	(void)len;
+	BF_FORWARD(source_load(&e->src, ws, k, &c, err));
+	if (!c.gt || !gt_suspect(c.gt, c.n_variants * c.n_samples * (size_t)c.ploidy))
+		return 0;
+	cap = c.n_variants * (size_t)e->bpv;
+	tmp = bf_bigbuf_alloc(cap);
+	if (!tmp)
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	rc = bgen_encode_fixed_chunk(&e->bgen, &c, tmp, cap, NULL, err);
+	bf_bigbuf_free(tmp, cap);
+	return rc;
+}
+
 int export_prescan(struct export *e, struct bf_err *err)
 {
-	int rc = stream_drain(e->stream, 0, discard_sink, NULL, err);
+	struct stream_source ss = {e, prescan_ws_init, prescan_ws_free, prescan_piece};
+	struct stream_config sc;
+	struct stream *st;
+	int rc;
 
+	/* the stream's warm-up buffers go first: the prescan's workers replace them */
+	stream_release_idle(e->stream);
+	memset(&sc, 0, sizeof(sc));
+	sc.n_threads = e->n_threads;
+	sc.budget = 1;
+	sc.prefetch = e->n_threads + 1;
+	sc.one_pass = true;
+	/* one byte per variant: the stream only sequences the pieces */
+	st = stream_create(NULL, 0, e->src.n_pieces, e->counts, 1, &ss, &sc, err);
+	if (!st)
+		return err ? err->code : BF_E_NOMEM;
+	rc = stream_drain(st, 0, discard_sink, NULL, err);
+	stream_free(st);
 	atomic_store(&e->mixed_phase, 0);
 	return rc;
 }
@@ -249,6 +322,7 @@ int export_open(struct export *e, const struct export_config *c, struct bf_err *
 	if (rc < 0)
 		goto fail;
 	sc.n_threads = c->n_threads ? c->n_threads : 1;
+	e->n_threads = sc.n_threads;
 	sc.prefetch = sc.n_threads + 1;
 	sc.one_pass = c->one_pass;
 	rc = source_plan_pieces(

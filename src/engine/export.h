@@ -60,6 +60,7 @@ struct export
 	uint32_t *counts;	      /* variants per stream piece */
 	struct bf_strbuf prefix;      /* bytes before the first chunk */
 	uint64_t bpv;		      /* bytes per variant */
+	size_t n_threads;	      /* encoder threads of the stream */
 	struct bgen_params bgen;      /* BGEN parameters (copied from the config) */
 	_Atomic uint64_t mixed_phase; /* BGEN variants written unphased for mixed phase */
 };
@@ -77,10 +78,12 @@ int export_check_bgen_strings(struct selection *s, const struct bgen_params *p,
 void export_warn_mixed_phase(struct export *e, const char *who);
 
 /*
- * Encode the whole stream once and throw the bytes away, so a failure that
- * only the genotypes show (mixed ploidy in fixed BGEN) stops a caller that
- * cannot take bytes back (stdout) before it writes any.  Costs one more pass
- * of decoding; the statistics it gathers are reset.
+ * Fixed BGEN: decode every piece's genotypes once (in parallel, nothing
+ * encoded or kept), so a failure that only the genotypes show (mixed
+ * ploidy, out-of-range values) stops a caller that cannot take bytes back
+ * (a pipe) before it writes any.  A piece holding a value the encoder
+ * refuses is encoded to get the encoder's own error.  Costs one more pass
+ * of decoding.
  */
 int export_prescan(struct export *e, struct bf_err *err) BF_MUST_CHECK;
 
