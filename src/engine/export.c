@@ -247,10 +247,27 @@ static int setup_plink(struct export *e, struct bf_err *err)
 	e->bpv = bed_bytes_per_variant(e->s.sel.n);
 	e->src.encode = bed_chunk;
 	e->src.need_gt = true;
+	e->src.bed_blocks = vcz_gt_blocks_ok(v, &e->s.sel, 4);
+	for (size_t k = 0; k < e->s.plan.n_chunks && e->src.bed_blocks; k++)
+		if (e->s.plan.chunks[k].rows)
+			e->src.bed_blocks = false;
+	if (e->src.bed_blocks)
+		bf_log_debug("bed: encoding each sample chunk's rows in place (no gather)");
 	/* every planned row is checked bi-allelic before the stream is served:
 	 * by export_open's scan, or by the caller's .bim (skip_plink_scan) */
 	e->src.skip_meta = true;
 	return 0;
+}
+
+/* Bytes a worker holds per row of a piece (source_ws_create's buffers). */
+static uint64_t worker_row_bytes(const struct export *e)
+{
+	struct vcz *v = e->s.v;
+	uint64_t scratch = vcz_row_scratch_size(v);
+
+	if (e->src.bed_blocks)
+		return scratch;
+	return vcz_row_out_size(v, &e->s.sel) + scratch + e->s.sel.n;
 }
 
 /*
@@ -264,9 +281,8 @@ static size_t piece_bytes(const struct export *e, uint64_t budget, size_t n_thre
 {
 	struct vcz *v = e->s.v;
 	uint64_t out = vcz_row_out_size(v, &e->s.sel), scratch = vcz_row_scratch_size(v);
-	uint64_t row = out > scratch ? out : scratch;
-	uint64_t per_row =
-	    n_threads * (out + scratch + e->s.sel.n) + (n_threads + prefetch + 1) * e->bpv;
+	uint64_t row = e->src.bed_blocks ? scratch : out > scratch ? out : scratch;
+	uint64_t per_row = n_threads * worker_row_bytes(e) + (n_threads + prefetch + 1) * e->bpv;
 	uint64_t rows = per_row ? budget / per_row : 1;
 
 	if (rows < 1)
@@ -339,11 +355,8 @@ int export_open(struct export *e, const struct export_config *c, struct bf_err *
 	source_stream_source(&e->src, &ss);
 	/* the workers' decode buffers come out of the same budget as the cache */
 	{
-		struct vcz *v = e->s.v;
-		uint64_t per = (uint64_t)e->src.max_span * (vcz_row_out_size(v, &e->s.sel) +
-							    vcz_row_scratch_size(v) + e->s.sel.n);
+		uint64_t per = (uint64_t)e->src.max_span * worker_row_bytes(e);
 		uint64_t workers = per * sc.n_threads;
-
 		uint64_t pool = pool_budget(c->budget);
 
 		sc.budget = pool > workers ? pool - workers : 0;

@@ -6,6 +6,7 @@
 #include "engine/source.h"
 #include "util/alloc.h"
 #include "util/bigbuf.h"
+#include "format/bed.h"
 
 #include <string.h>
 
@@ -17,7 +18,7 @@ int source_plan_pieces(struct source *src, size_t piece_bytes, struct bf_err *er
 	int64_t span_max = v->vchunk;
 
 	if (src->need_gt && v->gt && src->sel->n > 0) {
-		if (vcz_row_scratch_size(v) > row)
+		if (src->bed_blocks || vcz_row_scratch_size(v) > row)
 			row = vcz_row_scratch_size(v);
 		span_max = (int64_t)(piece_bytes / (row ? row : 1));
 		if (span_max < 1)
@@ -85,11 +86,11 @@ struct source_ws *source_ws_create(struct source *src, struct bf_err *err)
 	if (!ws->vars)
 		goto nomem;
 	if (src->need_gt && v->gt && src->sel->n > 0) {
-		ws->gt_cap = span * vcz_row_out_size(v, src->sel);
+		ws->gt_cap = src->bed_blocks ? 0 : span * vcz_row_out_size(v, src->sel);
 		ws->scratch_cap = span * vcz_row_scratch_size(v);
-		ws->gt = bf_bigbuf_alloc(ws->gt_cap);
+		ws->gt = ws->gt_cap ? bf_bigbuf_alloc(ws->gt_cap) : NULL;
 		ws->scratch = bf_bigbuf_alloc(ws->scratch_cap);
-		if (!ws->gt || !ws->scratch)
+		if ((ws->gt_cap && !ws->gt) || !ws->scratch)
 			goto nomem;
 		if (src->need_phased && v->phased) {
 			ws->phased_cap = span * src->sel->n;
@@ -218,10 +219,38 @@ static void src_worker_free(void *ctx, void *ws)
 	source_ws_free(ws);
 }
 
+struct bed_block_out {
+	uint8_t *out;
+	size_t row_bytes;
+};
+
+static int bed_block(void *ctx, size_t j0, size_t n, const int8_t *gt, size_t stride, int64_t rows,
+		     struct bf_err *err)
+{
+	struct bed_block_out *b = ctx;
+
+	(void)err;
+	bed_encode_gt_strided(gt, (size_t)rows, n, stride, b->out + j0 / 4, b->row_bytes);
+	return 0;
+}
+
 static int src_encode(void *ctx, void *wsp, size_t k, uint8_t *out, size_t len, struct bf_err *err)
 {
 	struct source *src = ctx;
 	struct fmt_chunk c;
+
+	if (src->bed_blocks) {
+		const struct source_piece *p = &src->pieces[k];
+		const struct plan_chunk *pc = &src->plan->chunks[p->k];
+		struct source_ws *ws = wsp;
+		struct bed_block_out b = {out, bed_bytes_per_variant(src->sel->n)};
+
+		if (len < (size_t)p->n * b.row_bytes)
+			return bf_err_set(err, BF_E_INTERNAL, "bed piece buffer too small");
+		/* bed_blocks plans take whole chunks: rows j0 .. j0+n-1 */
+		return vcz_each_gt_block(src->v, pc->ci, plan_chunk_row(pc, p->j0), p->n,
+					 ws->scratch, ws->scratch_cap, bed_block, &b, err);
+	}
 
 	BF_FORWARD(source_load(src, wsp, k, &c, err));
 	return src->encode(src->params, &c, out, len, err);

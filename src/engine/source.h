@@ -44,6 +44,14 @@ struct source {
 	 * skip the per-chunk position/allele/ID reads and get variants = NULL.
 	 */
 	bool skip_meta;
+	/*
+	 * PLINK on a store read whole (every sample in order, every row, sample
+	 * chunks of a multiple of 4): each sample chunk's decoded rows are
+	 * encoded straight into their byte columns of the .bed rows
+	 * (vcz_each_gt_block), so workers hold no full-width genotype rows and
+	 * pieces can be whole variant chunks.
+	 */
+	bool bed_blocks;
 	source_encode_fn encode;
 	const void *params;
 	/* filled by source_plan_pieces */

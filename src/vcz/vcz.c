@@ -738,6 +738,39 @@ int vcz_read_gt_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,
 			     scap, (size_t)v->schunk, err);
 }
 
+bool vcz_gt_blocks_ok(const struct vcz *v, const struct vcz_samplesel *sel, size_t multiple)
+{
+	const struct zarr_dtype *dt;
+
+	if (!v->gt || !sel->whole || v->ploidy != 2 || multiple == 0 || v->schunk <= 0 ||
+	    (size_t)v->schunk >= v->n_raw_samples || (size_t)v->schunk % multiple)
+		return false;
+	dt = zarr_array_dtype(v->gt);
+	return dt->itemsize == 1 && dt->kind == ZARR_KIND_INT;
+}
+
+int vcz_each_gt_block(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows, void *scratch,
+		      size_t scap, vcz_gt_block_fn fn, void *ctx, struct bf_err *err)
+{
+	int64_t idx[ZARR_MAX_DIMS] = {0};
+	size_t rb = row_bytes(v->gt), need, j0;
+
+	if (row0 < 0 || nrows <= 0 || row0 + nrows > vcz_chunk_rows(v, ci))
+		return bf_err_set(err, BF_E_INTERNAL, "rows out of range");
+	if (!bf_size_mul((size_t)nrows, rb, &need) || need > scap)
+		return bf_err_set(err, BF_E_INTERNAL, "genotype scratch too small");
+	idx[0] = ci;
+	for (j0 = 0; j0 < v->n_raw_samples; j0 += (size_t)v->schunk) {
+		size_t n = v->n_raw_samples - j0 < (size_t)v->schunk ? v->n_raw_samples - j0
+								     : (size_t)v->schunk;
+
+		idx[1] = (int64_t)(j0 / (size_t)v->schunk);
+		BF_FORWARD(zarr_array_read_chunk_rows(v->gt, idx, row0, nrows, scratch, need, err));
+		BF_FORWARD(fn(ctx, j0, n, (const int8_t *)scratch, rb, nrows, err));
+	}
+	return 0;
+}
+
 int vcz_read_phased_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,
 			 const struct vcz_samplesel *sel, uint8_t *out, size_t cap, void *scratch,
 			 size_t scap, struct bf_err *err)

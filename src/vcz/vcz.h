@@ -141,6 +141,29 @@ int vcz_read_gt_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,
 		     size_t scap, struct bf_err *err) BF_MUST_CHECK;
 
 /*
+ * A block of decoded genotypes: samples [j0, j0 + n) of the selection, for
+ * `rows` consecutive rows; row r starts at gt + r * stride (int8 pairs).
+ */
+typedef int (*vcz_gt_block_fn)(void *ctx, size_t j0, size_t n, const int8_t *gt, size_t stride,
+			       int64_t rows, struct bf_err *err);
+
+/*
+ * Whether vcz_each_gt_block applies: the selection is every sample in store
+ * order, spread over several sample chunks of `multiple`-aligned width, and
+ * call_genotype is signed int8 (no conversion needed).
+ */
+bool vcz_gt_blocks_ok(const struct vcz *v, const struct vcz_samplesel *sel, size_t multiple);
+
+/*
+ * Decode rows [row0, row0 + nrows) of variant chunk ci one sample chunk at a
+ * time into `scratch` (vcz_row_scratch_size bytes a row) and hand each to
+ * fn, skipping the gather into full-width rows that vcz_read_gt_rows does.
+ * Only when vcz_gt_blocks_ok.  @return 0, fn's error, or a read error.
+ */
+int vcz_each_gt_block(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows, void *scratch,
+		      size_t scap, vcz_gt_block_fn fn, void *ctx, struct bf_err *err) BF_MUST_CHECK;
+
+/*
  * Phase flags (0/1) of the same rows: out[r][j].  @return 0, or BF_E_NOTFOUND
  * when the store has no call_genotype_phased (nothing written).
  */

@@ -43,6 +43,15 @@ GENERATED = [
     ("eight_all_multiallelic_some", dict(seed=15, samples=8, variants=25, contigs="2",
                                          multiallelic_rate=0.5, indel_rate=0.3),
      dict(variants_chunk=3, samples_chunk=8)),
+    # bi-allelic only, every sample: the .bed is encoded per sample chunk (a multiple of
+    # 4 wide), without full-width rows; the last chunk is 2 samples (a partial byte)
+    ("ten_blocks4", dict(seed=17, samples=10, variants=50, contigs="chr1,2",
+                         missing_rate=0.1, half_call_rate=0.08, monomorphic_rate=0.1,
+                         indel_rate=0.1),
+     dict(variants_chunk=12, samples_chunk=4)),
+    ("sixteen_blocks8_v3", dict(seed=18, samples=16, variants=40, contigs="1",
+                                missing_rate=0.05, linkage=True),
+     dict(zarr_format=3, variants_chunk=16, samples_chunk=8)),
 ]
 
 
