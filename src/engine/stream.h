@@ -77,14 +77,17 @@ uint64_t stream_size(const struct stream *s);
 /*
  * POSIX pread semantics: copy bytes [off, min(off+len, size)) into `buf`.
  * With STREAM_SEQUENTIAL in `flags` (the caller's handle reads in order) the
- * chunks after the one read are queued for encoding; without it only the
- * chunks asked for are encoded, so random readers cost only what they read.
+ * chunks after the one read are queued for encoding, and `reader` (any id
+ * naming the caller's handle) is remembered with its position for two
+ * seconds (chunks every such reader has passed are reused first when the
+ * stream is larger than the cache).  Without it only the chunks asked for are
+ * encoded, so random readers cost only what they read.
  * @return the number of bytes (0 at or past EOF, short only at EOF), or a
  *         negative code when a chunk failed to encode (err says why; a later
  *         read retries it).
  */
 int64_t stream_read(struct stream *s, uint64_t off, void *buf, size_t len, unsigned flags,
-		    struct bf_err *err) BF_MUST_CHECK;
+		    uint64_t reader, struct bf_err *err) BF_MUST_CHECK;
 
 /*
  * Give every cached chunk buffer that no reader holds back to the kernel

@@ -297,7 +297,7 @@ static void fr_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	flags = fh_read_flags(fs, (uint64_t)off, size);
 	if (size <= f->sup->slot_size) {
 		uint32_t slot, n;
-		rc = sup_read(f->sup, (uint64_t)off, (uint32_t)size, flags, &slot, &n);
+		rc = sup_read(f->sup, (uint64_t)off, (uint32_t)size, flags, fs->id, &slot, &n);
 
 		if (rc < 0)
 			goto out_rc;
@@ -319,7 +319,7 @@ static void fr_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			uint32_t slot, n,
 			    want = (uint32_t)(size - done > f->sup->slot_size ? f->sup->slot_size
 									      : size - done);
-			rc = sup_read(f->sup, (uint64_t)off + done, want, flags, &slot, &n);
+			rc = sup_read(f->sup, (uint64_t)off + done, want, flags, fs->id, &slot, &n);
 
 			if (rc < 0)
 				goto out_rc;

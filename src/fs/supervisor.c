@@ -35,7 +35,8 @@ struct sup_pending {
 	uint64_t off;
 	uint32_t len;
 	uint32_t slot;
-	uint32_t flags; /* IPC_READ_* */
+	uint32_t flags;	 /* IPC_READ_* */
+	uint64_t handle; /* the front's file handle number */
 	int state;
 	int32_t status;
 	int sends;    /* times sent to a server */
@@ -116,8 +117,8 @@ static int spawn(struct supervisor *s, bool restart, int *sock, pid_t *pid, stru
 
 static int send_req(struct supervisor *s, int sock, struct sup_pending *p)
 {
-	uint8_t buf[IPC_HEADER_LEN + 32];
-	struct ipc_read_req rq = {p->id, p->off, p->len, p->slot, p->flags};
+	uint8_t buf[IPC_HEADER_LEN + IPC_READ_REQ_LEN];
+	struct ipc_read_req rq = {p->id, p->off, p->len, p->slot, p->flags, p->handle};
 	struct bf_err err;
 	int n = ipc_read_req_encode(&rq, buf, sizeof(buf), &err);
 
@@ -349,8 +350,8 @@ static void unlink_pending(struct supervisor *s, struct sup_pending *p)
 	}
 }
 
-int sup_read(struct supervisor *s, uint64_t off, uint32_t len, uint32_t flags, uint32_t *slot,
-	     uint32_t *n)
+int sup_read(struct supervisor *s, uint64_t off, uint32_t len, uint32_t flags, uint64_t handle,
+	     uint32_t *slot, uint32_t *n)
 {
 	struct sup_pending p;
 	struct timespec ts;
@@ -384,6 +385,7 @@ int sup_read(struct supervisor *s, uint64_t off, uint32_t len, uint32_t flags, u
 	p.off = off;
 	p.len = len;
 	p.flags = flags;
+	p.handle = handle;
 	p.state = P_WAIT;
 	p.next = s->pending;
 	s->pending = &p;

@@ -76,12 +76,13 @@ int sup_start(struct supervisor *s, char **argv, int argc, int fd_arg_ipc, int f
 /*
  * Read `len` (<= slot_size) bytes at `off` of the streaming file.  On success
  * *slot holds the bytes (sup_slot()) and *n their count; `flags` (IPC_READ_*)
- * go to the server with the request.  Release the slot
+ * and `handle` (the reading file handle's number) go to the server with the
+ * request.  Release the slot
  * with sup_release().  @return 0 or a negative errno value (-EIO, -EAGAIN...);
  * -ETIMEDOUT when the read missed its deadline (the server is being replaced).
  */
-int sup_read(struct supervisor *s, uint64_t off, uint32_t len, uint32_t flags, uint32_t *slot,
-	     uint32_t *n);
+int sup_read(struct supervisor *s, uint64_t off, uint32_t len, uint32_t flags, uint64_t handle,
+	     uint32_t *slot, uint32_t *n);
 const uint8_t *sup_slot(const struct supervisor *s, uint32_t slot);
 void sup_release(struct supervisor *s, uint32_t slot);
 

@@ -229,6 +229,7 @@ int ipc_read_req_encode(const struct ipc_read_req *m, uint8_t *out, size_t cap, 
 	w32(&c, m->length);
 	w32(&c, m->slot);
 	w32(&c, m->flags);
+	w64(&c, m->handle);
 	return finish(&c, out, IPC_READ_REQ, err);
 }
 
@@ -241,6 +242,7 @@ int ipc_read_req_decode(const uint8_t *p, size_t len, struct ipc_read_req *m, st
 	m->length = r32(&c);
 	m->slot = r32(&c);
 	m->flags = r32(&c);
+	m->handle = r64(&c);
 	if (c.bad || c.pos != len)
 		return bf_err_set(err, BF_E_FORMAT, "ipc: malformed read request");
 	return 0;

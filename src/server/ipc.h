@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #define IPC_MAGIC	0x56534642u /* "BFSV" */
-#define IPC_VERSION	2
+#define IPC_VERSION	3
 #define IPC_HEADER_LEN	16
 #define IPC_MAX_PAYLOAD (1u << 20)
 #define IPC_MAX_FILES	8
@@ -61,6 +61,9 @@ struct ipc_hello {
 	struct ipc_file files[IPC_MAX_FILES];
 };
 
+/* Payload bytes of a read request (id, offset, length, slot, flags, handle). */
+#define IPC_READ_REQ_LEN 36
+
 /* ipc_read_req.flags: the handle reads sequentially, so prefetch after it */
 #define IPC_READ_SEQUENTIAL 1u
 
@@ -69,7 +72,8 @@ struct ipc_read_req {
 	uint64_t offset;
 	uint32_t length;
 	uint32_t slot;
-	uint32_t flags; /* IPC_READ_* */
+	uint32_t flags;	 /* IPC_READ_* */
+	uint64_t handle; /* the front's file handle number */
 };
 
 struct ipc_read_rep {

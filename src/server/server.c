@@ -266,7 +266,7 @@ static void handle(struct srv *sv, const struct ipc_read_req *rq)
 	}
 	n = stream_read(sv->ex.stream, rq->offset, sv->shm + (size_t)rq->slot * c->slot_size,
 			rq->length, (rq->flags & IPC_READ_SEQUENTIAL) ? STREAM_SEQUENTIAL : 0,
-			&err);
+			rq->handle, &err);
 	if (n < 0) {
 		bf_log_error("read of %u bytes at %llu failed: %s", rq->length,
 			     (unsigned long long)rq->offset, err.msg);

@@ -93,8 +93,8 @@ static void test_sizes_and_reads(void **state)
 	/* every (off, len) pair gives exactly the expected bytes */
 	for (uint64_t off = 0; off <= total + 2; off++) {
 		for (size_t len = 0; len < 60; len += 7) {
-			int64_t n =
-			    stream_read(s, off, buf, len, (off & 1) ? STREAM_SEQUENTIAL : 0, &err);
+			int64_t n = stream_read(s, off, buf, len, (off & 1) ? STREAM_SEQUENTIAL : 0,
+						1, &err);
 			uint64_t want = off >= total ? 0 : (off + len > total ? total - off : len);
 
 			assert_int_equal(n, want);
@@ -103,7 +103,7 @@ static void test_sizes_and_reads(void **state)
 		}
 	}
 	/* a read spanning everything */
-	assert_int_equal(stream_read(s, 0, buf, sizeof(buf), 0, &err), total);
+	assert_int_equal(stream_read(s, 0, buf, sizeof(buf), 0, 1, &err), total);
 	stream_free(s);
 }
 
@@ -117,7 +117,7 @@ static void test_single_flight_and_cache(void **state)
 
 	(void)state;
 	for (int pass = 0; pass < 3; pass++)
-		assert_int_equal(stream_read(s, 0, buf, sizeof(buf), STREAM_SEQUENTIAL, &err),
+		assert_int_equal(stream_read(s, 0, buf, sizeof(buf), STREAM_SEQUENTIAL, 1, &err),
 				 3 + 21 * BPV);
 	for (size_t k = 0; k < NCH; k++)
 		assert_int_equal(atomic_load(&f.encodes[k]), 1);
@@ -137,10 +137,10 @@ static void test_failure_then_retry(void **state)
 
 	(void)state;
 	bf_err_clear(&err);
-	assert_int_equal(stream_read(s, off3, buf, 4, 0, &err), BF_E_FORMAT);
+	assert_int_equal(stream_read(s, off3, buf, 4, 0, 1, &err), BF_E_FORMAT);
 	assert_string_equal(err.msg, "chunk 3 is corrupt");
 	/* the failure is not cached: the next read encodes again and succeeds */
-	assert_int_equal(stream_read(s, off3, buf, 4, 0, &err), 4);
+	assert_int_equal(stream_read(s, off3, buf, 4, 0, 1, &err), 4);
 	assert_int_equal(buf[0], expect_byte(off3, NULL, 3));
 	stream_free(s);
 }
@@ -162,7 +162,8 @@ static void *reader(void *p)
 	for (int i = 0; i < 2000; i++) {
 		uint64_t off = (uint64_t)rand_r(&a->seed) % (total + 3);
 		size_t len = (size_t)rand_r(&a->seed) % sizeof(buf);
-		int64_t n = stream_read(a->s, off, buf, len, i % 3 ? 0 : STREAM_SEQUENTIAL, &err);
+		int64_t n = stream_read(a->s, off, buf, len, i % 3 ? 0 : STREAM_SEQUENTIAL,
+					(uint64_t)(uintptr_t)a, &err);
 		uint64_t want = off >= total ? 0 : (off + len > total ? total - off : len);
 
 		if (n != (int64_t)want)
@@ -299,19 +300,42 @@ static void test_prefetch_only_sequential(void **state)
 
 	(void)state;
 	/* two reads inside chunk 2 (one variant, BPV = 7 bytes), then chunk 4 */
-	assert_int_equal(stream_read(s, off2, buf, 3, 0, &err), 3);
-	assert_int_equal(stream_read(s, off2 + 3, buf, 3, 0, &err), 3);
-	assert_int_equal(stream_read(s, off4, buf, 4, 0, &err), 4);
+	assert_int_equal(stream_read(s, off2, buf, 3, 0, 1, &err), 3);
+	assert_int_equal(stream_read(s, off2 + 3, buf, 3, 0, 1, &err), 3);
+	assert_int_equal(stream_read(s, off4, buf, 4, 0, 1, &err), 4);
 	usleep(100000); /* a wrongly queued prefetch would have run by now */
 	assert_int_equal(total_encodes(&f), 2);
 	assert_int_equal(atomic_load(&f.encodes[2]), 1);
 	assert_int_equal(atomic_load(&f.encodes[4]), 1);
 	/* sequential: chunks 1 and 2 after 0 are queued (2 is cached already) */
-	assert_int_equal(stream_read(s, 3, buf, 4, STREAM_SEQUENTIAL, &err), 4);
+	assert_int_equal(stream_read(s, 3, buf, 4, STREAM_SEQUENTIAL, 1, &err), 4);
 	for (int i = 0; i < 200 && atomic_load(&f.encodes[1]) == 0; i++)
 		usleep(10000);
 	assert_int_equal(atomic_load(&f.encodes[1]), 1);
 	assert_int_equal(atomic_load(&f.encodes[2]), 1);
+	stream_free(s);
+}
+
+/*
+ * A stream larger than the cache: a lone sequential reader reuses the chunks
+ * it has passed instead of mapping every buffer the budget allows.
+ */
+static void test_passed_chunks_reused(void **state)
+{
+	struct fake f = {.fail_chunk = -1};
+	struct stream *s = make(&f, 1, 5 * 6 * BPV); /* 5 slots of 6 variants, 6 chunks */
+	uint64_t total = 3 + 21 * BPV, off;
+	uint8_t buf[5];
+	struct stream_stats st;
+	struct bf_err err;
+
+	(void)state;
+	for (off = 0; off < total; off += sizeof(buf))
+		assert_true(stream_read(s, off, buf, sizeof(buf), STREAM_SEQUENTIAL, 7, &err) > 0);
+	stream_get_stats(s, &st);
+	assert_int_equal(st.encodes, NCH);
+	/* the chunk read, 2 prefetched and one being reused: never all 5 */
+	assert_true(st.cached_bytes <= 4 * 6 * BPV);
 	stream_free(s);
 }
 
@@ -355,7 +379,7 @@ static void test_release_idle_frees_scratch(void **state)
 	stream_get_stats(s, &st);
 	assert_int_equal(st.cached_bytes, 0);
 	/* and the stream still works afterwards */
-	assert_int_equal(stream_read(s, 3, buf, sizeof(buf), 0, &err), (int64_t)sizeof(buf));
+	assert_int_equal(stream_read(s, 3, buf, sizeof(buf), 0, 1, &err), (int64_t)sizeof(buf));
 	for (size_t i = 0; i < sizeof(buf); i++)
 		assert_int_equal(buf[i], expect_byte(3 + i, prefix, 3));
 	stream_free(s);
@@ -375,8 +399,8 @@ static void test_empty_stream(void **state)
 	(void)state;
 	assert_non_null(s);
 	assert_int_equal(stream_size(s), 3);
-	assert_int_equal(stream_read(s, 0, buf, 8, 0, &err), 3);
-	assert_int_equal(stream_read(s, 3, buf, 8, 0, &err), 0);
+	assert_int_equal(stream_read(s, 0, buf, 8, 0, 1, &err), 3);
+	assert_int_equal(stream_read(s, 3, buf, 8, 0, 1, &err), 0);
 	stream_free(s);
 }
 
@@ -393,6 +417,7 @@ int main(void)
 	    cmocka_unit_test(test_one_pass_cache),
 	    cmocka_unit_test(test_release_idle_frees_scratch),
 	    cmocka_unit_test(test_prefetch_only_sequential),
+	    cmocka_unit_test(test_passed_chunks_reused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
