@@ -43,7 +43,7 @@ struct srv {
 	pthread_mutex_t send_lock;	      /* serialises writes to ipc_fd */
 	size_t active;			      /* requests being handled; protected by lock */
 	double last_activity;		      /* monotonic seconds; protected by lock */
-	bool trimmed;			      /* memory released since the last request */
+	int trimmed;			      /* idle releases since the last request */
 };
 
 /* Set by SIGUSR1: log the memory and cache statistics (the one signal flag). */
@@ -90,7 +90,7 @@ static void *janitor_main(void *arg)
 	struct srv *sv = arg;
 
 	for (;;) {
-		bool release = false;
+		bool release = false, first = false;
 
 		usleep(250000);
 		if (stats_requested) {
@@ -102,20 +102,25 @@ static void *janitor_main(void *arg)
 			pthread_mutex_unlock(&sv->lock);
 			break;
 		}
-		if (!sv->trimmed && sv->q_len == 0 && sv->active == 0 &&
-		    now_s() - sv->last_activity > IDLE_RELEASE_S) {
-			sv->trimmed = true;
+		/*
+		 * Released three times, a second apart: a prefetched chunk still
+		 * being encoded at the first release frees its scratch after it.
+		 */
+		if (sv->trimmed < 3 && sv->q_len == 0 && sv->active == 0 &&
+		    now_s() - sv->last_activity > IDLE_RELEASE_S * (sv->trimmed + 1)) {
+			first = sv->trimmed++ == 0;
 			release = true;
 		}
 		pthread_mutex_unlock(&sv->lock);
 		if (release) {
 			size_t n;
 
-			if (bf_log_get_level() >= BF_LOG_DEBUG)
+			if (first && bf_log_get_level() >= BF_LOG_DEBUG)
 				log_stats(sv, BF_LOG_DEBUG, "before idle release");
 			n = stream_release_idle(sv->ex.stream);
 			malloc_trim(0);
-			bf_log_debug("idle: released %zu bytes of cached chunks", n);
+			if (first || n)
+				bf_log_debug("idle: released %zu bytes of cached chunks", n);
 		}
 	}
 	return NULL;
@@ -342,7 +347,7 @@ static int serve(struct srv *sv)
 		}
 		sv->queue[(sv->q_head + sv->q_len) % QUEUE_CAP] = rq;
 		sv->q_len++;
-		sv->trimmed = false;
+		sv->trimmed = 0;
 		sv->last_activity = now_s();
 		pthread_cond_signal(&sv->cv);
 		pthread_mutex_unlock(&sv->lock);
