@@ -6,6 +6,8 @@
  */
 #include "util/bf_config.h"
 
+#include "bench_util.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,25 +16,11 @@
 
 #include "format/bed.h"
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 #define RUNS 7
 
 static double median(double *t)
 {
-	qsort(t, RUNS, sizeof(double), cmp_double);
-	return t[RUNS / 2];
+	return bench_median(t, RUNS);
 }
 
 static void run(size_t nv, size_t ns)
@@ -60,17 +48,17 @@ static void run(size_t nv, size_t ns)
 	memset(out, 0, nv * bpv);
 	memset(copy, 0, in_bytes);
 	for (r = 0; r < RUNS; r++) {
-		double t0 = now();
+		double t0 = bench_now();
 		bed_encode_gt(gt, nv, ns, out);
-		tk[r] = now() - t0;
+		tk[r] = bench_now() - t0;
 		sink += out[r % (nv * bpv)];
-		t0 = now();
+		t0 = bench_now();
 		memcpy(copy, gt, in_bytes);
-		tm[r] = now() - t0;
+		tm[r] = bench_now() - t0;
 		sink += (unsigned)copy[r % in_bytes];
-		t0 = now();
+		t0 = bench_now();
 		bed_encode_gt_strided_scalar(gt, nv, ns, 2 * ns, out, bpv);
-		tsc[r] = now() - t0;
+		tsc[r] = bench_now() - t0;
 		sink += out[(r * 7) % (nv * bpv)];
 	}
 	k = median(tk);

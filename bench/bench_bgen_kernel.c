@@ -8,6 +8,8 @@
  */
 #include "util/bf_config.h"
 
+#include "bench_util.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,25 +20,11 @@
 #include "format/adler32.h"
 #include "format/bgen.h"
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 #define RUNS 9
 
 static double median(double *t)
 {
-	qsort(t, RUNS, sizeof(double), cmp_double);
-	return t[RUNS / 2];
+	return bench_median(t, RUNS);
 }
 
 static void *xmalloc(size_t n)
@@ -69,15 +57,15 @@ static void bench_adler(size_t n)
 	for (i = 0; i < n; i++)
 		buf[i] = (uint8_t)rng(&x);
 	for (r = 0; r < RUNS; r++) {
-		double t0 = now();
+		double t0 = bench_now();
 		sink += bf_adler32(1, buf, n);
-		to[r] = now() - t0;
-		t0 = now();
+		to[r] = bench_now() - t0;
+		t0 = bench_now();
 		sink += (uint32_t)adler32_z(1, buf, n);
-		tz[r] = now() - t0;
-		t0 = now();
+		tz[r] = bench_now() - t0;
+		t0 = bench_now();
 		sink += bf_adler32_scalar(1, buf, n);
-		ts[r] = now() - t0;
+		ts[r] = bench_now() - t0;
 	}
 	printf("adler32 %zu bytes: bf_adler32 (%s) %.2f GB/s, zlib adler32_z %.2f GB/s "
 	       "(x%.1f), bf_adler32_scalar %.2f GB/s [%u]\n",
@@ -132,22 +120,22 @@ static void bench_chunk(size_t nv, size_t ns, int missing_per_10k, const char *l
 	memset(out, 0, total);
 	memset(ref, 0, total);
 	for (r = 0; r < RUNS; r++) {
-		double t0 = now();
+		double t0 = bench_now();
 		if (bgen_encode_fixed_chunk(&p, &c, out, total, NULL, &err) < 0)
 			goto fail;
-		tf[r] = now() - t0;
-		t0 = now();
+		tf[r] = bench_now() - t0;
+		t0 = bench_now();
 		if (bgen_encode_fixed_chunk_scalar(&p, &c, ref, total, NULL, &err) < 0)
 			goto fail;
-		ts[r] = now() - t0;
-		t0 = now();
+		ts[r] = bench_now() - t0;
+		t0 = bench_now();
 		for (i = 0; i < nv; i++) {
 			size_t len;
 			if (bgen_geno_block(gt + i * ns * 2, ph + i * ns, ns, 2, false, ref, total,
 					    &len, NULL, &err) < 0)
 				goto fail;
 		}
-		tg[r] = now() - t0;
+		tg[r] = bench_now() - t0;
 		sink += out[(size_t)r * 7919 % total];
 	}
 	if (bgen_encode_fixed_chunk_scalar(&p, &c, ref, total, NULL, &err) < 0)

@@ -25,6 +25,8 @@
  */
 #include "util/bf_config.h"
 
+#include "bench_util.h"
+
 #include <blosc.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -42,28 +44,11 @@
 #include "util/err.h"
 #include "zarr/zarr.h"
 
-#define MAX_RUNS 64
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
+#define MAX_RUNS BENCH_MAX_RUNS
 
 static double median(const double *t, int n)
 {
-	double s[MAX_RUNS];
-
-	memcpy(s, t, (size_t)n * sizeof(double));
-	qsort(s, (size_t)n, sizeof(double), cmp_double);
-	return n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+	return bench_median(t, n);
 }
 
 static void die(const char *what, const struct bf_err *err)
@@ -190,13 +175,13 @@ static double timed_pass(struct bench *b, struct worker *ws, int what)
 
 	b->what = what;
 	atomic_store(&b->next, 0);
-	t0 = now();
+	t0 = bench_now();
 	for (i = 0; i < b->nthreads; i++)
 		if (pthread_create(&ws[i].th, NULL, worker_main, &ws[i]) != 0)
 			die("pthread_create", NULL);
 	for (i = 0; i < b->nthreads; i++)
 		pthread_join(ws[i].th, NULL);
-	t = now() - t0;
+	t = bench_now() - t0;
 	if (atomic_load(&b->failed))
 		exit(1);
 	return t;
