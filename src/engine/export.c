@@ -339,7 +339,9 @@ int export_open(struct export *e, const struct export_config *c, struct bf_err *
 		goto fail;
 	sc.n_threads = c->n_threads ? c->n_threads : 1;
 	e->n_threads = sc.n_threads;
-	sc.prefetch = sc.n_threads + 1;
+	/* one reader that waits on every chunk: the workers' worth of prefetch
+	 * keeps them busy; each more slot is only fresh memory to fault in */
+	sc.prefetch = c->one_pass ? sc.n_threads : sc.n_threads + 1;
 	sc.one_pass = c->one_pass;
 	rc = source_plan_pieces(
 	    &e->src, piece_bytes(e, pool_budget(c->budget), sc.n_threads, sc.prefetch), err);

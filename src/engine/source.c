@@ -34,13 +34,21 @@ int source_plan_pieces(struct source *src, size_t piece_bytes, struct bf_err *er
 	for (k = 0; k < pl->n_chunks; k++) {
 		const struct plan_chunk *pc = &pl->chunks[k];
 		uint32_t j0 = 0;
+		int64_t whole, target;
 
+		if (pc->n == 0)
+			continue;
+		/* equal pieces: a 1,000-row chunk at 905 rows a piece is 2 x 500 */
+		whole = (int64_t)(plan_chunk_row(pc, pc->n - 1) - plan_chunk_row(pc, 0)) + 1;
+		target = whole / ((whole + span_max - 1) / span_max);
+		if (target * ((whole + span_max - 1) / span_max) < whole)
+			target++;
 		while (j0 < pc->n) {
 			uint32_t first = plan_chunk_row(pc, j0), j = j0;
 			int64_t span;
 
 			while (j + 1 < pc->n &&
-			       (int64_t)(plan_chunk_row(pc, j + 1) - first) < span_max)
+			       (int64_t)(plan_chunk_row(pc, j + 1) - first) < target)
 				j++;
 			if (src->n_pieces + 1 >= cap) {
 				struct source_piece *np;
