@@ -92,6 +92,21 @@ static int mem_read(void *state, const char *key, void *buf, size_t len, struct 
 	return 0;
 }
 
+static int mem_read_range(void *state, const char *key, uint64_t off, void *buf, size_t len,
+			  struct bf_err *err)
+{
+	const struct mem_entry *e = mem_find(state, key);
+
+	if (!e)
+		return bf_err_set(err, BF_E_NOTFOUND, "no object '%s'", key);
+	if (off > e->len || len > e->len - off)
+		return bf_err_set(err, BF_E_IO, "object '%s' is %zu bytes: no %zu at %llu", key,
+				  e->len, len, (unsigned long long)off);
+	if (len)
+		memcpy(buf, (const uint8_t *)e->val + off, len);
+	return 0;
+}
+
 static int mem_list(void *state, const char *prefix, store_list_fn fn, void *opaque,
 		    struct bf_err *err)
 {
@@ -114,6 +129,7 @@ const struct store_backend store_mem_backend = {
     .kind = "mem",
     .size = mem_size,
     .read = mem_read,
+    .read_range = mem_read_range,
     .list = mem_list,
     .close = mem_close,
 };

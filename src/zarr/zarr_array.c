@@ -531,6 +531,30 @@ static int decode_block_run(const uint8_t *f, const uint32_t *clen, size_t b0, s
 	uint8_t *sub;
 	int rc;
 
+	if (sub_nb < bs) {
+		/*
+		 * The chunk's short last block alone: blosc refuses a frame whose
+		 * nbytes is below its blocksize, so it is decoded with
+		 * blosc_getitem inside a frame of the chunk's own geometry.
+		 */
+		size_t nblk = (nb + bs - 1) / bs, ts = f[3];
+
+		head = 16 + 4 * nblk;
+		total = head + clen[k0 - b0];
+		if (k0 != k1 || ts == 0 || total > UINT32_MAX || nb > INT32_MAX)
+			return -1;
+		sub = bf_malloc(total);
+		if (!sub)
+			return -1;
+		memcpy(sub, f, 16);
+		wr32(sub + 12, (uint32_t)total);
+		for (size_t k = 0; k < nblk; k++)
+			wr32(sub + 16 + 4 * k, (uint32_t)head);
+		memcpy(sub + head, f + rd32(f + 16 + 4 * k0), clen[k0 - b0]);
+		rc = blosc_getitem(sub, (int)(k0 * bs / ts), (int)(sub_nb / ts), dst);
+		bf_free(sub);
+		return rc >= 0 && (size_t)rc == sub_nb ? 0 : -1;
+	}
 	for (size_t k = k0; k <= k1; k++)
 		total += clen[k - b0];
 	if (total > UINT32_MAX || sub_nb > INT32_MAX)
@@ -552,28 +576,43 @@ static int decode_block_run(const uint8_t *f, const uint32_t *clen, size_t b0, s
 	return rc >= 0 && (size_t)rc == sub_nb ? 0 : -1;
 }
 
+/* The compressed blocks b0..b1 of a blosc chunk, packed into a compact frame. */
+struct sparse {
+	uint8_t *frame; /* chunk header and table, blocks b0..b1 packed */
+	uint32_t *clen; /* compressed size of block b0 + i */
+	size_t b0, b1;	/* blocks covering the byte range */
+	size_t nb, bs;	/* chunk bytes, block bytes */
+};
+
+static void sparse_free(struct sparse *sp)
+{
+	bf_free(sp->frame);
+	bf_free(sp->clen);
+	sp->frame = NULL;
+	sp->clen = NULL;
+}
+
 /*
- * Rows of a blosc chunk without reading the whole object: read the 16-byte
- * header and the block-offset table, then only the compressed blocks that
- * cover the rows, packed one after another into a compact frame (from the
- * heap: a piece's share of the object, no fresh pages faulted in per call).
- * Blocks wholly inside the rows decode straight into `out`; the one or two
- * blocks cut by the range's ends decode into a block-sized temporary and
- * their overlap is copied.  @return 0; 1 when the sparse path does not
- * apply (the caller reads the whole object); or a negative code.
+ * Read the 16-byte header and the block-offset table of a blosc chunk, then
+ * only the compressed blocks that cover bytes [byte0, byte0 + nbytes),
+ * packed one after another into a compact frame (from the heap: no fresh
+ * pages faulted in per call), one read per run of adjacent blocks.
+ * @return 0; 1 when the sparse path does not apply (the caller reads the
+ * whole object).
  */
-static int blosc_rows_sparse(struct chunk_ctx *cx, size_t byte0, size_t nbytes, uint8_t *out,
-			     struct bf_err *err)
+static int sparse_load(struct chunk_ctx *cx, size_t byte0, size_t nbytes, struct sparse *sp,
+		       struct bf_err *err)
 {
 	struct store *st = cx->a->g->store;
 	const char *key = cx->key;
 	uint8_t hdr[16];
-	uint8_t *tab = NULL, *frame = NULL, *tmp = NULL;
+	uint8_t *tab = NULL;
 	uint32_t *starts = NULL, *lo = NULL, *hi = NULL;
 	int64_t sz;
 	size_t nb, bs, cb, nblocks, b0, b1, ts, head, total, at;
 	int rc;
 
+	memset(sp, 0, sizeof(*sp));
 	sz = store_size(st, key, err);
 	if (sz < 0 || (uint64_t)sz < 16 || (uint64_t)sz > ZARR_MAX_STORED) {
 		bf_err_clear(err);
@@ -636,41 +675,79 @@ static int blosc_rows_sparse(struct chunk_ctx *cx, size_t byte0, size_t nbytes, 
 		hi[b - b0] = s1;
 		total += s1 - s0;
 	}
-	frame = bf_malloc(total);
-	if (!frame)
+	sp->frame = bf_malloc(total);
+	if (!sp->frame)
 		goto fallback;
-	memcpy(frame, hdr, 16);
-	wr32(frame + 12, (uint32_t)total);
+	memcpy(sp->frame, hdr, 16);
+	wr32(sp->frame + 12, (uint32_t)total);
 	for (size_t b = 0; b < nblocks; b++) /* blocks not needed: never read */
-		wr32(frame + 16 + 4 * b, (uint32_t)head);
+		wr32(sp->frame + 16 + 4 * b, (uint32_t)head);
 	at = head;
 	for (size_t b = b0; b <= b1;) {
 		size_t e = b, len;
 
-		/* one read for blocks that follow each other in the object */
 		while (e < b1 && lo[e + 1 - b0] == hi[e - b0])
 			e++;
 		len = hi[e - b0] - lo[b - b0];
-		rc = store_read_range(st, key, lo[b - b0], frame + at, len, err);
+		rc = store_read_range(st, key, lo[b - b0], sp->frame + at, len, err);
 		if (rc < 0)
 			goto fallback;
 		for (size_t k = b; k <= e; k++)
-			wr32(frame + 16 + 4 * k, (uint32_t)(at + (lo[k - b0] - lo[b - b0])));
+			wr32(sp->frame + 16 + 4 * k, (uint32_t)(at + (lo[k - b0] - lo[b - b0])));
 		at += len;
 		b = e + 1;
 	}
-	for (size_t b = b0; b <= b1; b++) /* lo[] now holds compressed sizes */
+	for (size_t b = b0; b <= b1; b++) /* lo[] becomes the compressed sizes */
 		lo[b - b0] = hi[b - b0] - lo[b - b0];
-	rc = 0;
-	for (size_t b = b0; b <= b1 && rc == 0;) {
+	sp->clen = lo;
+	sp->b0 = b0;
+	sp->b1 = b1;
+	sp->nb = nb;
+	sp->bs = bs;
+	bf_free(tab);
+	bf_free(starts);
+	bf_free(hi);
+	return 0;
+fallback:
+	bf_err_clear(err);
+	bf_free(tab);
+	bf_free(starts);
+	bf_free(lo);
+	bf_free(hi);
+	sparse_free(sp);
+	return 1;
+}
+
+/*
+ * Rows of a blosc chunk without reading the whole object (sparse_load).
+ * Blocks wholly inside the rows decode straight into `out`; the one or two
+ * blocks cut by the range's ends decode into a block-sized temporary and
+ * their overlap is copied.  @return 0; 1 when the sparse path does not
+ * apply (the caller reads the whole object); or a negative code.
+ */
+static int blosc_rows_sparse(struct chunk_ctx *cx, size_t byte0, size_t nbytes, uint8_t *out,
+			     struct bf_err *err)
+{
+	struct sparse sp;
+	uint8_t *tmp = NULL;
+	size_t bs, nb;
+	int rc = sparse_load(cx, byte0, nbytes, &sp, err);
+
+	if (rc != 0)
+		return rc;
+	bs = sp.bs;
+	nb = sp.nb;
+	for (size_t b = sp.b0; b <= sp.b1 && rc == 0;) {
 		size_t bstart = b * bs, bend = bstart + bs < nb ? bstart + bs : nb;
 
 		if (bstart >= byte0 && bend <= byte0 + nbytes) {
 			size_t e = b; /* a run of whole blocks: straight into out */
 
-			while (e < b1 && ((e + 2) * bs < nb ? (e + 2) * bs : nb) <= byte0 + nbytes)
+			while (e < sp.b1 &&
+			       ((e + 2) * bs < nb ? (e + 2) * bs : nb) <= byte0 + nbytes)
 				e++;
-			rc = decode_block_run(frame, lo, b0, b, e, nb, bs, out + (bstart - byte0));
+			rc = decode_block_run(sp.frame, sp.clen, sp.b0, b, e, nb, bs,
+					      out + (bstart - byte0));
 			b = e + 1;
 		} else {
 			size_t from = bstart > byte0 ? bstart : byte0;
@@ -680,30 +757,17 @@ static int blosc_rows_sparse(struct chunk_ctx *cx, size_t byte0, size_t nbytes, 
 				rc = -1;
 				break;
 			}
-			rc = decode_block_run(frame, lo, b0, b, b, nb, bs, tmp);
+			rc = decode_block_run(sp.frame, sp.clen, sp.b0, b, b, nb, bs, tmp);
 			if (rc == 0)
 				memcpy(out + (from - byte0), tmp + (from - bstart), to - from);
 			b++;
 		}
 	}
-	bf_free(tab);
-	bf_free(starts);
-	bf_free(lo);
-	bf_free(hi);
-	bf_free(frame);
+	sparse_free(&sp);
 	bf_free(tmp);
 	if (rc < 0)
-		return bf_err_set(err, BF_E_FORMAT, "blosc: corrupt data in '%s'", key);
+		return bf_err_set(err, BF_E_FORMAT, "blosc: corrupt data in '%s'", cx->key);
 	return 0;
-fallback:
-	bf_err_clear(err);
-	bf_free(tab);
-	bf_free(starts);
-	bf_free(lo);
-	bf_free(hi);
-	bf_free(frame);
-	bf_free(tmp);
-	return 1;
 }
 
 int zarr_array_read_chunk_rows(struct zarr_array *a, const int64_t *idx, int64_t row0,

@@ -539,6 +539,55 @@ static void test_blosc_rows_multiblock(void **state)
 	}
 }
 
+/*
+ * A chunk whose last blosc block is short (nbytes not a multiple of the
+ * block size), compressed by 1 and by 2 threads: every row range, including
+ * ranges that start inside that last block (blosc refuses to decode it as a
+ * frame of its own).
+ */
+static void test_blosc_rows_leftover_block(void **state)
+{
+	static int8_t data[64 * 1000 * 2], out[64 * 1000 * 2];
+	/* 2 KiB blocks: 62.5 of them */
+	static uint8_t comp[sizeof(data) + 64];
+	int64_t idx[3] = {0, 0, 0};
+	struct bf_err err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (int8_t)((i * 7 + i / 2000) % 4 - 1);
+	for (int nt = 1; nt <= 2; nt++) {
+		struct kv kv = {0};
+		struct zarr_array *a;
+		int r = blosc_compress_ctx(7, 2, 1, sizeof(data), data, comp, sizeof(comp), "zstd",
+					   2048, nt);
+		uint32_t nb, bs;
+
+		assert_true(r > 0);
+		memcpy(&nb, comp + 4, 4);
+		memcpy(&bs, comp + 8, 4);
+		assert_true(nb % bs != 0); /* the case under test really has a short block */
+		v3_array(&kv, "[64,1000,2]", "[64,1000,2]", "\"int8\"", "0",
+			 "[{\"name\":\"bytes\"},{\"name\":\"blosc\",\"configuration\":{"
+			 "\"cname\":\"zstd\",\"clevel\":7,\"shuffle\":\"bitshuffle\","
+			 "\"typesize\":1}}]",
+			 NULL);
+		kv_add(&kv, "a/c/0/0/0", comp, (size_t)r);
+		a = open_a(&kv);
+		for (int r0 = 0; r0 < 64; r0++) {
+			for (int n = 1; r0 + n <= 64; n += 5) {
+				memset(out, 0x55, (size_t)n * 2000);
+				assert_int_equal(zarr_array_read_chunk_rows(a, idx, r0, n, out,
+									    (size_t)n * 2000, &err),
+						 0);
+				assert_memory_equal(out, data + r0 * 2000, (size_t)n * 2000);
+			}
+		}
+		zarr_array_free(a);
+		kv_free(&kv);
+	}
+}
+
 enum simple_codec { SC_ZSTD, SC_ZLIB, SC_GZIP, SC_LZ4, SC_BZ2 };
 
 static size_t simple_enc(enum simple_codec c, const void *src, size_t n, uint8_t *dst, size_t cap)
@@ -1394,6 +1443,7 @@ int main(void)
 	    cmocka_unit_test(test_nested_keys_read),
 	    cmocka_unit_test(test_blosc_all),
 	    cmocka_unit_test(test_blosc_rows_multiblock),
+	    cmocka_unit_test(test_blosc_rows_leftover_block),
 	    cmocka_unit_test(test_simple_codecs),
 	    cmocka_unit_test(test_v3_codecs),
 	    cmocka_unit_test(test_filters),
