@@ -627,9 +627,9 @@ static int sparse_load(struct chunk_ctx *cx, size_t byte0, size_t nbytes, struct
 	bs = rd32(hdr + 8);
 	cb = rd32(hdr + 12);
 	ts = hdr[3];
-	if ((hdr[2] & 0x02) || bs == 0 || ts == 0 || cb != (size_t)sz ||
+	if ((hdr[2] & 0x02) || ts == 0 || bs == 0 || bs > nb || bs % ts || cb != (size_t)sz ||
 	    nb != cx->a->chunk_nbytes || byte0 % ts || nbytes % ts || nbytes == 0)
-		return 1; /* memcpyed, odd or small frames: the whole-object path handles them */
+		return 1; /* memcpyed, odd or bad frames: the whole-object path judges them */
 	nblocks = (nb + bs - 1) / bs;
 	head = 16 + 4 * nblocks;
 	if (head > cb)
