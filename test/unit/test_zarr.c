@@ -480,6 +480,56 @@ static void test_blosc_all(void **state)
 	}
 }
 
+/*
+ * Compress `data` (rows x row_bytes int8, shape `shape`) with zstd blosc
+ * blocks of `blocksize` bytes on `nt` threads, and read back every row range
+ * [r0, r0 + n) for n = 1, 1 + step, ... through zarr_array_read_chunk_rows.
+ */
+static void check_all_row_ranges(const int8_t *data, int rows, size_t row_bytes, const char *shape,
+				 int blocksize, int nt, int step, bool want_short_block)
+{
+	size_t total = (size_t)rows * row_bytes;
+	uint8_t *comp = malloc(total + 64);
+	int8_t *out = malloc(total);
+	int64_t idx[3] = {0, 0, 0};
+	struct kv kv = {0};
+	struct zarr_array *a;
+	struct bf_err err;
+	uint32_t nb, bs;
+	int r;
+
+	assert_non_null(comp);
+	assert_non_null(out);
+	r = blosc_compress_ctx(7, 2, 1, total, data, comp, total + 64, "zstd", (size_t)blocksize,
+			       nt);
+	assert_true(r > 0);
+	memcpy(&nb, comp + 4, 4);
+	memcpy(&bs, comp + 8, 4);
+	if (want_short_block)
+		assert_true(nb % bs != 0); /* the case under test really has a short block */
+	v3_array(&kv, shape, shape, "\"int8\"", "0",
+		 "[{\"name\":\"bytes\"},{\"name\":\"blosc\",\"configuration\":{"
+		 "\"cname\":\"zstd\",\"clevel\":7,\"shuffle\":\"bitshuffle\","
+		 "\"typesize\":1}}]",
+		 NULL);
+	kv_add(&kv, "a/c/0/0/0", comp, (size_t)r);
+	a = open_a(&kv);
+	for (int r0 = 0; r0 < rows; r0++) {
+		for (int n = 1; r0 + n <= rows; n += step) {
+			memset(out, 0x55, (size_t)n * row_bytes);
+			assert_int_equal(zarr_array_read_chunk_rows(a, idx, r0, n, out,
+								    (size_t)n * row_bytes, &err),
+					 0);
+			assert_memory_equal(out, data + (size_t)r0 * row_bytes,
+					    (size_t)n * row_bytes);
+		}
+	}
+	zarr_array_free(a);
+	kv_free(&kv);
+	free(comp);
+	free(out);
+}
+
 static void test_blosc_rows_multiblock(void **state)
 {
 	/* 3-D chunk of 64 x 100 x 2 int8 with small blosc blocks */
@@ -514,29 +564,8 @@ static void test_blosc_rows_multiblock(void **state)
 
 	/* every row range, from frames written by 1 and by 4 blosc threads (whose
 	 * blocks need not be in file order) */
-	for (int nt = 1; nt <= 4; nt += 3) {
-		r = blosc_compress_ctx(7, 2, 1, sizeof(data), data, comp, sizeof(comp), "zstd",
-				       1024, nt);
-		assert_true(r > 0);
-		v3_array(&kv, "[64,100,2]", "[64,100,2]", "\"int8\"", "0",
-			 "[{\"name\":\"bytes\"},{\"name\":\"blosc\",\"configuration\":{"
-			 "\"cname\":\"zstd\",\"clevel\":7,\"shuffle\":\"bitshuffle\","
-			 "\"typesize\":1}}]",
-			 NULL);
-		kv_add(&kv, "a/c/0/0/0", comp, (size_t)r);
-		a = open_a(&kv);
-		for (int r0 = 0; r0 < 64; r0++) {
-			for (int n = 1; r0 + n <= 64; n += 3) {
-				memset(out, 0x55, (size_t)n * 200);
-				assert_int_equal(zarr_array_read_chunk_rows(a, idx, r0, n, out,
-									    (size_t)n * 200, &err),
-						 0);
-				assert_memory_equal(out, data + r0 * 200, (size_t)n * 200);
-			}
-		}
-		zarr_array_free(a);
-		kv_free(&kv);
-	}
+	for (int nt = 1; nt <= 4; nt += 3)
+		check_all_row_ranges(data, 64, 200, "[64,100,2]", 1024, nt, 3, false);
 }
 
 /*
@@ -547,45 +576,14 @@ static void test_blosc_rows_multiblock(void **state)
  */
 static void test_blosc_rows_leftover_block(void **state)
 {
-	static int8_t data[64 * 1000 * 2], out[64 * 1000 * 2];
-	/* 2 KiB blocks: 62.5 of them */
-	static uint8_t comp[sizeof(data) + 64];
-	int64_t idx[3] = {0, 0, 0};
-	struct bf_err err;
+	static int8_t data[64 * 1000 * 2];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (int8_t)((i * 7 + i / 2000) % 4 - 1);
-	for (int nt = 1; nt <= 2; nt++) {
-		struct kv kv = {0};
-		struct zarr_array *a;
-		int r = blosc_compress_ctx(7, 2, 1, sizeof(data), data, comp, sizeof(comp), "zstd",
-					   2048, nt);
-		uint32_t nb, bs;
-
-		assert_true(r > 0);
-		memcpy(&nb, comp + 4, 4);
-		memcpy(&bs, comp + 8, 4);
-		assert_true(nb % bs != 0); /* the case under test really has a short block */
-		v3_array(&kv, "[64,1000,2]", "[64,1000,2]", "\"int8\"", "0",
-			 "[{\"name\":\"bytes\"},{\"name\":\"blosc\",\"configuration\":{"
-			 "\"cname\":\"zstd\",\"clevel\":7,\"shuffle\":\"bitshuffle\","
-			 "\"typesize\":1}}]",
-			 NULL);
-		kv_add(&kv, "a/c/0/0/0", comp, (size_t)r);
-		a = open_a(&kv);
-		for (int r0 = 0; r0 < 64; r0++) {
-			for (int n = 1; r0 + n <= 64; n += 5) {
-				memset(out, 0x55, (size_t)n * 2000);
-				assert_int_equal(zarr_array_read_chunk_rows(a, idx, r0, n, out,
-									    (size_t)n * 2000, &err),
-						 0);
-				assert_memory_equal(out, data + r0 * 2000, (size_t)n * 2000);
-			}
-		}
-		zarr_array_free(a);
-		kv_free(&kv);
-	}
+	/* 2 KiB blocks: 62.5 of them */
+	for (int nt = 1; nt <= 2; nt++)
+		check_all_row_ranges(data, 64, 2000, "[64,1000,2]", 2048, nt, 5, true);
 }
 
 enum simple_codec { SC_ZSTD, SC_ZLIB, SC_GZIP, SC_LZ4, SC_BZ2 };
