@@ -16,11 +16,11 @@
 #include "util/bf_config.h"
 
 #include "format/adler32.h"
+#include "util/cpu.h"
 
 #include <stdbool.h>
 
-#if defined(__x86_64__)
-#include <immintrin.h>
+#if BF_HAVE_X86 && defined(__x86_64__)
 #define BF_ADLER_X86 1
 #else
 #define BF_ADLER_X86 0
@@ -148,17 +148,12 @@ __attribute__((target("avx2"))) static uint32_t adler32_avx2(uint32_t adler, con
 	}
 	return bf_adler32_scalar((uint32_t)(s1 | s2 << 16), p, n);
 }
-
-static bool adler_use_avx2(void)
-{
-	return __builtin_cpu_supports("avx2");
-}
 #endif
 
 uint32_t bf_adler32(uint32_t adler, const uint8_t *p, size_t n)
 {
 #if BF_ADLER_X86
-	if (p && n >= 64 && adler_use_avx2())
+	if (p && n >= 64 && bf_cpu_avx2())
 		return adler32_avx2(adler, p, n);
 #endif
 	return bf_adler32_scalar(adler, p, n);
@@ -167,7 +162,7 @@ uint32_t bf_adler32(uint32_t adler, const uint8_t *p, size_t n)
 const char *bf_adler32_impl(void)
 {
 #if BF_ADLER_X86
-	if (adler_use_avx2())
+	if (bf_cpu_avx2())
 		return "avx2";
 #endif
 	return "scalar";

@@ -16,16 +16,10 @@
 
 #include "format/bed.h"
 #include "util/alloc.h"
+#include "util/cpu.h"
 
 #include <stdbool.h>
 #include <string.h>
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define BED_HAVE_X86 1
-#else
-#define BED_HAVE_X86 0
-#endif
 
 const uint8_t bed_magic[BED_MAGIC_LEN] = {0x6C, 0x1B, 0x01};
 
@@ -68,7 +62,7 @@ void bed_encode_gt_strided_scalar(const int8_t *gt, size_t n_variants, size_t n_
 		bed_row_scalar(gt + v * gt_row_stride, n_samples, out + v * out_row_stride);
 }
 
-#if BED_HAVE_X86
+#if BF_HAVE_X86
 __attribute__((target("avx2"))) static inline __m256i bed_codes16_avx2(__m256i x)
 {
 	const __m256i swap = _mm256_setr_epi8(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14,
@@ -119,18 +113,13 @@ __attribute__((target("avx2"))) static void bed_rows_avx2(const int8_t *gt, size
 			bed_row_scalar(g + 2 * j, n_samples - j, o + j / 4);
 	}
 }
-
-static bool bed_use_avx2(void)
-{
-	return __builtin_cpu_supports("avx2");
-}
 #endif
 
 void bed_encode_gt_strided(const int8_t *gt, size_t n_variants, size_t n_samples,
 			   size_t gt_row_stride, uint8_t *out, size_t out_row_stride)
 {
-#if BED_HAVE_X86
-	if (n_samples >= 64 && bed_use_avx2()) {
+#if BF_HAVE_X86
+	if (n_samples >= 64 && bf_cpu_avx2()) {
 		bed_rows_avx2(gt, n_variants, n_samples, gt_row_stride, out, out_row_stride);
 		return;
 	}
@@ -146,8 +135,8 @@ void bed_encode_gt(const int8_t *gt, size_t n_variants, size_t n_samples, uint8_
 
 const char *bed_kernel_name(void)
 {
-#if BED_HAVE_X86
-	if (bed_use_avx2())
+#if BF_HAVE_X86
+	if (bf_cpu_avx2())
 		return "avx2";
 #endif
 	return "scalar";

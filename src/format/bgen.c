@@ -8,17 +8,11 @@
 #include "format/fmt_text.h"
 #include "util/pyrepr.h"
 #include "util/alloc.h"
+#include "util/cpu.h"
 
 #include <inttypes.h>
 #include <string.h>
 #include <zlib.h>
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define BGEN_HAVE_X86 1
-#else
-#define BGEN_HAVE_X86 0
-#endif
 
 #define BGEN_STORED_MAX 65535u
 
@@ -334,7 +328,7 @@ static int geno_scalar(const int8_t *gt, int ploidy, int ph, size_t s0, size_t s
 	return 0;
 }
 
-#if BGEN_HAVE_X86
+#if BF_HAVE_X86
 __attribute__((target("avx2"))) static int variant_phase_avx2(const uint8_t *ph, size_t n,
 							      bool unphased, bool *mixed)
 {
@@ -446,11 +440,6 @@ __attribute__((target("avx2"))) static int geno_avx2(const int8_t *gt, int ploid
 	*prp = pr;
 	return rc;
 }
-
-static bool bgen_use_avx2(void)
-{
-	return __builtin_cpu_supports("avx2");
-}
 #endif
 
 static int geno_block(const int8_t *gt, const uint8_t *phased, size_t n_samples, int ploidy,
@@ -467,8 +456,8 @@ static int geno_block(const int8_t *gt, const uint8_t *phased, size_t n_samples,
 	if (n_samples > UINT32_MAX / 4 || cap < 10 + (size_t)(ploidy + 1) * n_samples)
 		return bf_err_set(err, BF_E_INVAL, "bgen genotype block: buffer too small");
 	pr = out + 10 + n_samples;
-#if BGEN_HAVE_X86
-	if (!scalar && n_samples >= 32 && bgen_use_avx2()) {
+#if BF_HAVE_X86
+	if (!scalar && n_samples >= 32 && bf_cpu_avx2()) {
 		ph = variant_phase_avx2(phased, n_samples, unphased, mixed_phase);
 		rc = geno_avx2(gt, ploidy, ph, n_samples, pl, &pr, &hap, &dip, err);
 	} else
@@ -492,8 +481,8 @@ static int geno_block(const int8_t *gt, const uint8_t *phased, size_t n_samples,
 
 const char *bgen_kernel_impl(void)
 {
-#if BGEN_HAVE_X86
-	if (bgen_use_avx2())
+#if BF_HAVE_X86
+	if (bf_cpu_avx2())
 		return "avx2";
 #endif
 	return "scalar";
