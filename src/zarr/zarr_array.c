@@ -534,25 +534,14 @@ static int decode_block_run(const uint8_t *f, const uint32_t *clen, size_t b0, s
 	if (sub_nb < bs) {
 		/*
 		 * The chunk's short last block alone: blosc refuses a frame whose
-		 * nbytes is below its blocksize, so it is decoded with
-		 * blosc_getitem inside a frame of the chunk's own geometry.
+		 * nbytes is below its blocksize, so it is read with blosc_getitem
+		 * from the compact frame itself, which keeps the chunk's geometry.
 		 */
-		size_t nblk = (nb + bs - 1) / bs, ts = f[3];
+		size_t ts = f[3];
 
-		head = 16 + 4 * nblk;
-		total = head + clen[k0 - b0];
-		if (k0 != k1 || ts == 0 || total > UINT32_MAX || nb > INT32_MAX)
+		if (k0 != k1 || ts == 0 || nb > INT32_MAX)
 			return -1;
-		sub = bf_malloc(total);
-		if (!sub)
-			return -1;
-		memcpy(sub, f, 16);
-		wr32(sub + 12, (uint32_t)total);
-		for (size_t k = 0; k < nblk; k++)
-			wr32(sub + 16 + 4 * k, (uint32_t)head);
-		memcpy(sub + head, f + rd32(f + 16 + 4 * k0), clen[k0 - b0]);
-		rc = blosc_getitem(sub, (int)(k0 * bs / ts), (int)(sub_nb / ts), dst);
-		bf_free(sub);
+		rc = blosc_getitem(f, (int)(k0 * bs / ts), (int)(sub_nb / ts), dst);
 		return rc >= 0 && (size_t)rc == sub_nb ? 0 : -1;
 	}
 	for (size_t k = k0; k <= k1; k++)
