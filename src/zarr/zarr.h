@@ -146,6 +146,36 @@ int zarr_array_read_chunk_rows(struct zarr_array *a, const int64_t *idx, int64_t
 			       int64_t nrows, void *out, size_t cap,
 			       struct bf_err *err) BF_MUST_CHECK;
 
+/* A caller-owned buffer zarr_array_each_rows decodes through (grown on demand). */
+struct zarr_window {
+	uint8_t *buf;
+	size_t cap;
+};
+
+/* Free a window's buffer; the window stays usable. */
+void zarr_window_release(struct zarr_window *w);
+
+/*
+ * Called with rows [row0, row0 + nrows) of the chunk (row bytes each,
+ * contiguous at `rows`, valid only during the call).  @return 0 or a
+ * negative code, which stops the walk and is returned.
+ */
+typedef int (*zarr_rows_fn)(void *ctx, int64_t row0, int64_t nrows, const uint8_t *rows,
+			    struct bf_err *err);
+
+/*
+ * Decode rows [row0, row0 + nrows) of a chunk like zarr_array_read_chunk_rows,
+ * but hand them to `fn` in order, a few at a time, from a window about one
+ * compressed block large (blosc frames blosc1.h decodes), so a caller that
+ * consumes rows as they come never holds the decoded chunk and works on
+ * rows still in cache.  Other chunks (other codecs, absent objects) arrive
+ * in one call from a temporary buffer.
+ * @return 0, fn's code, or a negative code with the message naming the chunk.
+ */
+int zarr_array_each_rows(struct zarr_array *a, const int64_t *idx, int64_t row0, int64_t nrows,
+			 struct zarr_window *w, zarr_rows_fn fn, void *ctx,
+			 struct bf_err *err) BF_MUST_CHECK;
+
 /*
  * Decode chunk `idx` of a string array.  `out` is filled (caller releases it
  * with zarr_strings_release).  Works for vlen and fixed-width strings.
@@ -158,5 +188,11 @@ int zarr_array_read_chunk_strings(struct zarr_array *a, const int64_t *idx,
  * @return the count (>= 0) or a negative code.
  */
 int64_t zarr_array_count_chunk_files(struct zarr_array *a, struct bf_err *err);
+
+/*
+ * Free the calling thread's decoder state (codec context, block scratch):
+ * for worker threads going idle.  Decoding afterwards makes it again.
+ */
+void zarr_thread_release(void);
 
 #endif

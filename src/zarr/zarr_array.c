@@ -14,6 +14,7 @@
  */
 #include "util/bf_config.h"
 
+#include "zarr/blosc1.h"
 #include "zarr/zarr_internal.h"
 #include "store/store.h"
 #include "util/alloc.h"
@@ -516,21 +517,26 @@ static void wr32(uint8_t *p, uint32_t v)
 /*
  * Decode blocks k0..k1 of the compact frame `f` (the chunk's header and
  * table, blocks packed; clen[k - b0] their compressed sizes) into dst, which
- * receives exactly those blocks' bytes.  A frame of just those blocks is
+ * receives exactly those blocks' bytes.  Frames blosc1.h decodes are read
+ * in place.  For the others a frame of just those blocks is
  * built (header nbytes/cbytes and table rewritten) and decoded by
  * blosc_decompress_ctx, which keeps one codec context for the run, unlike
  * blosc_getitem (a zstd context per block, and a copy through its own
  * temporary).  A run holding the chunk's last block keeps its short length,
  * so blosc treats that block as the leftover it was.
  */
-static int decode_block_run(const uint8_t *f, const uint32_t *clen, size_t b0, size_t k0, size_t k1,
-			    size_t nb, size_t bs, uint8_t *dst)
+static int decode_block_run(const uint8_t *f, size_t f_len, const uint32_t *clen, size_t b0,
+			    size_t k0, size_t k1, size_t nb, size_t bs, uint8_t *dst)
 {
 	size_t n = k1 - k0 + 1, head = 16 + 4 * n, total = head, at;
 	size_t end = (k1 + 1) * bs < nb ? (k1 + 1) * bs : nb, sub_nb = end - k0 * bs;
 	uint8_t *sub;
+	struct blosc1_frame bf;
 	int rc;
 
+	/* our decoder reads the blocks in place: no frame to build */
+	if (blosc1_open(f, f_len, &bf) == 0)
+		return blosc1_blocks(&bf, k0, k1, dst);
 	if (sub_nb < bs) {
 		/*
 		 * The chunk's short last block alone: blosc refuses a frame whose
@@ -568,6 +574,7 @@ static int decode_block_run(const uint8_t *f, const uint32_t *clen, size_t b0, s
 /* The compressed blocks b0..b1 of a blosc chunk, packed into a compact frame. */
 struct sparse {
 	uint8_t *frame; /* chunk header and table, blocks b0..b1 packed */
+	size_t len;	/* bytes of frame */
 	uint32_t *clen; /* compressed size of block b0 + i */
 	size_t b0, b1;	/* blocks covering the byte range */
 	size_t nb, bs;	/* chunk bytes, block bytes */
@@ -689,6 +696,7 @@ static int sparse_load(struct chunk_ctx *cx, size_t byte0, size_t nbytes, struct
 	for (size_t b = b0; b <= b1; b++) /* lo[] becomes the compressed sizes */
 		lo[b - b0] = hi[b - b0] - lo[b - b0];
 	sp->clen = lo;
+	sp->len = total;
 	sp->b0 = b0;
 	sp->b1 = b1;
 	sp->nb = nb;
@@ -735,7 +743,7 @@ static int blosc_rows_sparse(struct chunk_ctx *cx, size_t byte0, size_t nbytes, 
 			while (e < sp.b1 &&
 			       ((e + 2) * bs < nb ? (e + 2) * bs : nb) <= byte0 + nbytes)
 				e++;
-			rc = decode_block_run(sp.frame, sp.clen, sp.b0, b, e, nb, bs,
+			rc = decode_block_run(sp.frame, sp.len, sp.clen, sp.b0, b, e, nb, bs,
 					      out + (bstart - byte0));
 			b = e + 1;
 		} else {
@@ -746,7 +754,7 @@ static int blosc_rows_sparse(struct chunk_ctx *cx, size_t byte0, size_t nbytes, 
 				rc = -1;
 				break;
 			}
-			rc = decode_block_run(sp.frame, sp.clen, sp.b0, b, b, nb, bs, tmp);
+			rc = decode_block_run(sp.frame, sp.len, sp.clen, sp.b0, b, b, nb, bs, tmp);
 			if (rc == 0)
 				memcpy(out + (from - byte0), tmp + (from - bstart), to - from);
 			b++;
@@ -833,6 +841,138 @@ int zarr_array_read_chunk_rows(struct zarr_array *a, const int64_t *idx, int64_t
 	if (rc < 0)
 		return ctx_fail(&cx, err);
 	return 0;
+}
+
+/* ---- rows through a window ---- */
+
+void zarr_window_release(struct zarr_window *w)
+{
+	bf_free(w->buf);
+	w->buf = NULL;
+	w->cap = 0;
+}
+
+static bool blosc_pipeline(const struct zarr_array *a)
+{
+	const struct zarr_codec *c = NULL;
+
+	if (!a->fast_blosc)
+		return false;
+	for (int i = 0; i < a->ncodecs; i++)
+		if (a->codecs[i].stage == ZC_STAGE_B2B)
+			c = &a->codecs[i];
+	return c && c->id == ZC_BLOSC;
+}
+
+/*
+ * Bytes [byte0, byte0 + nbytes) of frame f, whole rows of `rb` bytes, to fn:
+ * each block decodes after the partial row the previous one left, the
+ * complete rows go to fn, the remainder moves to the window's start.
+ * @return 0, 1 when a block is corrupt, or a negative code (*fn_failed
+ * when fn returned it).
+ */
+static int window_rows(const struct blosc1_frame *f, size_t byte0, size_t nbytes, size_t rb,
+		       int64_t row0, struct zarr_window *w, zarr_rows_fn fn, void *ctx,
+		       bool *fn_failed, struct bf_err *err)
+{
+	size_t bs = f->blocksize, pos = byte0, end = byte0 + nbytes, have = 0;
+	int64_t r = row0;
+
+	if (w->cap < bs + rb) {
+		uint8_t *nb = bf_realloc(w->buf, bs + rb);
+
+		if (!nb)
+			return bf_err_set(err, BF_E_NOMEM, "out of memory");
+		w->buf = nb;
+		w->cap = bs + rb;
+	}
+	for (size_t k = byte0 / bs; pos < end; k++) {
+		size_t b0 = k * bs, bl = f->nbytes - b0 < bs ? f->nbytes - b0 : bs;
+		size_t skip = pos - b0, take = bl - skip < end - pos ? bl - skip : end - pos;
+		uint8_t *start = w->buf + skip; /* skip > 0 only in the first block */
+		size_t avail, n;
+
+		if (blosc1_blocks(f, k, k, w->buf + have) < 0)
+			return 1;
+		avail = have + take;
+		n = avail / rb;
+		if (n > 0) {
+			int rc = fn(ctx, r, (int64_t)n, start, err);
+
+			if (rc < 0) {
+				*fn_failed = true;
+				return rc;
+			}
+			r += (int64_t)n;
+		}
+		have = avail - n * rb;
+		memmove(w->buf, start + n * rb, have);
+		pos += take;
+	}
+	return 0;
+}
+
+int zarr_array_each_rows(struct zarr_array *a, const int64_t *idx, int64_t row0, int64_t nrows,
+			 struct zarr_window *w, zarr_rows_fn fn, void *ctx, struct bf_err *err)
+{
+	struct chunk_ctx cx;
+	struct blosc1_frame f;
+	struct sparse sp;
+	uint8_t *obj = NULL, *tmp;
+	size_t len = 0, rowbytes, byte0, nbytes;
+	bool fn_failed = false;
+	int rc;
+
+	BF_FORWARD(ctx_init(&cx, a, idx, err));
+	BF_FORWARD(check_fixed(&cx, err));
+	if (a->ndim == 0 || row0 < 0 || nrows <= 0 || row0 > a->chunks[0] ||
+	    nrows > a->chunks[0] - row0) {
+		bf_err_set(err, BF_E_INVAL, "bad row range [%lld, +%lld)", (long long)row0,
+			   (long long)nrows);
+		return ctx_fail(&cx, err);
+	}
+	rowbytes = a->chunk_nbytes / (size_t)a->chunks[0];
+	byte0 = (size_t)row0 * rowbytes;
+	nbytes = (size_t)nrows * rowbytes;
+	memset(&sp, 0, sizeof(sp));
+	if (blosc_pipeline(a) && rowbytes > 0) {
+		if (nbytes < a->chunk_nbytes && sparse_load(&cx, byte0, nbytes, &sp, err) == 0) {
+			obj = sp.frame;
+			len = sp.len;
+		} else {
+			rc = read_obj(&cx, &obj, &len, err);
+			if (rc < 0 && rc != BF_E_NOTFOUND)
+				return rc;
+			bf_err_clear(err);
+		}
+	}
+	if (obj) {
+		rc = zarr_blosc_frame(obj, len, a->chunk_nbytes, &f, err);
+		if (rc == 0) {
+			rc = window_rows(&f, byte0, nbytes, rowbytes, row0, w, fn, ctx, &fn_failed,
+					 err);
+			if (rc == 1)
+				rc = bf_err_set(err, BF_E_FORMAT, "blosc: corrupt data");
+		}
+		if (sp.frame)
+			sparse_free(&sp);
+		else
+			bf_free(obj);
+		if (rc <= 0)
+			return rc < 0 && !fn_failed ? ctx_fail(&cx, err) : rc;
+		bf_err_clear(err); /* a frame for libblosc: the general path below */
+	}
+	/* anything else: the rows at once, from a temporary */
+	tmp = bf_malloc(nbytes);
+	if (!tmp) {
+		bf_err_set(err, BF_E_NOMEM, "out of memory");
+		return ctx_fail(&cx, err);
+	}
+	rc = zarr_array_read_chunk_rows(a, idx, row0, nrows, tmp, nbytes, err);
+	if (rc == 0)
+		rc = fn(ctx, row0, nrows, tmp, err);
+	bf_free(tmp);
+	return rc;
 }
 
 /* ---- strings ---- */

@@ -11,6 +11,7 @@
  */
 #include "util/bf_config.h"
 
+#include "zarr/blosc1.h"
 #include "zarr/zarr_internal.h"
 #include "util/alloc.h"
 
@@ -332,6 +333,21 @@ static int blosc_check(const uint8_t *src, size_t len, size_t *nbytes, struct bf
 	return 0;
 }
 
+/*
+ * Decode a whole checked frame of nb bytes: our decoder where it applies
+ * (blosc1.h), else blosc_decompress_ctx, which keeps one codec context for
+ * all blocks where blosc_getitem makes (and faults in) one a block.
+ * @return nb, or a negative blosc-style code.
+ */
+static int blosc_whole(const uint8_t *src, size_t len, uint8_t *out, size_t nb)
+{
+	struct blosc1_frame f;
+
+	if (blosc1_open(src, len, &f) == 0)
+		return blosc1_blocks(&f, 0, f.nblocks - 1, out) == 0 ? (int)nb : -1;
+	return blosc_decompress_ctx(src, out, nb, 1);
+}
+
 static int blosc_dec(const uint8_t *src, size_t len, uint8_t *fixed, size_t fixed_len,
 		     uint8_t **dst, size_t *dst_len, struct bf_err *err)
 {
@@ -347,7 +363,7 @@ static int blosc_dec(const uint8_t *src, size_t len, uint8_t *fixed, size_t fixe
 	if (!out)
 		return bf_err_set(err, BF_E_NOMEM, "out of memory");
 	if (nb > 0) {
-		rc = blosc_decompress_ctx(src, out, nb, 1);
+		rc = blosc_whole(src, len, out, nb);
 		if (rc < 0 || (size_t)rc != nb) {
 			if (!fixed)
 				bf_free(out);
@@ -361,9 +377,22 @@ static int blosc_dec(const uint8_t *src, size_t len, uint8_t *fixed, size_t fixe
 	return 0;
 }
 
+int zarr_blosc_frame(const uint8_t *src, size_t len, size_t total, struct blosc1_frame *f,
+		     struct bf_err *err)
+{
+	size_t nb;
+
+	BF_FORWARD(blosc_check(src, len, &nb, err));
+	if (nb != total)
+		return bf_err_set(err, BF_E_FORMAT, "blosc: decodes to %zu bytes, expected %zu", nb,
+				  total);
+	return blosc1_open(src, len, f) == 0 ? 0 : 1;
+}
+
 int zarr_blosc_range(const uint8_t *src, size_t len, size_t total, size_t byte0, size_t nbytes,
 		     uint8_t *out, struct bf_err *err)
 {
+	struct blosc1_frame f;
 	size_t nb, ts;
 	int rc;
 
@@ -379,13 +408,14 @@ int zarr_blosc_range(const uint8_t *src, size_t len, size_t total, size_t byte0,
 	}
 	ts = src[3];
 	if (byte0 == 0 && nbytes == nb) {
-		/*
-		 * The whole chunk: blosc_decompress_ctx keeps one zstd context for
-		 * all blocks, where blosc_getitem makes (and faults in) one a block.
-		 */
-		rc = blosc_decompress_ctx(src, out, nb, 1);
+		rc = blosc_whole(src, len, out, nb);
 		if (rc < 0 || (size_t)rc != nb)
 			return bf_err_set(err, BF_E_FORMAT, "blosc: corrupt data (error %d)", rc);
+		return 0;
+	}
+	if (blosc1_open(src, len, &f) == 0) {
+		if (blosc1_range(&f, byte0, nbytes, out) < 0)
+			return bf_err_set(err, BF_E_FORMAT, "blosc: corrupt data");
 		return 0;
 	}
 	if (byte0 % ts || nbytes % ts) { /* not item aligned: decode everything */
@@ -406,6 +436,11 @@ int zarr_blosc_range(const uint8_t *src, size_t len, size_t total, size_t byte0,
 	if (rc < 0 || (size_t)rc != nbytes)
 		return bf_err_set(err, BF_E_FORMAT, "blosc: corrupt data (error %d)", rc);
 	return 0;
+}
+
+void zarr_thread_release(void)
+{
+	blosc1_thread_release();
 }
 
 /* ---- zstd ---- */

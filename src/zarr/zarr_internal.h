@@ -17,6 +17,7 @@
 #include "util/bf_config.h"
 
 #include "zarr/zarr.h"
+#include "zarr/blosc1.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -141,6 +142,13 @@ int zarr_codec_b2b(const struct zarr_codec *c, const uint8_t *src, size_t len, u
 /* Decode a blosc frame's rows [byte0, byte0 + nbytes) of the decoded frame. */
 int zarr_blosc_range(const uint8_t *src, size_t len, size_t total, size_t byte0, size_t nbytes,
 		     uint8_t *out, struct bf_err *err);
+/*
+ * Check a blosc frame that must decode to `total` bytes and parse it for
+ * blosc1.h.  @return 0 when blosc1_blocks decodes it, 1 when libblosc must
+ * (zarr_blosc_range), or a negative code for a corrupt frame.
+ */
+int zarr_blosc_frame(const uint8_t *src, size_t len, size_t total, struct blosc1_frame *f,
+		     struct bf_err *err);
 uint32_t zarr_crc32c(const uint8_t *p, size_t n);
 
 #endif

@@ -1,0 +1,323 @@
+/*
+ * blosc1.c - blosc1 frames of one-byte items, decoded without libblosc
+ * (see blosc1.h).
+ *
+ * Frame layout (c-blosc 1.x, format version 2): a 16-byte header (version,
+ * codec version, flags, item size, decoded size, block size, frame size;
+ * sizes little-endian uint32), a table of one uint32 offset per block, and
+ * the blocks.  With one-byte items a block is a single stream: a uint32
+ * length, then the compressed bytes, or the raw bytes when that length
+ * equals the block's size.  Bit-shuffled blocks whose length is not a
+ * multiple of 8 are stored unshuffled (format version 2).
+ */
+#include "util/bf_config.h"
+
+#include "zarr/blosc1.h"
+#include "util/alloc.h"
+#include "util/cpu.h"
+
+#include <lz4.h>
+#include <stdbool.h>
+#include <pthread.h>
+#include <string.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#define HDR	      16
+#define FL_MEMCPYED   0x02
+#define FL_BITSHUFFLE 0x04
+#define CODE_LZ4      1
+#define CODE_ZLIB     3
+#define CODE_ZSTD     4
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+int blosc1_open(const uint8_t *p, size_t len, struct blosc1_frame *f)
+{
+	size_t nb, bs, code;
+
+	memset(f, 0, sizeof(*f));
+	if (len < HDR || p[0] != 2 || p[3] != 1 || (p[2] & FL_MEMCPYED))
+		return BLOSC1_OTHER;
+	code = (size_t)(p[2] >> 5) & 7;
+	if (code != CODE_LZ4 && code != CODE_ZLIB && code != CODE_ZSTD)
+		return BLOSC1_OTHER;
+	nb = rd32(p + 4);
+	bs = rd32(p + 8);
+	if (nb == 0 || bs == 0 || bs > nb || nb > INT32_MAX)
+		return BLOSC1_OTHER;
+	f->nblocks = (nb + bs - 1) / bs;
+	if (f->nblocks > (len - HDR) / 4)
+		return BLOSC1_OTHER;
+	f->p = p;
+	f->len = len;
+	f->nbytes = nb;
+	f->blocksize = bs;
+	f->flags = p[2];
+	return 0;
+}
+
+/* ---- per-thread state ---- */
+
+struct tstate {
+	ZSTD_DCtx *dctx;
+	uint8_t *tmp; /* one block, for bit-shuffled blocks */
+	size_t tmp_cap;
+};
+
+static pthread_key_t ts_key;
+static pthread_once_t ts_once = PTHREAD_ONCE_INIT;
+static int ts_key_ok;
+
+static void ts_free(void *p)
+{
+	struct tstate *t = p;
+
+	if (!t)
+		return;
+	ZSTD_freeDCtx(t->dctx);
+	bf_free(t->tmp);
+	bf_free(t);
+}
+
+static void ts_make_key(void)
+{
+	ts_key_ok = pthread_key_create(&ts_key, ts_free) == 0;
+}
+
+static struct tstate *thread_state(void)
+{
+	struct tstate *t;
+
+	pthread_once(&ts_once, ts_make_key);
+	if (!ts_key_ok)
+		return NULL;
+	t = pthread_getspecific(ts_key);
+	if (!t) {
+		t = bf_calloc(1, sizeof(*t));
+		if (!t)
+			return NULL;
+		if (pthread_setspecific(ts_key, t) != 0) {
+			bf_free(t);
+			return NULL;
+		}
+	}
+	return t;
+}
+
+void blosc1_thread_release(void)
+{
+	pthread_once(&ts_once, ts_make_key);
+	if (!ts_key_ok)
+		return;
+	ts_free(pthread_getspecific(ts_key));
+	pthread_setspecific(ts_key, NULL);
+}
+
+/* ---- bit-unshuffle of one-byte items ---- */
+
+/* Transpose the 8x8 bit matrix in x: bit 8r + c <-> bit 8c + r. */
+static inline uint64_t transpose8(uint64_t x)
+{
+	uint64_t t;
+
+	t = (x ^ (x >> 7)) & 0x00AA00AA00AA00AAull;
+	x ^= t ^ (t << 7);
+	t = (x ^ (x >> 14)) & 0x0000CCCC0000CCCCull;
+	x ^= t ^ (t << 14);
+	t = (x ^ (x >> 28)) & 0x00000000F0F0F0F0ull;
+	x ^= t ^ (t << 28);
+	return x;
+}
+
+/* Columns c0.. of the 8 rows (ncol bytes each): item 8c + k, bit b = row b, byte c, bit k. */
+static void unshuffle1_scalar(const uint8_t *in, uint8_t *out, size_t c0, size_t ncol)
+{
+	for (size_t c = c0; c < ncol; c++) {
+		uint64_t x = 0;
+
+		for (unsigned b = 0; b < 8; b++)
+			x |= (uint64_t)in[b * ncol + c] << (8 * b);
+		x = transpose8(x);
+		for (unsigned k = 0; k < 8; k++)
+			out[8 * c + k] = (uint8_t)(x >> (8 * k));
+	}
+}
+
+#if BF_HAVE_X86
+__attribute__((target("avx2"))) static inline __m256i transpose8_avx2(__m256i x)
+{
+	const __m256i m1 = _mm256_set1_epi64x(0x00AA00AA00AA00AAll);
+	const __m256i m2 = _mm256_set1_epi64x(0x0000CCCC0000CCCCll);
+	const __m256i m3 = _mm256_set1_epi64x(0x00000000F0F0F0F0ll);
+	__m256i t;
+
+	t = _mm256_and_si256(_mm256_xor_si256(x, _mm256_srli_epi64(x, 7)), m1);
+	x = _mm256_xor_si256(x, _mm256_xor_si256(t, _mm256_slli_epi64(t, 7)));
+	t = _mm256_and_si256(_mm256_xor_si256(x, _mm256_srli_epi64(x, 14)), m2);
+	x = _mm256_xor_si256(x, _mm256_xor_si256(t, _mm256_slli_epi64(t, 14)));
+	t = _mm256_and_si256(_mm256_xor_si256(x, _mm256_srli_epi64(x, 28)), m3);
+	x = _mm256_xor_si256(x, _mm256_xor_si256(t, _mm256_slli_epi64(t, 28)));
+	return x;
+}
+
+/*
+ * 32 columns at a time: the 8 rows' bytes are interleaved into one 64-bit
+ * word per column (three rounds of unpacks, within 128-bit lanes), each
+ * word's bit matrix is transposed, and the lanes are stored in order.
+ * @return the first column left for the scalar loop.
+ */
+__attribute__((target("avx2"))) static size_t unshuffle1_avx2(const uint8_t *in, uint8_t *out,
+							      size_t ncol)
+{
+	size_t c;
+
+	for (c = 0; c + 32 <= ncol; c += 32) {
+		__m256i r[8], a[8], e[8], g[8];
+
+		for (unsigned b = 0; b < 8; b++)
+			r[b] = _mm256_loadu_si256((const __m256i *)(in + b * ncol + c));
+		for (unsigned i = 0; i < 4; i++) { /* byte pairs: rows 2i, 2i+1 */
+			a[2 * i] = _mm256_unpacklo_epi8(r[2 * i], r[2 * i + 1]);
+			a[2 * i + 1] = _mm256_unpackhi_epi8(r[2 * i], r[2 * i + 1]);
+		}
+		for (unsigned i = 0; i < 2; i++) { /* rows 4i .. 4i+3 */
+			e[4 * i] = _mm256_unpacklo_epi16(a[4 * i], a[4 * i + 2]);
+			e[4 * i + 1] = _mm256_unpackhi_epi16(a[4 * i], a[4 * i + 2]);
+			e[4 * i + 2] = _mm256_unpacklo_epi16(a[4 * i + 1], a[4 * i + 3]);
+			e[4 * i + 3] = _mm256_unpackhi_epi16(a[4 * i + 1], a[4 * i + 3]);
+		}
+		for (unsigned i = 0; i < 4; i++) { /* all 8 rows: columns 4i .. 4i+3 of a lane */
+			g[2 * i] = transpose8_avx2(_mm256_unpacklo_epi32(e[i], e[4 + i]));
+			g[2 * i + 1] = transpose8_avx2(_mm256_unpackhi_epi32(e[i], e[4 + i]));
+		}
+		/* g[j]: lane 0 columns c + 2j, 2j+1; lane 1 columns c + 16 + 2j, 2j+1 */
+		for (unsigned j = 0; j < 8; j += 2) {
+			_mm256_storeu_si256((__m256i *)(out + 8 * c + 16 * j),
+					    _mm256_permute2x128_si256(g[j], g[j + 1], 0x20));
+			_mm256_storeu_si256((__m256i *)(out + 8 * c + 128 + 16 * j),
+					    _mm256_permute2x128_si256(g[j], g[j + 1], 0x31));
+		}
+	}
+	return c;
+}
+#endif
+
+void blosc1_bitunshuffle1(const uint8_t *in, uint8_t *out, size_t n)
+{
+	size_t ncol = n / 8, c = 0;
+
+#if BF_HAVE_X86
+	if (bf_cpu_avx2())
+		c = unshuffle1_avx2(in, out, ncol);
+#endif
+	unshuffle1_scalar(in, out, c, ncol);
+}
+
+/* ---- blocks ---- */
+
+static int block(const struct blosc1_frame *f, struct tstate *t, size_t k, uint8_t *dst)
+{
+	size_t bl = k + 1 < f->nblocks ? f->blocksize : f->nbytes - k * f->blocksize;
+	size_t at = rd32(f->p + HDR + 4 * k), cb;
+	bool unshuffle = (f->flags & FL_BITSHUFFLE) && bl % 8 == 0;
+	uint8_t *to = dst;
+	const uint8_t *src;
+
+	if (at > f->len || f->len - at < 4)
+		return -1;
+	cb = rd32(f->p + at);
+	src = f->p + at + 4;
+	if (cb > f->len - at - 4)
+		return -1;
+	if (unshuffle) {
+		if (t->tmp_cap < bl) {
+			bf_free(t->tmp);
+			t->tmp_cap = 0;
+			if (!(t->tmp = bf_malloc(bl)))
+				return -1;
+			t->tmp_cap = bl;
+		}
+		to = t->tmp;
+	}
+	if (cb == bl) {
+		memcpy(to, src, bl);
+	} else {
+		switch ((f->flags >> 5) & 7) {
+		case CODE_ZSTD: {
+			size_t r;
+
+			if (!t->dctx && !(t->dctx = ZSTD_createDCtx()))
+				return -1;
+			r = ZSTD_decompressDCtx(t->dctx, to, bl, src, cb);
+			if (ZSTD_isError(r) || r != bl)
+				return -1;
+			break;
+		}
+		case CODE_LZ4:
+			if (cb > INT32_MAX || LZ4_decompress_safe((const char *)src, (char *)to,
+								  (int)cb, (int)bl) != (int)bl)
+				return -1;
+			break;
+		case CODE_ZLIB: {
+			uLongf dl = (uLongf)bl;
+
+			if (uncompress(to, &dl, src, (uLong)cb) != Z_OK || dl != bl)
+				return -1;
+			break;
+		}
+		default:
+			return -1;
+		}
+	}
+	if (unshuffle)
+		blosc1_bitunshuffle1(t->tmp, dst, bl);
+	return 0;
+}
+
+int blosc1_blocks(const struct blosc1_frame *f, size_t k0, size_t k1, uint8_t *dst)
+{
+	struct tstate *t = thread_state();
+
+	if (!t || k0 > k1 || k1 >= f->nblocks)
+		return -1;
+	for (size_t k = k0; k <= k1; k++)
+		if (block(f, t, k, dst + (k - k0) * f->blocksize) < 0)
+			return -1;
+	return 0;
+}
+
+int blosc1_range(const struct blosc1_frame *f, size_t byte0, size_t n, uint8_t *out)
+{
+	size_t bs = f->blocksize, k0, k1;
+
+	if (n == 0)
+		return 0;
+	if (byte0 > f->nbytes || n > f->nbytes - byte0)
+		return -1;
+	k0 = byte0 / bs;
+	k1 = (byte0 + n - 1) / bs;
+	for (size_t k = k0; k <= k1; k++) {
+		size_t b0 = k * bs, b1 = b0 + bs < f->nbytes ? b0 + bs : f->nbytes;
+		size_t from = b0 > byte0 ? b0 : byte0, to = b1 < byte0 + n ? b1 : byte0 + n;
+
+		if (from == b0 && to == b1) {
+			if (blosc1_blocks(f, k, k, out + (b0 - byte0)) < 0)
+				return -1;
+		} else {
+			/* a block cut by the range: decode it whole beside, keep the overlap */
+			uint8_t *tmp = bf_malloc(b1 - b0);
+			int rc = tmp ? blosc1_blocks(f, k, k, tmp) : -1;
+
+			if (rc == 0)
+				memcpy(out + (from - byte0), tmp + (from - b0), to - from);
+			bf_free(tmp);
+			if (rc < 0)
+				return -1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,63 @@
+/*
+ * blosc1.h - blosc1 frames of one-byte items, decoded without libblosc.
+ *
+ * Owns: decoding the blocks of version-2 blosc1 frames whose items are one
+ * byte (the genotype arrays) and whose blocks are zstd, lz4 or zlib
+ * streams, shuffled, bit-shuffled or not.  Each thread keeps one zstd
+ * context for every block it decodes (libblosc 1.21 makes one per block),
+ * and bit-unshuffle is an AVX2 kernel (libblosc's is scalar for one-byte
+ * items).  Any other frame gets BLOSC1_OTHER and the caller uses libblosc.
+ * The bytes produced equal libblosc's (test_blosc1 and the fuzz target
+ * compare them).
+ */
+#ifndef BF_ZARR_BLOSC1_H
+#define BF_ZARR_BLOSC1_H
+
+#include "util/bf_config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* blosc1_open: this frame is not one ours decodes; use libblosc. */
+#define BLOSC1_OTHER 1
+
+/* A parsed frame: borrowed bytes plus the header fields. */
+struct blosc1_frame {
+	const uint8_t *p;
+	size_t len;	  /* bytes readable at p */
+	size_t nbytes;	  /* decoded size */
+	size_t blocksize; /* decoded bytes per block (the last may be short) */
+	size_t nblocks;
+	uint8_t flags;
+};
+
+/*
+ * Parse the header of the frame at p (len readable bytes).
+ * @return 0 when blosc1_blocks decodes it, BLOSC1_OTHER when it does not
+ * (other versions, item sizes or compressors, memcpyed or odd headers).
+ * Nothing is validated beyond what decoding needs: a block whose table entry
+ * or length points outside the frame fails in blosc1_blocks.
+ */
+int blosc1_open(const uint8_t *p, size_t len, struct blosc1_frame *f);
+
+/*
+ * Decode blocks k0..k1 (k0 <= k1 < nblocks) into dst, contiguous: dst gets
+ * exactly those blocks' decoded bytes.  Thread-safe (per-thread contexts).
+ * @return 0, or -1 on corrupt data or out of memory.
+ */
+int blosc1_blocks(const struct blosc1_frame *f, size_t k0, size_t k1, uint8_t *dst);
+
+/* Bytes [byte0, byte0 + n) of the decoded frame into out.  @return 0 or -1. */
+int blosc1_range(const struct blosc1_frame *f, size_t byte0, size_t n, uint8_t *out);
+
+/*
+ * Undo blosc's bit-shuffle of n one-byte items (n % 8 == 0): in holds 8
+ * rows of n / 8 bytes, row b the bit b of every item.  Exposed for tests
+ * and the benchmark.
+ */
+void blosc1_bitunshuffle1(const uint8_t *in, uint8_t *out, size_t n);
+
+/* Free the calling thread's codec context and scratch (idle workers). */
+void blosc1_thread_release(void);
+
+#endif
