@@ -7,6 +7,7 @@
 #include "engine/sidecar.h"
 #include "format/bed.h"
 #include "util/alloc.h"
+#include "zarr/zarr.h"
 #include "util/bigbuf.h"
 #include "util/log.h"
 
@@ -107,6 +108,7 @@ static void prescan_ws_free(void *ctx, void *ws)
 {
 	(void)ctx;
 	source_ws_free(ws);
+	zarr_thread_release(); /* runs on the worker thread itself */
 }
 
 /* Any genotype byte the fixed BGEN encoder refuses: outside {-1, 0, 1}. */

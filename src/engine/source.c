@@ -5,6 +5,7 @@
 
 #include "engine/source.h"
 #include "util/alloc.h"
+#include "zarr/zarr.h"
 #include "util/bigbuf.h"
 #include "format/bed.h"
 
@@ -26,6 +27,8 @@ int source_plan_pieces(struct source *src, size_t piece_bytes, struct bf_err *er
 		if (span_max > v->vchunk)
 			span_max = v->vchunk;
 	}
+	src->gt_rows =
+	    src->need_gt && !src->bed_blocks && src->sel->n > 0 && vcz_gt_rows_ok(v, src->sel);
 	src->n_pieces = 0;
 	src->max_span = 0;
 	src->pieces = bf_calloc(cap, sizeof(*src->pieces));
@@ -96,16 +99,8 @@ struct source_ws *source_ws_create(struct source *src, struct bf_err *err)
 	if (src->need_gt && v->gt && src->sel->n > 0) {
 		ws->gt_cap = src->bed_blocks ? 0 : span * vcz_row_out_size(v, src->sel);
 		ws->scratch_cap = span * vcz_row_scratch_size(v);
-		ws->gt = ws->gt_cap ? bf_bigbuf_alloc(ws->gt_cap) : NULL;
-		ws->scratch = bf_bigbuf_alloc(ws->scratch_cap);
-		if ((ws->gt_cap && !ws->gt) || !ws->scratch)
-			goto nomem;
-		if (src->need_phased && v->phased) {
+		if (src->need_phased && v->phased)
 			ws->phased_cap = span * src->sel->n;
-			ws->phased = bf_bigbuf_alloc(ws->phased_cap);
-			if (!ws->phased)
-				goto nomem;
-		}
 	}
 	return ws;
 nomem:
@@ -123,6 +118,7 @@ void source_ws_free(struct source_ws *ws)
 	bf_bigbuf_free(ws->gt, ws->gt_cap);
 	bf_bigbuf_free(ws->scratch, ws->scratch_cap);
 	bf_bigbuf_free(ws->phased, ws->phased_cap);
+	zarr_window_release(&ws->win);
 	bf_free(ws->vars);
 	bf_free(ws);
 }
@@ -180,6 +176,32 @@ static void compact_rows(uint8_t *buf, size_t width, const struct plan_chunk *pc
 	}
 }
 
+/* Map a buffer of ws on first use. */
+static int ws_map(void **buf, size_t cap, struct bf_err *err)
+{
+	if (*buf || cap == 0)
+		return 0;
+	*buf = bf_bigbuf_alloc(cap);
+	return *buf ? 0 : bf_err_set(err, BF_E_NOMEM, "out of memory for chunk buffers");
+}
+
+/* Phase flags of piece p's rows into ws->phased (when the store has them). */
+static int load_phased(struct source *src, struct source_ws *ws, const struct source_piece *p,
+		       uint32_t first, int64_t span, struct bf_err *err)
+{
+	const struct plan_chunk *pc = &src->plan->chunks[p->k];
+	int rc;
+
+	BF_FORWARD(ws_map((void **)&ws->phased, ws->phased_cap, err));
+	BF_FORWARD(ws_map(&ws->scratch, ws->scratch_cap, err));
+	rc = vcz_read_phased_rows(src->v, pc->ci, first, span, src->sel, ws->phased, ws->phased_cap,
+				  ws->scratch, ws->scratch_cap, err);
+	if (rc < 0)
+		return rc;
+	compact_rows(ws->phased, src->sel->n, pc, p, first);
+	return 0;
+}
+
 int source_load(struct source *src, struct source_ws *ws, size_t pi, struct fmt_chunk *c,
 		struct bf_err *err)
 {
@@ -189,7 +211,6 @@ int source_load(struct source *src, struct source_ws *ws, size_t pi, struct fmt_
 	uint32_t first = plan_chunk_row(pc, p->j0);
 	int64_t span = (int64_t)(plan_chunk_row(pc, p->j0 + p->n - 1) - first) + 1;
 	size_t n;
-	int rc;
 
 	memset(c, 0, sizeof(*c));
 	if (!src->skip_meta) {
@@ -199,18 +220,16 @@ int source_load(struct source *src, struct source_ws *ws, size_t pi, struct fmt_
 	c->n_variants = p->n;
 	c->n_samples = src->sel->n;
 	c->ploidy = v->ploidy;
-	if (ws->gt) {
+	if (ws->gt_cap) {
+		BF_FORWARD(ws_map((void **)&ws->gt, ws->gt_cap, err));
+		BF_FORWARD(ws_map(&ws->scratch, ws->scratch_cap, err));
 		BF_FORWARD(vcz_read_gt_rows(v, pc->ci, first, span, src->sel, ws->gt, ws->gt_cap,
 					    ws->scratch, ws->scratch_cap, err));
 		compact_rows((uint8_t *)ws->gt, src->sel->n * (size_t)v->ploidy, pc, p, first);
 		c->gt = ws->gt;
 	}
-	if (ws->phased) {
-		rc = vcz_read_phased_rows(v, pc->ci, first, span, src->sel, ws->phased,
-					  ws->phased_cap, ws->scratch, ws->scratch_cap, err);
-		if (rc < 0)
-			return rc;
-		compact_rows(ws->phased, src->sel->n, pc, p, first);
+	if (ws->phased_cap) {
+		BF_FORWARD(load_phased(src, ws, p, first, span, err));
 		c->phased = ws->phased;
 	}
 	return 0;
@@ -225,6 +244,7 @@ static void src_worker_free(void *ctx, void *ws)
 {
 	(void)ctx;
 	source_ws_free(ws);
+	zarr_thread_release(); /* runs on the worker thread itself */
 }
 
 struct bed_block_out {
@@ -232,14 +252,72 @@ struct bed_block_out {
 	size_t row_bytes;
 };
 
-static int bed_block(void *ctx, size_t j0, size_t n, const int8_t *gt, size_t stride, int64_t rows,
-		     struct bf_err *err)
+static int bed_block(void *ctx, size_t j0, size_t n, size_t r0, const int8_t *gt, size_t stride,
+		     int64_t rows, struct bf_err *err)
 {
 	struct bed_block_out *b = ctx;
 
 	(void)err;
-	bed_encode_gt_strided(gt, (size_t)rows, n, stride, b->out + j0 / 4, b->row_bytes);
+	bed_encode_gt_strided(gt, (size_t)rows, n, stride, b->out + r0 * b->row_bytes + j0 / 4,
+			      b->row_bytes);
 	return 0;
+}
+
+/* A piece encoded a few rows at a time (source.gt_rows). */
+struct rows_out {
+	struct source *src;
+	struct fmt_chunk base; /* the piece: variants and phase flags of all its rows */
+	uint8_t *out;
+	size_t len, bpv;
+};
+
+static int encode_rows(void *ctx, size_t j0, size_t n, size_t r0, const int8_t *gt, size_t stride,
+		       int64_t rows, struct bf_err *err)
+{
+	struct rows_out *ro = ctx;
+	struct fmt_chunk c = ro->base;
+	size_t off = r0 * ro->bpv;
+
+	(void)j0;
+	(void)n;
+	(void)stride;
+	if (r0 + (size_t)rows > ro->base.n_variants)
+		return bf_err_set(err, BF_E_INTERNAL, "rows beyond the piece");
+	if (c.variants)
+		c.variants += r0;
+	if (c.phased)
+		c.phased += r0 * c.n_samples;
+	c.n_variants = (size_t)rows;
+	c.gt = gt;
+	return ro->src->encode(ro->src->params, &c, ro->out + off, ro->len - off, err);
+}
+
+static int encode_piece_rows(struct source *src, struct source_ws *ws, size_t k, uint8_t *out,
+			     size_t len, struct bf_err *err)
+{
+	const struct source_piece *p = &src->pieces[k];
+	const struct plan_chunk *pc = &src->plan->chunks[p->k];
+	uint32_t first = plan_chunk_row(pc, p->j0);
+	struct rows_out ro;
+	size_t n;
+
+	memset(&ro, 0, sizeof(ro));
+	ro.src = src;
+	ro.out = out;
+	ro.len = len;
+	ro.bpv = len / p->n;
+	ro.base.n_variants = p->n;
+	ro.base.n_samples = src->sel->n;
+	ro.base.ploidy = src->v->ploidy;
+	if (!src->skip_meta) {
+		BF_FORWARD(source_load_meta(src, ws, p->k, &n, err));
+		ro.base.variants = ws->vars + p->j0;
+	}
+	if (ws->phased_cap) {
+		BF_FORWARD(load_phased(src, ws, p, first, (int64_t)p->n, err));
+		ro.base.phased = ws->phased;
+	}
+	return vcz_each_gt_rows(src->v, pc->ci, first, p->n, &ws->win, encode_rows, &ro, err);
 }
 
 static int src_encode(void *ctx, void *wsp, size_t k, uint8_t *out, size_t len, struct bf_err *err)
@@ -256,9 +334,11 @@ static int src_encode(void *ctx, void *wsp, size_t k, uint8_t *out, size_t len, 
 		if (len < (size_t)p->n * b.row_bytes)
 			return bf_err_set(err, BF_E_INTERNAL, "bed piece buffer too small");
 		/* bed_blocks plans take whole chunks: rows j0 .. j0+n-1 */
-		return vcz_each_gt_block(src->v, pc->ci, plan_chunk_row(pc, p->j0), p->n,
-					 ws->scratch, ws->scratch_cap, bed_block, &b, err);
+		return vcz_each_gt_block(src->v, pc->ci, plan_chunk_row(pc, p->j0), p->n, &ws->win,
+					 bed_block, &b, err);
 	}
+	if (src->gt_rows && !src->plan->chunks[src->pieces[k].k].rows)
+		return encode_piece_rows(src, wsp, k, out, len, err);
 
 	BF_FORWARD(source_load(src, wsp, k, &c, err));
 	return src->encode(src->params, &c, out, len, err);

@@ -52,6 +52,14 @@ struct source {
 	 * pieces can be whole variant chunks.
 	 */
 	bool bed_blocks;
+	/*
+	 * Set by source_plan_pieces: every sample in order from one sample
+	 * chunk of int8 (vcz_gt_rows_ok), so pieces of consecutive rows are
+	 * encoded a few rows at a time as the blocks decode (vcz_each_gt_rows)
+	 * and workers hold no decoded piece.  The encoder must take any run of
+	 * a piece's rows on its own (the fixed-size formats do).
+	 */
+	bool gt_rows;
 	source_encode_fn encode;
 	const void *params;
 	/* filled by source_plan_pieces */
@@ -75,12 +83,14 @@ void source_stream_source(struct source *src, struct stream_source *out);
 /* Per-thread buffers: also usable directly (view-bgen variable mode). */
 struct source_ws {
 	int64_t meta_k; /* plan chunk whose metadata is loaded, -1 when none */
+	/* mapped on first use: a worker that only walks windows never maps them */
 	int8_t *gt;
 	size_t gt_cap;
 	void *scratch;
 	size_t scratch_cap;
 	uint8_t *phased;
 	size_t phased_cap;
+	struct zarr_window win;	  /* vcz_each_gt_rows / vcz_each_gt_block */
 	struct fmt_variant *vars; /* vchunk entries */
 	struct vcz_meta meta;
 	bool have_meta;

@@ -749,26 +749,54 @@ bool vcz_gt_blocks_ok(const struct vcz *v, const struct vcz_samplesel *sel, size
 	return dt->itemsize == 1 && dt->kind == ZARR_KIND_INT;
 }
 
-int vcz_each_gt_block(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows, void *scratch,
-		      size_t scap, vcz_gt_block_fn fn, void *ctx, struct bf_err *err)
+struct block_walk {
+	vcz_gt_block_fn fn;
+	void *ctx;
+	size_t j0, n, stride;
+	int64_t row0;
+};
+
+static int block_rows(void *ctx, int64_t r, int64_t n, const uint8_t *rows, struct bf_err *err)
+{
+	struct block_walk *b = ctx;
+
+	return b->fn(b->ctx, b->j0, b->n, (size_t)(r - b->row0), (const int8_t *)rows, b->stride, n,
+		     err);
+}
+
+int vcz_each_gt_block(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows, struct zarr_window *w,
+		      vcz_gt_block_fn fn, void *ctx, struct bf_err *err)
 {
 	int64_t idx[ZARR_MAX_DIMS] = {0};
-	size_t rb = row_bytes(v->gt), need, j0;
+	struct block_walk b = {fn, ctx, 0, 0, row_bytes(v->gt), row0};
 
 	if (row0 < 0 || nrows <= 0 || row0 + nrows > vcz_chunk_rows(v, ci))
 		return bf_err_set(err, BF_E_INTERNAL, "rows out of range");
-	if (!bf_size_mul((size_t)nrows, rb, &need) || need > scap)
-		return bf_err_set(err, BF_E_INTERNAL, "genotype scratch too small");
 	idx[0] = ci;
-	for (j0 = 0; j0 < v->n_raw_samples; j0 += (size_t)v->schunk) {
-		size_t n = v->n_raw_samples - j0 < (size_t)v->schunk ? v->n_raw_samples - j0
-								     : (size_t)v->schunk;
-
-		idx[1] = (int64_t)(j0 / (size_t)v->schunk);
-		BF_FORWARD(zarr_array_read_chunk_rows(v->gt, idx, row0, nrows, scratch, need, err));
-		BF_FORWARD(fn(ctx, j0, n, (const int8_t *)scratch, rb, nrows, err));
+	for (b.j0 = 0; b.j0 < v->n_raw_samples; b.j0 += (size_t)v->schunk) {
+		b.n = v->n_raw_samples - b.j0 < (size_t)v->schunk ? v->n_raw_samples - b.j0
+								  : (size_t)v->schunk;
+		idx[1] = (int64_t)(b.j0 / (size_t)v->schunk);
+		BF_FORWARD(zarr_array_each_rows(v->gt, idx, row0, nrows, w, block_rows, &b, err));
 	}
 	return 0;
+}
+
+bool vcz_gt_rows_ok(const struct vcz *v, const struct vcz_samplesel *sel)
+{
+	return v->gt && gt_direct(v, sel, v->gt) && zarr_array_dtype(v->gt)->kind == ZARR_KIND_INT;
+}
+
+int vcz_each_gt_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows, struct zarr_window *w,
+		     vcz_gt_block_fn fn, void *ctx, struct bf_err *err)
+{
+	int64_t idx[ZARR_MAX_DIMS] = {0};
+	struct block_walk b = {fn, ctx, 0, v->n_raw_samples, row_bytes(v->gt), row0};
+
+	if (row0 < 0 || nrows <= 0 || row0 + nrows > vcz_chunk_rows(v, ci))
+		return bf_err_set(err, BF_E_INTERNAL, "rows out of range");
+	idx[0] = ci;
+	return zarr_array_each_rows(v->gt, idx, row0, nrows, w, block_rows, &b, err);
 }
 
 int vcz_read_phased_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,

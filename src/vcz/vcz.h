@@ -142,10 +142,11 @@ int vcz_read_gt_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,
 
 /*
  * A block of decoded genotypes: samples [j0, j0 + n) of the selection, for
- * `rows` consecutive rows; row r starts at gt + r * stride (int8 pairs).
+ * `rows` consecutive rows starting `r0` rows into the requested range; row r
+ * starts at gt + r * stride (int8 pairs).  Valid only during the call.
  */
-typedef int (*vcz_gt_block_fn)(void *ctx, size_t j0, size_t n, const int8_t *gt, size_t stride,
-			       int64_t rows, struct bf_err *err);
+typedef int (*vcz_gt_block_fn)(void *ctx, size_t j0, size_t n, size_t r0, const int8_t *gt,
+			       size_t stride, int64_t rows, struct bf_err *err);
 
 /*
  * Whether vcz_each_gt_block applies: the selection is every sample in store
@@ -156,12 +157,28 @@ bool vcz_gt_blocks_ok(const struct vcz *v, const struct vcz_samplesel *sel, size
 
 /*
  * Decode rows [row0, row0 + nrows) of variant chunk ci one sample chunk at a
- * time into `scratch` (vcz_row_scratch_size bytes a row) and hand each to
- * fn, skipping the gather into full-width rows that vcz_read_gt_rows does.
- * Only when vcz_gt_blocks_ok.  @return 0, fn's error, or a read error.
+ * time and hand them to fn a few rows at a time through the window `w`
+ * (zarr_array_each_rows), skipping the gather into full-width rows that
+ * vcz_read_gt_rows does.  Only when vcz_gt_blocks_ok.
+ * @return 0, fn's error, or a read error.
  */
-int vcz_each_gt_block(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows, void *scratch,
-		      size_t scap, vcz_gt_block_fn fn, void *ctx, struct bf_err *err) BF_MUST_CHECK;
+int vcz_each_gt_block(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows, struct zarr_window *w,
+		      vcz_gt_block_fn fn, void *ctx, struct bf_err *err) BF_MUST_CHECK;
+
+/*
+ * Whether vcz_each_gt_rows applies: the selection is every sample in store
+ * order, in one sample chunk, and call_genotype is signed int8, so decoded
+ * rows already are fmt_chunk's gt layout.
+ */
+bool vcz_gt_rows_ok(const struct vcz *v, const struct vcz_samplesel *sel);
+
+/*
+ * Rows [row0, row0 + nrows) of variant chunk ci, whole selection, to fn a
+ * few at a time through the window `w` (fn gets the sample range 0..n and
+ * r0 as for vcz_each_gt_block).  Only when vcz_gt_rows_ok.
+ */
+int vcz_each_gt_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows, struct zarr_window *w,
+		     vcz_gt_block_fn fn, void *ctx, struct bf_err *err) BF_MUST_CHECK;
 
 /*
  * Phase flags (0/1) of the same rows: out[r][j].  @return 0, or BF_E_NOTFOUND
