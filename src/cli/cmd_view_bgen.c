@@ -196,11 +196,10 @@ int cmd_view_bgen(const struct cmd_bgen_opts *o)
 			goto fail;
 		fd = out.fd[i];
 		if (!o->no_bgi) {
-			rc = ibgi = outset_add(&out, bgi_path, &err);
+			/* SQLite writes the index by name */
+			rc = ibgi = outset_add_named(&out, bgi_path, &err);
 			if (rc < 0)
 				goto fail;
-			close(out.fd[ibgi]);
-			out.fd[ibgi] = -1;
 			if (!p.fixed) {
 				bgi = bgi_writer_create(out.tmp[ibgi], &err);
 				if (!bgi) {
