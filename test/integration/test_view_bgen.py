@@ -279,6 +279,41 @@ def test_stdout_equals_file(biofuse_bin, generated, work_dir, args):
     assert r.stdout == read(work_dir / "F.bgen") and len(r.stdout) > 1000
 
 
+@pytest.mark.parametrize("mode", ["variable", "fixed"])
+def test_fifo_outputs(biofuse_bin, generated, work_dir, mode):
+    """FIFOs as Z.bgen and Z.bgen.bgi: readers get the normal run's bytes (the index, which
+    SQLite writes by name, is copied in at the end) and both stay FIFOs."""
+    _vcf, store = generated["phased13_zip_nested"]
+    bf(biofuse_bin, "view-bgen", store, "-M", "2", "-o", work_dir / "N", *MODES[mode])
+    out = work_dir / "o"
+    out.mkdir()
+    readers = {}
+    for ext in (".bgen", ".bgen.bgi"):
+        os.mkfifo(str(out / "Z") + ext)
+        readers[ext] = FifoReader(str(out / "Z") + ext)
+    bf(biofuse_bin, "view-bgen", store, "-M", "2", "-o", out / "Z", *MODES[mode], timeout=60)
+    for ext in (".bgen", ".bgen.bgi"):
+        assert stat.S_ISFIFO(os.lstat(str(out / "Z") + ext).st_mode)
+        assert readers[ext].result() == read(str(work_dir / "N") + ext), ext
+    assert read(out / "Z.sample") == read(work_dir / "N.sample")
+    assert listdir(out) == ["Z.bgen", "Z.bgen.bgi", "Z.sample"]
+
+
+def test_symlinks_to_dev_null_kept(biofuse_bin, generated, work_dir):
+    """Z.bgen and Z.bgen.bgi as symlinks to /dev/null stay symlinks; Z.sample is written."""
+    _vcf, store = generated["phased13_zip_nested"]
+    bf(biofuse_bin, "view-bgen", store, "-M", "2", "-o", work_dir / "N")
+    out = work_dir / "o"
+    out.mkdir()
+    for ext in (".bgen", ".bgen.bgi"):
+        os.symlink("/dev/null", str(out / "Z") + ext)
+    bf(biofuse_bin, "view-bgen", store, "-M", "2", "-o", out / "Z")
+    for ext in (".bgen", ".bgen.bgi"):
+        assert os.readlink(str(out / "Z") + ext) == "/dev/null"
+    assert read(out / "Z.sample") == read(work_dir / "N.sample")
+    assert listdir(out) == ["Z.bgen", "Z.bgen.bgi", "Z.sample"]
+
+
 def test_closed_pipe_exits_1_quietly(biofuse_bin, gen_dir):
     _vcf, store = make_store(gen_dir, "bigpipe", dict(seed=27, samples=200, variants=400,
                                                       contigs="chr1"),
