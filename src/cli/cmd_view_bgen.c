@@ -138,6 +138,7 @@ int cmd_view_bgen(const struct cmd_bgen_opts *o)
 	char *sample = NULL, *bgen = NULL, *bgi_path = NULL;
 	bool to_stdout = !o->output;
 	struct stdout_mark som = {STDOUT_STREAM, 0};
+	bool streamed = false; /* the .bgen goes where a failure cannot take it back */
 	int rc, i, fd = STDOUT_FILENO, ibgi = -1;
 
 	bf_err_clear(&err);
@@ -175,6 +176,7 @@ int cmd_view_bgen(const struct cmd_bgen_opts *o)
 	if (to_stdout) {
 		signal(SIGPIPE, SIG_IGN);
 		stdout_mark(STDOUT_FILENO, &som);
+		streamed = som.kind == STDOUT_STREAM;
 	} else {
 		sample = path_join(o->output, ".sample");
 		bgen = path_join(o->output, ".bgen");
@@ -195,12 +197,17 @@ int cmd_view_bgen(const struct cmd_bgen_opts *o)
 		if (rc < 0)
 			goto fail;
 		fd = out.fd[i];
+		if (out.way[i] == OUTSET_DIRECT) {
+			struct stdout_mark m;
+
+			stdout_mark(fd, &m); /* a FIFO, or a device other than /dev/null */
+			streamed = m.kind == STDOUT_STREAM;
+		}
 		if (!o->no_bgi) {
-			rc = ibgi = outset_add(&out, bgi_path, &err);
+			/* SQLite writes the index by name */
+			rc = ibgi = outset_add_named(&out, bgi_path, &err);
 			if (rc < 0)
 				goto fail;
-			close(out.fd[ibgi]);
-			out.fd[ibgi] = -1;
 			if (!p.fixed) {
 				bgi = bgi_writer_create(out.tmp[ibgi], &err);
 				if (!bgi) {
@@ -214,10 +221,11 @@ int cmd_view_bgen(const struct cmd_bgen_opts *o)
 		/*
 		 * Mixed ploidy shows only in the genotypes.  Files go to temporary
 		 * names, renamed on success; a regular file on stdout is cut back
-		 * on failure; a pipe cannot be taken back, so for it a diploid
-		 * store is encoded once without output first.
+		 * on failure; a pipe (on stdout, or a FIFO given as the .bgen)
+		 * cannot be taken back, so for it a diploid store is encoded once
+		 * without output first.
 		 */
-		if (to_stdout && som.kind == STDOUT_STREAM && s->v->ploidy == 2) {
+		if (streamed && s->v->ploidy == 2) {
 			rc = export_prescan(&ex, &err);
 			if (rc < 0)
 				goto fail;

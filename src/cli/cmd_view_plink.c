@@ -3,7 +3,8 @@
  *
  * All problems the reference finds late (multi-allelic rows, a non-diploid
  * store, whitespace in IDs) are found before any output file appears: files
- * are written under temporary names and renamed together at the end.
+ * are written under temporary names and renamed together at the end (a FIFO
+ * or character device given as an output is written in place; outfiles.h).
  */
 #include "util/bf_config.h"
 

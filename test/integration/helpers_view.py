@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import struct
 import subprocess
+import threading
 import zipfile
 import zlib
 
@@ -84,6 +85,26 @@ def assert_same_files(a_stem, b_stem, exts):
 
 def listdir(d):
     return sorted(os.listdir(str(d)))
+
+
+class FifoReader(threading.Thread):
+    """Reads the FIFO `path` to its end in a daemon thread (its open waits for the writer,
+    so create it before running the writer; a thread left blocked does not hold up exit)."""
+
+    def __init__(self, path):
+        super().__init__(daemon=True)
+        self.path = path
+        self.data = None
+        self.start()
+
+    def run(self):
+        with open(self.path, "rb") as f:
+            self.data = f.read()
+
+    def result(self, timeout=30):
+        self.join(timeout)
+        assert not self.is_alive(), "nothing finished writing the FIFO %s" % self.path
+        return self.data
 
 
 # ---------------------------------------------------------------------------------------

@@ -14,11 +14,12 @@
 """
 
 import os
+import stat
 import subprocess
 
 import pytest
 
-from helpers_view import (bf, bgen_phased_flags, bgi_rows, check_bgen_against_bgi,
+from helpers_view import (FifoReader, bf, bgen_phased_flags, bgi_rows, check_bgen_against_bgi,
                           golden_rows, listdir, make_store, plink2, read)
 
 BIO2ZARR = ["sample", "sample-split-alleles", "msprime_diploid", "chr22", "1kg_2020_chrM"]
@@ -185,11 +186,12 @@ def _first_haploid(vcf):
     return None
 
 
-@pytest.mark.parametrize("target", ["pipe", "file", "append", "files"])
+@pytest.mark.parametrize("target", ["pipe", "file", "append", "files", "fifo"])
 def test_mixed_ploidy_fixed_refused_before_any_byte(biofuse_bin, generated, work_dir, target):
     """Fixed mode refuses mixed ploidy naming the first such variant, and leaves no byte:
     not in a pipe (a pre-pass), not in a regular file on stdout (cut back to where the run
-    started, also under >>), not under the output names (temporary files)."""
+    started, also under >>), not under the output names (temporary files), not in a FIFO
+    given as the .bgen (a pre-pass)."""
     vcf, store = generated["mixed_ploidy5"]
     where = _first_haploid(vcf)
     assert where is not None
@@ -207,6 +209,14 @@ def test_mixed_ploidy_fixed_refused_before_any_byte(biofuse_bin, generated, work
             r = bf(biofuse_bin, "view-bgen", store, "--fixed-variant-size", stdout=f,
                    stderr=subprocess.PIPE, capture_output=False, rc=1)
         assert path.read_bytes() == (b"kept\n" if target == "append" else b"")
+    elif target == "fifo":
+        os.mkfifo(str(out / "Z.bgen"))
+        reader = FifoReader(str(out / "Z.bgen"))
+        r = bf(biofuse_bin, "view-bgen", store, "--fixed-variant-size", "-o", out / "Z", rc=1,
+               timeout=60)
+        assert reader.result() == b""
+        assert stat.S_ISFIFO(os.lstat(str(out / "Z.bgen")).st_mode)
+        os.unlink(str(out / "Z.bgen"))
     else:
         r = bf(biofuse_bin, "view-bgen", store, "--fixed-variant-size", "-o", out / "Z", rc=1)
     assert _err_line(r) == msg
@@ -267,6 +277,41 @@ def test_stdout_equals_file(biofuse_bin, generated, work_dir, args):
     assert listdir(work_dir) == []  # no sidecars without -o
     bf(biofuse_bin, "view-bgen", store, "-M", "2", "-o", work_dir / "F", *args)
     assert r.stdout == read(work_dir / "F.bgen") and len(r.stdout) > 1000
+
+
+@pytest.mark.parametrize("mode", ["variable", "fixed"])
+def test_fifo_outputs(biofuse_bin, generated, work_dir, mode):
+    """FIFOs as Z.bgen and Z.bgen.bgi: readers get the normal run's bytes (the index, which
+    SQLite writes by name, is copied in at the end) and both stay FIFOs."""
+    _vcf, store = generated["phased13_zip_nested"]
+    bf(biofuse_bin, "view-bgen", store, "-M", "2", "-o", work_dir / "N", *MODES[mode])
+    out = work_dir / "o"
+    out.mkdir()
+    readers = {}
+    for ext in (".bgen", ".bgen.bgi"):
+        os.mkfifo(str(out / "Z") + ext)
+        readers[ext] = FifoReader(str(out / "Z") + ext)
+    bf(biofuse_bin, "view-bgen", store, "-M", "2", "-o", out / "Z", *MODES[mode], timeout=60)
+    for ext in (".bgen", ".bgen.bgi"):
+        assert stat.S_ISFIFO(os.lstat(str(out / "Z") + ext).st_mode)
+        assert readers[ext].result() == read(str(work_dir / "N") + ext), ext
+    assert read(out / "Z.sample") == read(work_dir / "N.sample")
+    assert listdir(out) == ["Z.bgen", "Z.bgen.bgi", "Z.sample"]
+
+
+def test_symlinks_to_dev_null_kept(biofuse_bin, generated, work_dir):
+    """Z.bgen and Z.bgen.bgi as symlinks to /dev/null stay symlinks; Z.sample is written."""
+    _vcf, store = generated["phased13_zip_nested"]
+    bf(biofuse_bin, "view-bgen", store, "-M", "2", "-o", work_dir / "N")
+    out = work_dir / "o"
+    out.mkdir()
+    for ext in (".bgen", ".bgen.bgi"):
+        os.symlink("/dev/null", str(out / "Z") + ext)
+    bf(biofuse_bin, "view-bgen", store, "-M", "2", "-o", out / "Z")
+    for ext in (".bgen", ".bgen.bgi"):
+        assert os.readlink(str(out / "Z") + ext) == "/dev/null"
+    assert read(out / "Z.sample") == read(work_dir / "N.sample")
+    assert listdir(out) == ["Z.bgen", "Z.bgen.bgi", "Z.sample"]
 
 
 def test_closed_pipe_exits_1_quietly(biofuse_bin, gen_dir):

@@ -11,11 +11,12 @@ chrM/MT like the reference writes it, so chrX and chrM are both covered; no excl
 """
 
 import os
+import stat
 
 import pytest
 
-from helpers_view import (PLINK2_BED, assert_same_files, bed_matrix, bf, listdir, make_store,
-                          need_tool, plink2, read, run)
+from helpers_view import (PLINK2_BED, FifoReader, assert_same_files, bed_matrix, bf, listdir,
+                          make_store, need_tool, plink2, read, run)
 
 PLINK_EXTS = (".bed", ".bim", ".fam")
 
@@ -183,6 +184,40 @@ def test_plink19_stats_identical(biofuse_bin, bio2zarr_fixtures, generated, work
         outs[stem] = {f: read(d / f) for f in os.listdir(str(d)) if not f.endswith(".log")}
     assert {"r.frq", "r.lmiss", "r.imiss", "r.hwe"} <= set(outs["A"])
     assert outs["A"] == outs["B"]
+
+
+# ---------------------------------------------------------------------------------------
+# outputs that are not regular files: written in place, never renamed over
+
+def test_bed_symlink_to_dev_null_kept(biofuse_bin, generated, work_dir):
+    """`ln -s /dev/null A.bed` throws the .bed away: the symlink survives, and the .bim and
+    .fam are the normal run's regular files."""
+    _vcf, store = generated["mix7_chunks7x3"]
+    bf(biofuse_bin, "view-plink", store, "-o", work_dir / "N", "-M", "2")
+    out = work_dir / "o"
+    out.mkdir()
+    os.symlink("/dev/null", str(out / "A.bed"))
+    bf(biofuse_bin, "view-plink", store, "-o", out / "A", "-M", "2")
+    assert os.path.islink(str(out / "A.bed")) and os.readlink(str(out / "A.bed")) == "/dev/null"
+    for ext in (".bim", ".fam"):
+        assert stat.S_ISREG(os.lstat(str(out / "A") + ext).st_mode)
+        assert read(str(out / "A") + ext) == read(str(work_dir / "N") + ext)
+    assert listdir(out) == ["A.bed", "A.bim", "A.fam"]
+
+
+def test_bed_fifo_streams(biofuse_bin, generated, work_dir):
+    """A FIFO A.bed: a reader gets the normal run's .bed bytes and the FIFO stays one."""
+    _vcf, store = generated["thirteen_phased_nested_zip"]
+    bf(biofuse_bin, "view-plink", store, "-o", work_dir / "N", "-M", "2")
+    out = work_dir / "o"
+    out.mkdir()
+    fifo = str(out / "A.bed")
+    os.mkfifo(fifo)
+    reader = FifoReader(fifo)
+    bf(biofuse_bin, "view-plink", store, "-o", out / "A", "-M", "2", timeout=60)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert reader.result() == read(str(work_dir / "N") + ".bed")
+    assert listdir(out) == ["A.bed", "A.bim", "A.fam"]
 
 
 # ---------------------------------------------------------------------------------------
