@@ -248,6 +248,7 @@ static int setup_plink(struct export *e, struct bf_err *err)
 	BF_FORWARD(bf_strbuf_add(&e->prefix, bed_magic, BED_MAGIC_LEN));
 	e->bpv = bed_bytes_per_variant(e->s.sel.n);
 	e->src.encode = bed_chunk;
+	e->src.bed_direct = true;
 	e->src.need_gt = true;
 	e->src.bed_blocks = vcz_gt_blocks_ok(v, &e->s.sel, 4);
 	for (size_t k = 0; k < e->s.plan.n_chunks && e->src.bed_blocks; k++)
@@ -287,10 +288,12 @@ static size_t piece_bytes(const struct export *e, uint64_t budget, size_t n_thre
 	uint64_t per_row = n_threads * worker_row_bytes(e) + (n_threads + prefetch + 1) * e->bpv;
 	uint64_t rows = per_row ? budget / per_row : 1;
 
+	size_t most = source_windowed(&e->src) ? EXPORT_WINDOW_PIECE_BYTES : EXPORT_PIECE_BYTES;
+
 	if (rows < 1)
 		rows = 1;
-	if (row && rows > EXPORT_PIECE_BYTES / row)
-		return EXPORT_PIECE_BYTES;
+	if (row && rows > most / row)
+		return most;
 	return (size_t)(rows * row);
 }
 

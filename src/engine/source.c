@@ -11,6 +11,12 @@
 
 #include <string.h>
 
+bool source_windowed(const struct source *src)
+{
+	return src->bed_blocks ||
+	       (src->need_gt && src->sel->n > 0 && vcz_gt_rows_ok(src->v, src->sel));
+}
+
 int source_plan_pieces(struct source *src, size_t piece_bytes, struct bf_err *err)
 {
 	const struct plan *pl = src->plan;
@@ -27,8 +33,7 @@ int source_plan_pieces(struct source *src, size_t piece_bytes, struct bf_err *er
 		if (span_max > v->vchunk)
 			span_max = v->vchunk;
 	}
-	src->gt_rows =
-	    src->need_gt && !src->bed_blocks && src->sel->n > 0 && vcz_gt_rows_ok(v, src->sel);
+	src->gt_rows = !src->bed_blocks && source_windowed(src);
 	src->n_pieces = 0;
 	src->max_span = 0;
 	src->pieces = bf_calloc(cap, sizeof(*src->pieces));
@@ -263,6 +268,37 @@ static int bed_block(void *ctx, size_t j0, size_t n, size_t r0, const int8_t *gt
 	return 0;
 }
 
+/*
+ * The same from bit planes: each plane byte is one .bed byte (4 samples).
+ * Rows are `rb` bytes (the sample chunk's full width); only the bytes of
+ * its n samples are written, the last one masked when n % 4 leaves padding.
+ */
+static int bed_planes(void *ctx, size_t j0, size_t n, size_t rb, size_t off, size_t nbytes,
+		      const uint8_t *planes, size_t stride, struct bf_err *err)
+{
+	struct bed_block_out *b = ctx;
+	size_t used = (n + 3) / 4;
+
+	(void)err;
+	while (nbytes > 0) {
+		size_t r = off / rb, c = off % rb / 8;
+		size_t seg = (rb - off % rb < nbytes ? rb - off % rb : nbytes) / 8;
+
+		if (c < used) {
+			size_t k = seg < used - c ? seg : used - c;
+			uint8_t *o = b->out + r * b->row_bytes + j0 / 4 + c;
+
+			bed_encode_planes(planes, stride, k, o);
+			if (c + k == used && n % 4)
+				o[k - 1] &= (uint8_t)((1u << (2 * (n % 4))) - 1);
+		}
+		planes += seg;
+		off += seg * 8;
+		nbytes -= seg * 8;
+	}
+	return 0;
+}
+
 /* A piece encoded a few rows at a time (source.gt_rows). */
 struct rows_out {
 	struct source *src;
@@ -317,7 +353,13 @@ static int encode_piece_rows(struct source *src, struct source_ws *ws, size_t k,
 		BF_FORWARD(load_phased(src, ws, p, first, (int64_t)p->n, err));
 		ro.base.phased = ws->phased;
 	}
-	return vcz_each_gt_rows(src->v, pc->ci, first, p->n, &ws->win, encode_rows, &ro, err);
+	if (src->bed_direct) {
+		struct bed_block_out b = {out, ro.bpv};
+
+		return vcz_each_gt_rows(src->v, pc->ci, first, p->n, &ws->win, bed_block,
+					bed_planes, &b, err);
+	}
+	return vcz_each_gt_rows(src->v, pc->ci, first, p->n, &ws->win, encode_rows, NULL, &ro, err);
 }
 
 static int src_encode(void *ctx, void *wsp, size_t k, uint8_t *out, size_t len, struct bf_err *err)
@@ -335,7 +377,7 @@ static int src_encode(void *ctx, void *wsp, size_t k, uint8_t *out, size_t len, 
 			return bf_err_set(err, BF_E_INTERNAL, "bed piece buffer too small");
 		/* bed_blocks plans take whole chunks: rows j0 .. j0+n-1 */
 		return vcz_each_gt_block(src->v, pc->ci, plan_chunk_row(pc, p->j0), p->n, &ws->win,
-					 bed_block, &b, err);
+					 bed_block, bed_planes, &b, err);
 	}
 	if (src->gt_rows && !src->plan->chunks[src->pieces[k].k].rows)
 		return encode_piece_rows(src, wsp, k, out, len, err);

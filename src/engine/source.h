@@ -60,6 +60,12 @@ struct source {
 	 * a piece's rows on its own (the fixed-size formats do).
 	 */
 	bool gt_rows;
+	/*
+	 * The encoder is the .bed's, and skip_meta holds: bed_blocks and
+	 * gt_rows pieces are encoded by the .bed kernels directly, from bit
+	 * planes where the chunk allows (bed_encode_planes).
+	 */
+	bool bed_direct;
 	source_encode_fn encode;
 	const void *params;
 	/* filled by source_plan_pieces */
@@ -75,6 +81,12 @@ struct source {
  * false) a piece is a whole plan chunk.
  */
 int source_plan_pieces(struct source *src, size_t piece_bytes, struct bf_err *err) BF_MUST_CHECK;
+
+/*
+ * Whether contiguous pieces are encoded as their blocks decode (bed_blocks,
+ * or what sets gt_rows), so workers hold no decoded piece.
+ */
+bool source_windowed(const struct source *src);
 void source_release(struct source *src);
 
 /* The stream callbacks for `src` (which must outlive the stream). */

@@ -133,6 +133,106 @@ void bed_encode_gt(const int8_t *gt, size_t n_variants, size_t n_samples, uint8_
 			      bed_bytes_per_variant(n_samples));
 }
 
+/*
+ * Per plane byte, bit i belongs to genotype byte i: a (even bits) and b
+ * (odd bits) of four samples.  From the planes: v = value in {0, 1} (bits
+ * 1-7 clear), o = value 1, f = value -2 (bits 1-7 set, bit 0 clear).  A
+ * fill b takes a's classes; the call is valid when both are in {0, 1}; the
+ * code's low bit is set unless valid with an alternate allele, the high bit
+ * when valid and not both alternate: 11, 10, 00, or 01 when missing.
+ * Every operation is bitwise or a shift by one whose carry across bytes is
+ * masked off, so 8 (u64) or 32 (AVX2) plane bytes go at once.
+ */
+#define PLANES_CODE(T, p0, hi_or, hi_and, m55, SHR1, SHL1, AND, OR, ANDNOT, OUT)                   \
+	do {                                                                                       \
+		T v_ = ANDNOT(hi_or, m55##_all), o_ = AND(v_, p0), f_ = ANDNOT(p0, hi_and);        \
+		T av_ = AND(v_, m55), ao_ = AND(o_, m55);                                          \
+		T bf_ = AND(SHR1(f_), m55), bv_ = AND(SHR1(v_), m55), bo_ = AND(SHR1(o_), m55);    \
+		T Bv_ = OR(AND(bf_, av_), ANDNOT(bf_, bv_));                                       \
+		T Bo_ = OR(AND(bf_, ao_), ANDNOT(bf_, bo_));                                       \
+		T val_ = AND(av_, Bv_);                                                            \
+		T lo_ = ANDNOT(AND(val_, OR(ao_, Bo_)), m55);                                      \
+		T hi_ = ANDNOT(AND(ao_, Bo_), AND(val_, m55));                                     \
+		OUT = OR(lo_, SHL1(hi_));                                                          \
+	} while (0)
+
+#define U_SHR1(x)      ((x) >> 1)
+#define U_SHL1(x)      ((x) << 1)
+#define U_AND(x, y)    ((x) & (y))
+#define U_OR(x, y)     ((x) | (y))
+#define U_ANDNOT(x, y) (~(x) & (y)) /* (not x) and y, as _mm256_andnot_si256 */
+
+static void planes_u64(const uint8_t *planes, size_t stride, size_t j, size_t n, uint8_t *out)
+{
+	const uint64_t m55 = 0x5555555555555555ull, m55_all = ~0ull;
+
+	for (; j + 8 <= n; j += 8) {
+		uint64_t p[8], hi_or, hi_and, r;
+
+		for (unsigned b = 0; b < 8; b++)
+			memcpy(&p[b], planes + b * stride + j, 8);
+		hi_or = p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7];
+		hi_and = p[1] & p[2] & p[3] & p[4] & p[5] & p[6] & p[7];
+		PLANES_CODE(uint64_t, p[0], hi_or, hi_and, m55, U_SHR1, U_SHL1, U_AND, U_OR,
+			    U_ANDNOT, r);
+		memcpy(out + j, &r, 8);
+	}
+	for (; j < n; j++) {
+		uint64_t p[8], hi_or, hi_and, r;
+
+		for (unsigned b = 0; b < 8; b++)
+			p[b] = planes[b * stride + j];
+		hi_or = p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7];
+		hi_and = p[1] & p[2] & p[3] & p[4] & p[5] & p[6] & p[7];
+		PLANES_CODE(uint64_t, p[0], hi_or, hi_and, m55, U_SHR1, U_SHL1, U_AND, U_OR,
+			    U_ANDNOT, r);
+		out[j] = (uint8_t)r;
+	}
+}
+
+#if BF_HAVE_X86
+#define V_SHR1(x)      _mm256_srli_epi64((x), 1)
+#define V_SHL1(x)      _mm256_slli_epi64((x), 1)
+#define V_AND(x, y)    _mm256_and_si256((x), (y))
+#define V_OR(x, y)     _mm256_or_si256((x), (y))
+#define V_ANDNOT(x, y) _mm256_andnot_si256((x), (y))
+
+__attribute__((target("avx2"))) static size_t planes_avx2(const uint8_t *planes, size_t stride,
+							  size_t n, uint8_t *out)
+{
+	const __m256i m55 = _mm256_set1_epi8(0x55), m55_all = _mm256_set1_epi8(-1);
+	size_t j;
+
+	for (j = 0; j + 32 <= n; j += 32) {
+		__m256i p[8], hi_or, hi_and, r;
+
+		for (unsigned b = 0; b < 8; b++)
+			p[b] = _mm256_loadu_si256((const __m256i *)(planes + b * stride + j));
+		hi_or = _mm256_or_si256(
+		    _mm256_or_si256(_mm256_or_si256(p[1], p[2]), _mm256_or_si256(p[3], p[4])),
+		    _mm256_or_si256(_mm256_or_si256(p[5], p[6]), p[7]));
+		hi_and = _mm256_and_si256(
+		    _mm256_and_si256(_mm256_and_si256(p[1], p[2]), _mm256_and_si256(p[3], p[4])),
+		    _mm256_and_si256(_mm256_and_si256(p[5], p[6]), p[7]));
+		PLANES_CODE(__m256i, p[0], hi_or, hi_and, m55, V_SHR1, V_SHL1, V_AND, V_OR,
+			    V_ANDNOT, r);
+		_mm256_storeu_si256((__m256i *)(out + j), r);
+	}
+	return j;
+}
+#endif
+
+void bed_encode_planes(const uint8_t *planes, size_t stride, size_t n, uint8_t *out)
+{
+	size_t j = 0;
+
+#if BF_HAVE_X86
+	if (bf_cpu_avx2())
+		j = planes_avx2(planes, stride, n, out);
+#endif
+	planes_u64(planes, stride, j, n, out);
+}
+
 const char *bed_kernel_name(void)
 {
 #if BF_HAVE_X86

@@ -58,6 +58,16 @@ void bed_encode_gt_strided_scalar(const int8_t *gt, size_t n_variants, size_t n_
 const char *bed_kernel_name(void);
 
 /*
+ * .bed bytes straight from bit-shuffled genotypes (blosc's bit-shuffle of
+ * int8 pairs, as blosc1_block_planes leaves them): out[j] encodes the four
+ * samples whose pairs are the 8 genotype bytes of plane byte j, where
+ * plane b's byte j is planes[b * stride + j] and holds bit b of those bytes
+ * (byte i of the 8 in bit i).  The same codes as bed_encode_gt for every
+ * int8 value, without forming the bytes: one output byte per plane byte.
+ */
+void bed_encode_planes(const uint8_t *planes, size_t stride, size_t n, uint8_t *out);
+
+/*
  * Encode one plan chunk: checks ploidy == 2 ("Only diploid genotypes
  * supported", BF_E_UNSUPPORTED) and that no variant is multi-allelic
  * (BED_MSG_MULTI_ALLELIC, BF_E_UNSUPPORTED), then writes

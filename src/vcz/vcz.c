@@ -751,10 +751,19 @@ bool vcz_gt_blocks_ok(const struct vcz *v, const struct vcz_samplesel *sel, size
 
 struct block_walk {
 	vcz_gt_block_fn fn;
+	vcz_gt_planes_fn pfn;
 	void *ctx;
 	size_t j0, n, stride;
 	int64_t row0;
 };
+
+static int block_planes(void *ctx, size_t off, size_t nbytes, const uint8_t *planes, size_t stride,
+			struct bf_err *err)
+{
+	struct block_walk *b = ctx;
+
+	return b->pfn(b->ctx, b->j0, b->n, b->stride, off, nbytes, planes, stride, err);
+}
 
 static int block_rows(void *ctx, int64_t r, int64_t n, const uint8_t *rows, struct bf_err *err)
 {
@@ -765,10 +774,10 @@ static int block_rows(void *ctx, int64_t r, int64_t n, const uint8_t *rows, stru
 }
 
 int vcz_each_gt_block(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows, struct zarr_window *w,
-		      vcz_gt_block_fn fn, void *ctx, struct bf_err *err)
+		      vcz_gt_block_fn fn, vcz_gt_planes_fn pfn, void *ctx, struct bf_err *err)
 {
 	int64_t idx[ZARR_MAX_DIMS] = {0};
-	struct block_walk b = {fn, ctx, 0, 0, row_bytes(v->gt), row0};
+	struct block_walk b = {fn, pfn, ctx, 0, 0, row_bytes(v->gt), row0};
 
 	if (row0 < 0 || nrows <= 0 || row0 + nrows > vcz_chunk_rows(v, ci))
 		return bf_err_set(err, BF_E_INTERNAL, "rows out of range");
@@ -777,7 +786,8 @@ int vcz_each_gt_block(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows, st
 		b.n = v->n_raw_samples - b.j0 < (size_t)v->schunk ? v->n_raw_samples - b.j0
 								  : (size_t)v->schunk;
 		idx[1] = (int64_t)(b.j0 / (size_t)v->schunk);
-		BF_FORWARD(zarr_array_each_rows(v->gt, idx, row0, nrows, w, block_rows, &b, err));
+		BF_FORWARD(zarr_array_each_rows(v->gt, idx, row0, nrows, w, block_rows,
+						pfn ? block_planes : NULL, &b, err));
 	}
 	return 0;
 }
@@ -788,15 +798,16 @@ bool vcz_gt_rows_ok(const struct vcz *v, const struct vcz_samplesel *sel)
 }
 
 int vcz_each_gt_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows, struct zarr_window *w,
-		     vcz_gt_block_fn fn, void *ctx, struct bf_err *err)
+		     vcz_gt_block_fn fn, vcz_gt_planes_fn pfn, void *ctx, struct bf_err *err)
 {
 	int64_t idx[ZARR_MAX_DIMS] = {0};
-	struct block_walk b = {fn, ctx, 0, v->n_raw_samples, row_bytes(v->gt), row0};
+	struct block_walk b = {fn, pfn, ctx, 0, v->n_raw_samples, row_bytes(v->gt), row0};
 
 	if (row0 < 0 || nrows <= 0 || row0 + nrows > vcz_chunk_rows(v, ci))
 		return bf_err_set(err, BF_E_INTERNAL, "rows out of range");
 	idx[0] = ci;
-	return zarr_array_each_rows(v->gt, idx, row0, nrows, w, block_rows, &b, err);
+	return zarr_array_each_rows(v->gt, idx, row0, nrows, w, block_rows,
+				    pfn ? block_planes : NULL, &b, err);
 }
 
 int vcz_read_phased_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,

@@ -149,6 +149,15 @@ typedef int (*vcz_gt_block_fn)(void *ctx, size_t j0, size_t n, size_t r0, const 
 			       size_t stride, int64_t rows, struct bf_err *err);
 
 /*
+ * The same samples as bit planes (zarr_planes_fn): bytes [off, off + nbytes)
+ * of the rows from the first requested one, `rb` bytes a row (the sample
+ * chunk's full width: samples past j0 + n are padding).
+ */
+typedef int (*vcz_gt_planes_fn)(void *ctx, size_t j0, size_t n, size_t rb, size_t off,
+				size_t nbytes, const uint8_t *planes, size_t stride,
+				struct bf_err *err);
+
+/*
  * Whether vcz_each_gt_block applies: the selection is every sample in store
  * order, spread over several sample chunks of `multiple`-aligned width, and
  * call_genotype is signed int8 (no conversion needed).
@@ -159,11 +168,13 @@ bool vcz_gt_blocks_ok(const struct vcz *v, const struct vcz_samplesel *sel, size
  * Decode rows [row0, row0 + nrows) of variant chunk ci one sample chunk at a
  * time and hand them to fn a few rows at a time through the window `w`
  * (zarr_array_each_rows), skipping the gather into full-width rows that
- * vcz_read_gt_rows does.  Only when vcz_gt_blocks_ok.
+ * vcz_read_gt_rows does; to pfn as bit planes instead where the chunk
+ * allows (pfn may be NULL).  Only when vcz_gt_blocks_ok.
  * @return 0, fn's error, or a read error.
  */
 int vcz_each_gt_block(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows, struct zarr_window *w,
-		      vcz_gt_block_fn fn, void *ctx, struct bf_err *err) BF_MUST_CHECK;
+		      vcz_gt_block_fn fn, vcz_gt_planes_fn pfn, void *ctx,
+		      struct bf_err *err) BF_MUST_CHECK;
 
 /*
  * Whether vcz_each_gt_rows applies: the selection is every sample in store
@@ -178,7 +189,8 @@ bool vcz_gt_rows_ok(const struct vcz *v, const struct vcz_samplesel *sel);
  * r0 as for vcz_each_gt_block).  Only when vcz_gt_rows_ok.
  */
 int vcz_each_gt_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows, struct zarr_window *w,
-		     vcz_gt_block_fn fn, void *ctx, struct bf_err *err) BF_MUST_CHECK;
+		     vcz_gt_block_fn fn, vcz_gt_planes_fn pfn, void *ctx,
+		     struct bf_err *err) BF_MUST_CHECK;
 
 /*
  * Phase flags (0/1) of the same rows: out[r][j].  @return 0, or BF_E_NOTFOUND

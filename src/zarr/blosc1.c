@@ -219,11 +219,13 @@ void blosc1_bitunshuffle1(const uint8_t *in, uint8_t *out, size_t n)
 
 /* ---- blocks ---- */
 
-static int block(const struct blosc1_frame *f, struct tstate *t, size_t k, uint8_t *dst)
+/* Block k into dst; bit-shuffled blocks stay bit planes when `planes`. */
+static int block(const struct blosc1_frame *f, struct tstate *t, size_t k, uint8_t *dst,
+		 bool planes)
 {
 	size_t bl = k + 1 < f->nblocks ? f->blocksize : f->nbytes - k * f->blocksize;
 	size_t at = rd32(f->p + HDR + 4 * k), cb;
-	bool unshuffle = (f->flags & FL_BITSHUFFLE) && bl % 8 == 0;
+	bool unshuffle = !planes && (f->flags & FL_BITSHUFFLE) && bl % 8 == 0;
 	uint8_t *to = dst;
 	const uint8_t *src;
 
@@ -285,9 +287,23 @@ int blosc1_blocks(const struct blosc1_frame *f, size_t k0, size_t k1, uint8_t *d
 	if (!t || k0 > k1 || k1 >= f->nblocks)
 		return -1;
 	for (size_t k = k0; k <= k1; k++)
-		if (block(f, t, k, dst + (k - k0) * f->blocksize) < 0)
+		if (block(f, t, k, dst + (k - k0) * f->blocksize, false) < 0)
 			return -1;
 	return 0;
+}
+
+bool blosc1_planes_ok(const struct blosc1_frame *f)
+{
+	return (f->flags & FL_BITSHUFFLE) && f->blocksize % 8 == 0 && f->nbytes % 8 == 0;
+}
+
+int blosc1_block_planes(const struct blosc1_frame *f, size_t k, uint8_t *dst)
+{
+	struct tstate *t = thread_state();
+
+	if (!t || k >= f->nblocks || !blosc1_planes_ok(f))
+		return -1;
+	return block(f, t, k, dst, true);
 }
 
 int blosc1_range(const struct blosc1_frame *f, size_t byte0, size_t n, uint8_t *out)

@@ -15,6 +15,7 @@
 
 #include "util/bf_config.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,21 @@ int blosc1_open(const uint8_t *p, size_t len, struct blosc1_frame *f);
  * @return 0, or -1 on corrupt data or out of memory.
  */
 int blosc1_blocks(const struct blosc1_frame *f, size_t k0, size_t k1, uint8_t *dst);
+
+/*
+ * Whether every block of the frame is bit planes once decompressed: bit-
+ * shuffled, and block and frame sizes multiples of 8 (so no block is stored
+ * unshuffled).
+ */
+bool blosc1_planes_ok(const struct blosc1_frame *f);
+
+/*
+ * Decompress block k without undoing the bit-shuffle: dst (the block's
+ * length, L bytes) gets 8 planes of L / 8 bytes, plane b's byte j holding
+ * bit b of the block's bytes 8j .. 8j + 7 (byte 8j + i in bit i).  Only
+ * when blosc1_planes_ok.  @return 0 or -1.
+ */
+int blosc1_block_planes(const struct blosc1_frame *f, size_t k, uint8_t *dst);
 
 /* Bytes [byte0, byte0 + n) of the decoded frame into out.  @return 0 or -1. */
 int blosc1_range(const struct blosc1_frame *f, size_t byte0, size_t n, uint8_t *out);

@@ -164,16 +164,29 @@ typedef int (*zarr_rows_fn)(void *ctx, int64_t row0, int64_t nrows, const uint8_
 			    struct bf_err *err);
 
 /*
+ * Called with bytes [off, off + nbytes) of the requested rows (off counted
+ * from the first requested row; both multiples of 8) as blosc bit planes:
+ * plane b's byte j is planes[b * stride + j] and holds bit b of the 8 bytes
+ * off + 8j .. off + 8j + 7 (byte off + 8j + i in bit i).  Valid only during
+ * the call.  @return 0 or a negative code, which stops the walk.
+ */
+typedef int (*zarr_planes_fn)(void *ctx, size_t off, size_t nbytes, const uint8_t *planes,
+			      size_t stride, struct bf_err *err);
+
+/*
  * Decode rows [row0, row0 + nrows) of a chunk like zarr_array_read_chunk_rows,
  * but hand them to `fn` in order, a few at a time, from a window about one
  * compressed block large (blosc frames blosc1.h decodes), so a caller that
  * consumes rows as they come never holds the decoded chunk and works on
  * rows still in cache.  Other chunks (other codecs, absent objects) arrive
- * in one call from a temporary buffer.
+ * in one call from a temporary buffer.  When `pfn` is given and the chunk is
+ * bit-shuffled one-byte items whose rows are a multiple of 8 bytes
+ * (blosc1_planes_ok), the whole range goes to pfn instead, block by block,
+ * without undoing the bit-shuffle; otherwise everything goes to fn.
  * @return 0, fn's code, or a negative code with the message naming the chunk.
  */
 int zarr_array_each_rows(struct zarr_array *a, const int64_t *idx, int64_t row0, int64_t nrows,
-			 struct zarr_window *w, zarr_rows_fn fn, void *ctx,
+			 struct zarr_window *w, zarr_rows_fn fn, zarr_planes_fn pfn, void *ctx,
 			 struct bf_err *err) BF_MUST_CHECK;
 
 /*

@@ -912,8 +912,43 @@ static int window_rows(const struct blosc1_frame *f, size_t byte0, size_t nbytes
 	return 0;
 }
 
+/*
+ * Bytes [byte0, byte0 + nbytes) of frame f (multiples of 8) to pfn as the
+ * bit planes of each block.  @return as window_rows.
+ */
+static int window_planes(const struct blosc1_frame *f, size_t byte0, size_t nbytes,
+			 struct zarr_window *w, zarr_planes_fn pfn, void *ctx, bool *fn_failed,
+			 struct bf_err *err)
+{
+	size_t bs = f->blocksize, end = byte0 + nbytes;
+
+	if (w->cap < bs) {
+		uint8_t *nb = bf_realloc(w->buf, bs);
+
+		if (!nb)
+			return bf_err_set(err, BF_E_NOMEM, "out of memory");
+		w->buf = nb;
+		w->cap = bs;
+	}
+	for (size_t k = byte0 / bs; k * bs < end; k++) {
+		size_t b0 = k * bs, bl = f->nbytes - b0 < bs ? f->nbytes - b0 : bs;
+		size_t from = b0 > byte0 ? b0 : byte0, to = b0 + bl < end ? b0 + bl : end;
+		int rc;
+
+		if (blosc1_block_planes(f, k, w->buf) < 0)
+			return 1;
+		rc = pfn(ctx, from - byte0, to - from, w->buf + (from - b0) / 8, bl / 8, err);
+		if (rc < 0) {
+			*fn_failed = true;
+			return rc;
+		}
+	}
+	return 0;
+}
+
 int zarr_array_each_rows(struct zarr_array *a, const int64_t *idx, int64_t row0, int64_t nrows,
-			 struct zarr_window *w, zarr_rows_fn fn, void *ctx, struct bf_err *err)
+			 struct zarr_window *w, zarr_rows_fn fn, zarr_planes_fn pfn, void *ctx,
+			 struct bf_err *err)
 {
 	struct chunk_ctx cx;
 	struct blosc1_frame f;
@@ -948,7 +983,11 @@ int zarr_array_each_rows(struct zarr_array *a, const int64_t *idx, int64_t row0,
 	}
 	if (obj) {
 		rc = zarr_blosc_frame(obj, len, a->chunk_nbytes, &f, err);
-		if (rc == 0) {
+		if (rc == 0 && pfn && rowbytes % 8 == 0 && blosc1_planes_ok(&f)) {
+			rc = window_planes(&f, byte0, nbytes, w, pfn, ctx, &fn_failed, err);
+			if (rc == 1)
+				rc = bf_err_set(err, BF_E_FORMAT, "blosc: corrupt data");
+		} else if (rc == 0) {
 			rc = window_rows(&f, byte0, nbytes, rowbytes, row0, w, fn, ctx, &fn_failed,
 					 err);
 			if (rc == 1)

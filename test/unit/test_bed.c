@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <string.h>
+
 #include "fmt_fixtures.h"
 #include "format/bed.h"
 #include "util/err.h"
@@ -185,6 +187,51 @@ static void test_strided_blocks(void **state)
 	free(blk);
 }
 
+/* blosc's bit-shuffle of n bytes (n % 8 == 0): plane b, byte j, bit i = bit b of byte 8j + i. */
+static void bitshuffle(const int8_t *in, size_t n, uint8_t *planes)
+{
+	memset(planes, 0, n);
+	for (size_t e = 0; e < n; e++)
+		for (unsigned b = 0; b < 8; b++)
+			planes[b * (n / 8) + e / 8] |=
+			    (uint8_t)((((uint8_t)in[e] >> b) & 1u) << (e % 8));
+}
+
+/*
+ * The bit-plane kernel equals the byte kernel: every ordered pair of the
+ * 256 int8 values once (so every fill, missing and out-of-range case), then
+ * genotype-like rows.
+ */
+static void test_planes_vs_bytes(void **state)
+{
+	static int8_t gt[2 * 65536 + 2 * 4000];
+	static uint8_t planes[sizeof(gt)], want[sizeof(gt) / 8], got[sizeof(gt) / 8 + 1];
+	size_t n = 0;
+	uint32_t x = 12345;
+
+	(void)state;
+	for (int a = -128; a < 128; a++)
+		for (int b = -128; b < 128; b++) {
+			gt[n++] = (int8_t)a;
+			gt[n++] = (int8_t)b;
+		}
+	while (n < sizeof(gt)) {
+		static const int8_t vals[] = {0, 0, 0, 1, 1, -1, -2, 2};
+
+		x = x * 1103515245u + 12345u;
+		gt[n++] = vals[(x >> 16) & 7];
+	}
+	bitshuffle(gt, n, planes);
+	bed_encode_gt(gt, 1, n / 2, want);
+	got[n / 8] = 0xEE;
+	bed_encode_planes(planes, n / 8, n / 8, got);
+	assert_memory_equal(got, want, n / 8);
+	assert_int_equal(got[n / 8], 0xEE);
+	/* a window inside the planes (what a row segment of a block is) */
+	bed_encode_planes(planes + 100, n / 8, 999, got);
+	assert_memory_equal(got, want + 100, 999);
+}
+
 static void test_golden_sample(void **state)
 {
 	static const uint8_t want[9] = {0x6c, 0x1b, 0x01, 0x2f, 0x2f, 0x0b, 0x3b, 0x3f, 0x1f};
@@ -270,6 +317,7 @@ int main(void)
 	    cmocka_unit_test(test_all_pairs),
 	    cmocka_unit_test(test_simd_vs_scalar_random),
 	    cmocka_unit_test(test_strided_blocks),
+	    cmocka_unit_test(test_planes_vs_bytes),
 	    cmocka_unit_test(test_golden_sample),
 	    cmocka_unit_test(test_golden_msprime),
 	    cmocka_unit_test(test_chunk_errors),

@@ -485,6 +485,43 @@ static void test_blosc_all(void **state)
  * blocks of `blocksize` bytes on `nt` threads, and read back every row range
  * [r0, r0 + n) for n = 1, 1 + step, ... through zarr_array_read_chunk_rows.
  */
+/* What zarr_array_each_rows hands over, copied in place; checks the order. */
+struct rows_seen {
+	uint8_t *buf; /* rows from `base` on */
+	size_t row_bytes;
+	int64_t base, next;
+	int calls;
+	int fail_at; /* return an error at this call (0: never) */
+};
+
+static int collect_rows(void *ctx, int64_t row0, int64_t nrows, const uint8_t *rows,
+			struct bf_err *err)
+{
+	struct rows_seen *rs = ctx;
+
+	assert_int_equal(row0, rs->next);
+	assert_true(nrows > 0);
+	memcpy(rs->buf + (size_t)(row0 - rs->base) * rs->row_bytes, rows,
+	       (size_t)nrows * rs->row_bytes);
+	rs->calls++;
+	if (rs->fail_at && rs->calls == rs->fail_at)
+		return bf_err_set(err, BF_E_INVAL, "stop at call %d", rs->calls);
+	rs->next = row0 + nrows;
+	return 0;
+}
+
+/* Walk rows [r0, r0 + n) with zarr_array_each_rows; @return the number of calls. */
+static int walk_rows(struct zarr_array *a, const int64_t *idx, int64_t r0, int64_t n,
+		     size_t row_bytes, struct zarr_window *w, uint8_t *out)
+{
+	struct rows_seen rs = {out, row_bytes, r0, r0, 0, 0};
+	struct bf_err err;
+
+	assert_int_equal(zarr_array_each_rows(a, idx, r0, n, w, collect_rows, NULL, &rs, &err), 0);
+	assert_int_equal(rs.next, r0 + n);
+	return rs.calls;
+}
+
 static void check_all_row_ranges(const int8_t *data, int rows, size_t row_bytes, const char *shape,
 				 int blocksize, int nt, int step, bool want_short_block)
 {
@@ -494,9 +531,10 @@ static void check_all_row_ranges(const int8_t *data, int rows, size_t row_bytes,
 	int64_t idx[3] = {0, 0, 0};
 	struct kv kv = {0};
 	struct zarr_array *a;
+	struct zarr_window w = {NULL, 0};
 	struct bf_err err;
 	uint32_t nb, bs;
-	int r;
+	int r, calls;
 
 	assert_non_null(comp);
 	assert_non_null(out);
@@ -522,8 +560,17 @@ static void check_all_row_ranges(const int8_t *data, int rows, size_t row_bytes,
 					 0);
 			assert_memory_equal(out, data + (size_t)r0 * row_bytes,
 					    (size_t)n * row_bytes);
+			memset(out, 0x55, (size_t)n * row_bytes);
+			calls = walk_rows(a, idx, r0, n, row_bytes, &w, (uint8_t *)out);
+			assert_memory_equal(out, data + (size_t)r0 * row_bytes,
+					    (size_t)n * row_bytes);
+			/* a few rows a call: the window is about a block */
+			if ((size_t)n * row_bytes > 2 * (size_t)bs + row_bytes)
+				assert_true(calls > 1);
+			assert_true(w.cap <= (size_t)bs + row_bytes);
 		}
 	}
+	zarr_window_release(&w);
 	zarr_array_free(a);
 	kv_free(&kv);
 	free(comp);
@@ -584,6 +631,105 @@ static void test_blosc_rows_leftover_block(void **state)
 	/* 2 KiB blocks: 62.5 of them */
 	for (int nt = 1; nt <= 2; nt++)
 		check_all_row_ranges(data, 64, 2000, "[64,1000,2]", 2048, nt, 5, true);
+}
+
+/*
+ * zarr_array_each_rows beyond our blosc decoder: a chunk compressed with
+ * zstd alone and an absent chunk arrive in one call; a blosc frame of
+ * two-byte items (libblosc's) too; an error of the callback comes back as
+ * it was, not dressed as a chunk error; a corrupt block names the chunk.
+ */
+static void test_each_rows_other_paths(void **state)
+{
+	static int8_t data[40 * 6];
+	uint8_t comp[4096], out[sizeof(data)];
+	int64_t idx[2] = {0, 0}, idx1[2] = {1, 0};
+	struct zarr_window w = {NULL, 0};
+	struct kv kv = {0};
+	struct zarr_array *a;
+	struct bf_err err;
+	size_t n;
+	int r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (int8_t)(i % 3 - 1);
+	n = ZSTD_compress(comp, sizeof(comp), data, sizeof(data), 1);
+	assert_false(ZSTD_isError(n));
+	v3_array(&kv, "[80,6]", "[40,6]", "\"int8\"", "-1",
+		 "[{\"name\":\"bytes\"},{\"name\":\"zstd\",\"configuration\":{\"level\":1,"
+		 "\"checksum\":false}}]",
+		 NULL);
+	kv_add(&kv, "a/c/0/0", comp, n);
+	a = open_a(&kv);
+	assert_int_equal(walk_rows(a, idx, 3, 30, 6, &w, out), 1);
+	assert_memory_equal(out, data + 18, 30 * 6);
+	assert_int_equal(walk_rows(a, idx1, 0, 40, 6, &w, out), 1); /* absent: fill value */
+	for (size_t i = 0; i < 40 * 6; i++)
+		assert_int_equal((int8_t)out[i], -1);
+	zarr_array_free(a);
+	kv_free(&kv);
+
+	/* blosc, one-byte items, 64-byte blocks: an error at the second call */
+	r = blosc_compress_ctx(5, 2, 1, sizeof(data), data, comp, sizeof(comp), "zstd", 64, 1);
+	assert_true(r > 0);
+	v3_array(&kv, "[40,6]", "[40,6]", "\"int8\"", "0",
+		 "[{\"name\":\"bytes\"},{\"name\":\"blosc\",\"configuration\":{"
+		 "\"cname\":\"zstd\",\"clevel\":5,\"shuffle\":\"bitshuffle\",\"typesize\":1}}]",
+		 NULL);
+	kv_add(&kv, "a/c/0/0", comp, (size_t)r);
+	a = open_a(&kv);
+	{
+		struct rows_seen rs = {out, 6, 0, 0, 0, 2};
+
+		assert_int_equal(
+		    zarr_array_each_rows(a, idx, 0, 40, &w, collect_rows, NULL, &rs, &err),
+		    BF_E_INVAL);
+		assert_string_equal(err.msg, "stop at call 2");
+	}
+	/* a corrupt block: the error names the chunk */
+	comp[r - 3] ^= 0xFF;
+	kv_free(&kv);
+	v3_array(&kv, "[40,6]", "[40,6]", "\"int8\"", "0",
+		 "[{\"name\":\"bytes\"},{\"name\":\"blosc\",\"configuration\":{"
+		 "\"cname\":\"zstd\",\"clevel\":5,\"shuffle\":\"bitshuffle\",\"typesize\":1}}]",
+		 NULL);
+	kv_add(&kv, "a/c/0/0", comp, (size_t)r);
+	zarr_array_free(a);
+	a = open_a(&kv);
+	{
+		struct rows_seen rs = {out, 6, 0, 0, 0, 0};
+
+		assert_int_equal(
+		    zarr_array_each_rows(a, idx, 0, 40, &w, collect_rows, NULL, &rs, &err),
+		    BF_E_FORMAT);
+		assert_non_null(strstr(err.msg, "a/c/0/0"));
+	}
+	zarr_array_free(a);
+	kv_free(&kv);
+
+	/* two-byte items: libblosc decodes, the rows come in one call */
+	{
+		static int16_t wide[40 * 3];
+
+		for (size_t i = 0; i < 40 * 3; i++)
+			wide[i] = (int16_t)(i * 3 - 100);
+		r = blosc_compress_ctx(5, 1, 2, sizeof(wide), wide, comp, sizeof(comp), "zstd", 64,
+				       1);
+		assert_true(r > 0);
+		v3_array(&kv, "[40,3]", "[40,3]", "\"int16\"", "0",
+			 "[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}},"
+			 "{\"name\":\"blosc\",\"configuration\":{\"cname\":\"zstd\",\"clevel\":5,"
+			 "\"shuffle\":\"shuffle\",\"typesize\":2}}]",
+			 NULL);
+		kv_add(&kv, "a/c/0/0", comp, (size_t)r);
+		a = open_a(&kv);
+		assert_int_equal(walk_rows(a, idx, 5, 30, 6, &w, out), 1);
+		assert_memory_equal(out, (uint8_t *)wide + 30, 30 * 6);
+		zarr_array_free(a);
+		kv_free(&kv);
+	}
+	zarr_window_release(&w);
 }
 
 enum simple_codec { SC_ZSTD, SC_ZLIB, SC_GZIP, SC_LZ4, SC_BZ2 };
@@ -1455,6 +1601,7 @@ int main(void)
 	    cmocka_unit_test(test_group_v2_consolidated),
 	    cmocka_unit_test(test_group_listing),
 	    cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_each_rows_other_paths),
 	    cmocka_unit_test(test_codecs_json),
 	};
 
