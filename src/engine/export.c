@@ -34,6 +34,29 @@ static int bgen_chunk(const void *params, const struct fmt_chunk *c, uint8_t *ou
 	return rc;
 }
 
+static int bgen_planes_row(const void *params, const struct fmt_chunk *c, size_t r, size_t s0,
+			   const uint8_t *planes, size_t stride, size_t nbytes, uint8_t *row_out)
+{
+	const struct export *e = params;
+	int ph = bgen_variant_phase(c->phased ? c->phased + r * c->n_samples : NULL, c->n_samples,
+				    e->bgen.unphased);
+
+	return bgen_fixed_planes(planes, stride, nbytes, s0, c->n_samples, ph,
+				 row_out + bgen_fixed_geno_offset(&e->bgen));
+}
+
+static int bgen_planes_finish(const void *params, const struct fmt_chunk *c, uint8_t *out,
+			      size_t len, struct bf_err *err)
+{
+	struct export *e = (struct export *)params;
+	uint64_t mixed = 0;
+	int rc = bgen_encode_fixed_chunk_planned(&e->bgen, c, out, len, &mixed, err);
+
+	if (mixed)
+		atomic_fetch_add(&e->mixed_phase, mixed);
+	return rc;
+}
+
 struct string_scan {
 	const struct bgen_params *p;
 	int64_t max_used;
@@ -228,6 +251,10 @@ static int setup_bgen_fixed(struct export *e, struct bf_err *err)
 		goto out;
 	e->bpv = bgen_fixed_bytes_per_variant(&e->bgen, e->s.sel.n, v->ploidy);
 	e->src.encode = bgen_chunk;
+	if (v->ploidy == 2) {
+		e->src.planes_row = bgen_planes_row;
+		e->src.planes_finish = bgen_planes_finish;
+	}
 	e->src.params = e;
 	e->src.need_gt = true;
 	e->src.need_phased = !e->bgen.unphased;
@@ -352,6 +379,14 @@ int export_open(struct export *e, const struct export_config *c, struct bf_err *
 	    &e->src, piece_bytes(e, pool_budget(c->budget), sc.n_threads, sc.prefetch), err);
 	if (rc < 0)
 		goto fail;
+	if (!c->one_pass && e->src.max_span > 0) {
+		/* a reader of the mount: keep EXPORT_AHEAD_BYTES of encoded bytes ahead */
+		uint64_t piece = (uint64_t)e->src.max_span * e->bpv;
+		uint64_t ahead = (EXPORT_AHEAD_BYTES + piece - 1) / piece;
+
+		if (ahead > sc.prefetch)
+			sc.prefetch = (size_t)ahead;
+	}
 	e->counts = bf_calloc(e->src.n_pieces + 1, sizeof(uint32_t));
 	if (!e->counts) {
 		rc = bf_err_set(err, BF_E_NOMEM, "out of memory");

@@ -40,6 +40,12 @@
  * against 104 ms with whole 20 MB chunks; 2 MiB was slower again (blocks cut
  * by piece ends decode twice).
  */
+/* Encoded bytes prefetched ahead of a sequential reader of a mount (at least workers + 1 pieces).
+ */
+#ifndef EXPORT_AHEAD_BYTES
+#define EXPORT_AHEAD_BYTES ((uint64_t)4 << 20)
+#endif
+
 #ifndef EXPORT_WINDOW_PIECE_BYTES
 #define EXPORT_WINDOW_PIECE_BYTES ((size_t)4 << 20)
 #endif

@@ -305,7 +305,39 @@ struct rows_out {
 	struct fmt_chunk base; /* the piece: variants and phase flags of all its rows */
 	uint8_t *out;
 	size_t len, bpv;
+	bool planes_seen, rows_seen;
+	bool redo; /* a planes row needs the byte path: encode the piece again from bytes */
 };
+
+/* Bit planes of piece rows to the format's planes_row, row segment by segment. */
+static int encode_planes(void *ctx, size_t j0, size_t n, size_t rb, size_t off, size_t nbytes,
+			 const uint8_t *planes, size_t stride, struct bf_err *err)
+{
+	struct rows_out *ro = ctx;
+
+	(void)j0;
+	(void)n;
+	ro->planes_seen = true;
+	while (nbytes > 0) {
+		size_t r = off / rb, c = off % rb / 8;
+		size_t seg = (rb - off % rb < nbytes ? rb - off % rb : nbytes) / 8;
+		int rc;
+
+		if (r >= ro->base.n_variants)
+			return bf_err_set(err, BF_E_INTERNAL, "rows beyond the piece");
+		rc = ro->src->planes_row(ro->src->params, &ro->base, r, 4 * c, planes, stride, seg,
+					 ro->out + r * ro->bpv);
+		if (rc != 0) {
+			ro->redo = rc == 1;
+			return rc == 1 ? bf_err_set(err, BF_E_UNSUPPORTED, "planes: byte path")
+				       : rc;
+		}
+		planes += seg;
+		off += seg * 8;
+		nbytes -= seg * 8;
+	}
+	return 0;
+}
 
 static int encode_rows(void *ctx, size_t j0, size_t n, size_t r0, const int8_t *gt, size_t stride,
 		       int64_t rows, struct bf_err *err)
@@ -317,6 +349,7 @@ static int encode_rows(void *ctx, size_t j0, size_t n, size_t r0, const int8_t *
 	(void)j0;
 	(void)n;
 	(void)stride;
+	ro->rows_seen = true;
 	if (r0 + (size_t)rows > ro->base.n_variants)
 		return bf_err_set(err, BF_E_INTERNAL, "rows beyond the piece");
 	if (c.variants)
@@ -358,6 +391,17 @@ static int encode_piece_rows(struct source *src, struct source_ws *ws, size_t k,
 
 		return vcz_each_gt_rows(src->v, pc->ci, first, p->n, &ws->win, bed_block,
 					bed_planes, &b, err);
+	}
+	if (src->planes_row) {
+		int rc = vcz_each_gt_rows(src->v, pc->ci, first, p->n, &ws->win, encode_rows,
+					  encode_planes, &ro, err);
+
+		if (rc == 0 && ro.planes_seen)
+			return src->planes_finish(src->params, &ro.base, out, len, err);
+		if (!ro.redo)
+			return rc;
+		/* a value the planes kernel leaves to the byte path (and its error) */
+		bf_err_clear(err);
 	}
 	return vcz_each_gt_rows(src->v, pc->ci, first, p->n, &ws->win, encode_rows, NULL, &ro, err);
 }

@@ -67,6 +67,18 @@ struct source {
 	 */
 	bool bed_direct;
 	source_encode_fn encode;
+	/*
+	 * Optional, for a fixed-size format whose rows can be written from bit
+	 * planes (gt_rows pieces of bit-shuffled chunks): planes_row writes the
+	 * genotype part of piece row r for samples [s0, s0 + 4 * nbytes) into
+	 * that row's bytes and returns 0, 1 when the piece must go through
+	 * `encode` from bytes instead, or a negative code; planes_finish then
+	 * writes the rest of every row of the piece.
+	 */
+	int (*planes_row)(const void *params, const struct fmt_chunk *piece, size_t r, size_t s0,
+			  const uint8_t *planes, size_t stride, size_t nbytes, uint8_t *row_out);
+	int (*planes_finish)(const void *params, const struct fmt_chunk *piece, uint8_t *out,
+			     size_t len, struct bf_err *err);
 	const void *params;
 	/* filled by source_plan_pieces */
 	size_t n_pieces;

@@ -42,6 +42,15 @@ struct slot {
 #define STREAM_READERS 64
 #define READER_TTL_S   2.0
 
+/*
+ * A stream the cache could hold whole still reuses passed chunks once its
+ * buffers reach this much: readers that come back get the page cache
+ * (keep_cache), and each fresh MiB costs about a millisecond of faults on
+ * the VMs measured (docs/performance.md) -- a 50 MB .bed read once through
+ * a fresh mount spent more time there than in decoding.
+ */
+#define STREAM_KEEP_BYTES ((uint64_t)2 << 20)
+
 struct seq_reader {
 	uint64_t id;
 	size_t k;    /* chunk of its latest read */
@@ -64,6 +73,7 @@ struct stream {
 	pthread_cond_t done_cv; /* a slot finished or lost a reference */
 	/* fields below are protected by lock */
 	size_t n_slots;
+	uint64_t mapped; /* bytes of slot buffers mapped */
 	struct slot *slots;
 	size_t *queue; /* ring of slot indexes, capacity n_slots */
 	size_t q_head, q_len;
@@ -80,8 +90,9 @@ struct stream {
 	size_t started;
 };
 
-static void slot_release_buf(struct slot *sl)
+static void slot_release_buf(struct stream *s, struct slot *sl)
 {
+	s->mapped -= sl->buf ? sl->cap : 0;
 	bf_bigbuf_free(sl->buf, sl->cap);
 	sl->buf = NULL;
 	sl->cap = 0;
@@ -100,6 +111,7 @@ static void *worker_main(void *arg)
 		struct slot *sl;
 		size_t si, k, len;
 		int rc;
+		bool mapped = false;
 		struct bf_err e;
 
 		while (!s->stop && s->q_len == 0) {
@@ -153,6 +165,7 @@ static void *worker_main(void *arg)
 			rc = bf_err_set(&e, BF_E_NOMEM, "cannot map %zu bytes for chunk %zu",
 					s->max_chunk_bytes, k);
 		} else {
+			mapped = sl->cap == 0;
 			sl->cap = s->max_chunk_bytes;
 			rc = s->src.encode(s->src.ctx, ws, k, sl->buf, len, &e);
 			if (rc < 0 && e.code == BF_OK)
@@ -160,6 +173,8 @@ static void *worker_main(void *arg)
 		}
 
 		pthread_mutex_lock(&s->lock);
+		if (mapped)
+			s->mapped += sl->cap;
 		s->stats.encodes++;
 		if (rc < 0) {
 			sl->st = SLOT_FAILED;
@@ -199,7 +214,7 @@ size_t stream_release_idle(struct stream *s)
 		if ((sl->st == SLOT_READY || sl->st == SLOT_FAILED || sl->st == SLOT_FREE) &&
 		    sl->refs == 0 && sl->buf) {
 			freed += sl->cap;
-			slot_release_buf(sl);
+			slot_release_buf(s, sl);
 			sl->st = SLOT_FREE;
 		}
 	}
@@ -228,7 +243,7 @@ void stream_free(struct stream *s)
 		return;
 	stream_stop(s);
 	for (i = 0; i < s->n_slots; i++)
-		slot_release_buf(&s->slots[i]);
+		slot_release_buf(s, &s->slots[i]);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->work_cv);
 	pthread_cond_destroy(&s->done_cv);
@@ -382,14 +397,15 @@ static void note_reader(struct stream *s, uint64_t id, size_t k)
 /*
  * Chunks below the returned index were passed by every sequential reader
  * seen in the last READER_TTL_S (others are forgotten); 0 when there is none
- * or when the whole stream fits in the cache (keep it all).  Lock held.
+ * or when the whole stream fits in the cache and its buffers are still below
+ * STREAM_KEEP_BYTES (keep it all).  Lock held.
  */
 static size_t passed_below(struct stream *s)
 {
 	double now;
 	size_t i = 0, low = SIZE_MAX;
 
-	if (s->n_chunks <= s->n_slots || s->n_readers == 0)
+	if (s->n_readers == 0 || (s->n_chunks <= s->n_slots && s->mapped < STREAM_KEEP_BYTES))
 		return 0;
 	now = mono_now();
 	while (i < s->n_readers) {

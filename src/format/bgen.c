@@ -11,6 +11,7 @@
 #include "util/cpu.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -479,6 +480,118 @@ static int geno_block(const int8_t *gt, const uint8_t *phased, size_t n_samples,
 	return 0;
 }
 
+/*
+ * The header fields of a diploid genotype block whose ploidy and probability
+ * bytes bgen_fixed_planes already wrote (every sample diploid, values in
+ * {-1, 0, 1}); the phase flag from the phase bytes as geno_block has it.
+ */
+static int geno_header_diploid(const uint8_t *phased, size_t n_samples, bool unphased, uint8_t *out,
+			       size_t *len, bool *mixed_phase)
+{
+	int ph;
+
+#if BF_HAVE_X86
+	if (n_samples >= 32 && bf_cpu_avx2())
+		ph = variant_phase_avx2(phased, n_samples, unphased, mixed_phase);
+	else
+#endif
+		ph = variant_phase_scalar(phased, n_samples, unphased, mixed_phase);
+	put_u32(out, (uint32_t)n_samples);
+	put_u16(out + 4, 2);
+	out[6] = 2;
+	out[7] = 2;
+	out[8 + n_samples] = (uint8_t)ph;
+	out[9 + n_samples] = 8;
+	*len = 10 + 3 * n_samples;
+	return 0;
+}
+
+int bgen_variant_phase(const uint8_t *phased, size_t n_samples, bool unphased)
+{
+#if BF_HAVE_X86
+	if (n_samples >= 32 && bf_cpu_avx2())
+		return variant_phase_avx2(phased, n_samples, unphased, NULL);
+#endif
+	return variant_phase_scalar(phased, n_samples, unphased, NULL);
+}
+
+size_t bgen_fixed_geno_offset(const struct bgen_params *p)
+{
+	return (size_t)p->total_string_length + 35;
+}
+
+/* x's bytes spread to 0x00 / 0xFF: table[m] has byte i = 0xFF when bit i of m is set. */
+static uint64_t spread8[256];
+/* table[m]: byte k (k < 4) = 0x80 when bit 2k of m is clear (sample k missing), OR 0x02 */
+static uint32_t ploidy4[256];
+static pthread_once_t planes_once = PTHREAD_ONCE_INIT;
+
+static void planes_tables(void)
+{
+	for (unsigned m = 0; m < 256; m++) {
+		uint64_t x = 0;
+		uint32_t y = 0;
+
+		for (unsigned i = 0; i < 8; i++)
+			if (m >> i & 1)
+				x |= (uint64_t)0xFF << (8 * i);
+		for (unsigned k = 0; k < 4; k++)
+			y |= (uint32_t)(m >> (2 * k) & 1 ? 0x02 : 0x82) << (8 * k);
+		spread8[m] = x;
+		ploidy4[m] = y;
+	}
+}
+
+/*
+ * Samples [s0, s0 + 4 * nbytes) of one diploid variant from the bit planes
+ * of its genotype bytes (plane b's byte j: bit b of bytes 8j .. 8j + 7, that
+ * is of samples 4j .. 4j + 3): per 64 genotype bytes, masks of the values
+ * 0, 1 and -1 (the only ones a fixed-size diploid variant may hold) give the
+ * probability bytes directly (0xFF or 0x00 per byte, in genotype order) and
+ * the ploidy bytes (0x02, or 0x82 for a missing call).  `geno` is the
+ * variant's genotype block (bgen_fixed_geno_offset into its bytes).
+ * @return 0, or 1 when some value is not in {-1, 0, 1}: the caller then
+ * encodes the variant from bytes, whose loop reports it.
+ */
+int bgen_fixed_planes(const uint8_t *planes, size_t stride, size_t nbytes, size_t s0,
+		      size_t n_samples, int ph, uint8_t *geno)
+{
+	const uint64_t m55 = 0x5555555555555555ull;
+	uint8_t *pl = geno + 8 + s0, *pr = geno + 10 + n_samples + 2 * s0;
+
+	pthread_once(&planes_once, planes_tables);
+	for (size_t j = 0; j < nbytes; j += 8) {
+		size_t w = nbytes - j < 8 ? nbytes - j : 8; /* plane bytes in this word */
+		uint64_t P[8] = {0}, hi_or, hi_and, v, m, z, o, nm, az, bz, ao, bo, E;
+		uint64_t valid = w == 8 ? ~0ull : ((uint64_t)1 << (8 * w)) - 1;
+
+		for (unsigned b = 0; b < 8; b++)
+			memcpy(&P[b], planes + b * stride + j, w);
+		hi_or = P[1] | P[2] | P[3] | P[4] | P[5] | P[6] | P[7];
+		hi_and = P[1] & P[2] & P[3] & P[4] & P[5] & P[6] & P[7];
+		v = ~hi_or;	   /* 0 or 1 */
+		m = P[0] & hi_and; /* -1 */
+		if (((v | m) & valid) != valid)
+			return 1;
+		z = v & ~P[0];
+		o = v & P[0];
+		nm = v & (v >> 1) & m55; /* both slots called, at the sample's even bit */
+		az = z & m55;
+		bz = (z >> 1) & m55;
+		ao = o & m55;
+		bo = (o >> 1) & m55;
+		E = ph ? z & (nm | nm << 1) : (az & bz) | ((nm & (ao ^ bo)) << 1);
+		for (size_t k = 0; k < w; k++) {
+			uint64_t e8 = spread8[(E >> (8 * k)) & 0xFF];
+			uint32_t p4 = ploidy4[(nm >> (8 * k)) & 0xFF];
+
+			memcpy(pr + 8 * (j + k), &e8, 8);
+			memcpy(pl + 4 * (j + k), &p4, 4);
+		}
+	}
+	return 0;
+}
+
 const char *bgen_kernel_impl(void)
 {
 #if BF_HAVE_X86
@@ -578,7 +691,7 @@ static uint8_t *put_pad16(uint8_t *p, size_t slack, uint8_t pad)
 }
 
 static int encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chunk *c, uint8_t *out,
-			      size_t cap, uint64_t *mixed_phase_count, bool scalar,
+			      size_t cap, uint64_t *mixed_phase_count, bool scalar, bool geno_done,
 			      struct bf_err *err)
 {
 	uint64_t bpv, geno, need;
@@ -652,8 +765,14 @@ static int encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chun
 		put_u32(q + 4, (uint32_t)geno);
 		z = q + 8;
 		/* geno block first goes contiguously where the first stored block's data starts */
-		rc = geno_block(gt, ph, c->n_samples, c->ploidy, p->unphased, z + 7,
-				(size_t)(bpv - (uint64_t)(z + 7 - b)), &glen, &mixed, scalar, err);
+		if (geno_done) {
+			rc = geno_header_diploid(ph, c->n_samples, p->unphased, z + 7, &glen,
+						 &mixed);
+		} else {
+			rc = geno_block(gt, ph, c->n_samples, c->ploidy, p->unphased, z + 7,
+					(size_t)(bpv - (uint64_t)(z + 7 - b)), &glen, &mixed,
+					scalar, err);
+		}
 		if (rc < 0)
 			return rc;
 		if (glen != geno) /* the reference's text, after the variant it names */
@@ -671,14 +790,23 @@ static int encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chun
 int bgen_encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chunk *c, uint8_t *out,
 			    size_t cap, uint64_t *mixed_phase_count, struct bf_err *err)
 {
-	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, false, err);
+	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, false, false, err);
+}
+
+int bgen_encode_fixed_chunk_planned(const struct bgen_params *p, const struct fmt_chunk *c,
+				    uint8_t *out, size_t cap, uint64_t *mixed_phase_count,
+				    struct bf_err *err)
+{
+	if (c->ploidy != 2)
+		return bf_err_set(err, BF_E_INTERNAL, "planned BGEN rows need ploidy 2");
+	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, false, true, err);
 }
 
 int bgen_encode_fixed_chunk_scalar(const struct bgen_params *p, const struct fmt_chunk *c,
 				   uint8_t *out, size_t cap, uint64_t *mixed_phase_count,
 				   struct bf_err *err)
 {
-	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, true, err);
+	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, true, false, err);
 }
 
 static int str16_check(const struct fmt_variant *v, const char *what, size_t len,

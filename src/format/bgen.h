@@ -160,6 +160,30 @@ int bgen_encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chunk 
  * bgen_encode_fixed_chunk through the reference paths (scalar genotype loop,
  * zlib's adler32_z): same bytes and errors, for tests and benches.
  */
+/*
+ * Fixed-size rows whose genotype blocks bgen_fixed_planes already filled
+ * (diploid, values in {-1, 0, 1}): everything else of each variant, with the
+ * checks and errors of bgen_encode_fixed_chunk (c->gt is not read).
+ */
+int bgen_encode_fixed_chunk_planned(const struct bgen_params *p, const struct fmt_chunk *c,
+				    uint8_t *out, size_t cap, uint64_t *mixed_phase_count,
+				    struct bf_err *err);
+
+/* Offset of the genotype block inside one fixed-size variant's bytes. */
+size_t bgen_fixed_geno_offset(const struct bgen_params *p);
+
+/* The variant's phase flag (1: every sample phased) as the encoders set it. */
+int bgen_variant_phase(const uint8_t *phased, size_t n_samples, bool unphased);
+
+/*
+ * Ploidy and probability bytes of diploid samples [s0, s0 + 4 * nbytes)
+ * straight from blosc bit planes of their genotype bytes (see bgen.c), at
+ * their places in the variant's genotype block `geno`, for phase flag ph.
+ * @return 0, or 1 when a value outside {-1, 0, 1} needs the byte path.
+ */
+int bgen_fixed_planes(const uint8_t *planes, size_t stride, size_t nbytes, size_t s0,
+		      size_t n_samples, int ph, uint8_t *geno);
+
 int bgen_encode_fixed_chunk_scalar(const struct bgen_params *p, const struct fmt_chunk *c,
 				   uint8_t *out, size_t cap, uint64_t *mixed_phase_count,
 				   struct bf_err *err) BF_MUST_CHECK;

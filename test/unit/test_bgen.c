@@ -12,6 +12,8 @@
 #include <cmocka.h>
 
 #include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -549,6 +551,95 @@ static void test_fixed_stored_boundaries(void **state)
 	}
 }
 
+/* ---- from bit planes --------------------------------------------------------- */
+
+/* blosc's bit-shuffle of n bytes (n % 8 == 0): plane b, byte j, bit i = bit b of byte 8j + i. */
+static void bitshuffle(const int8_t *in, size_t n, uint8_t *planes)
+{
+	memset(planes, 0, n);
+	for (size_t e = 0; e < n; e++)
+		for (unsigned b = 0; b < 8; b++)
+			planes[b * (n / 8) + e / 8] |=
+			    (uint8_t)((((uint8_t)in[e] >> b) & 1u) << (e % 8));
+}
+
+/*
+ * bgen_fixed_planes (fed the row in uneven segments of whole plane bytes)
+ * plus bgen_encode_fixed_chunk_planned give bgen_encode_fixed_chunk's bytes:
+ * phased, unphased and mixed-phase rows, missing calls, sample counts that
+ * leave a partial 64-byte word; a value outside {-1, 0, 1} returns 1.
+ */
+static void test_fixed_planes(void **state)
+{
+	static const size_t samples[] = {4, 32, 36, 100, 1000, 21844};
+	(void)state;
+
+	for (size_t k = 0; k < sizeof(samples) / sizeof(samples[0]); k++)
+		for (int mode = 0; mode < 4; mode++) {
+			size_t n = samples[k], nv = 3;
+			struct bgen_params p;
+			struct fmt_variant v[3] = {FX_VAR("1", 100, "id", "A", "T"),
+						   FX_VAR("2", 200, "rs2", "C", "G"),
+						   FX_VAR("X", 300, ".", "G", "A")};
+			int8_t *gt = malloc(nv * 2 * n);
+			uint8_t *ph = malloc(nv * n), *planes = malloc(2 * n);
+			uint64_t bpv;
+			uint8_t *want, *got;
+			struct fmt_chunk c = {nv, v, n, 2, gt, mode == 0 ? NULL : ph};
+			uint64_t mixed_w = 0, mixed_g = 0;
+			struct bf_err err;
+			uint32_t x = (uint32_t)(k * 4 + (size_t)mode + 1);
+
+			bgen_params_init(&p, true);
+			p.unphased = mode == 3;
+			bpv = bgen_fixed_bytes_per_variant(&p, n, 2);
+			want = malloc(nv * bpv);
+			got = malloc(nv * bpv);
+			for (size_t i = 0; i < nv * 2 * n; i++) {
+				x = x * 1103515245u + 12345u;
+				gt[i] = (int8_t)((x >> 16) % 3) - 1;
+			}
+			for (size_t i = 0; i < nv * n; i++) /* row 0 phased, 1 mixed, 2 none */
+				ph[i] = i < n ? 1 : i < 2 * n ? (i % 5 == 0) : 0;
+			assert_int_equal(
+			    bgen_encode_fixed_chunk(&p, &c, want, nv * bpv, &mixed_w, &err), 0);
+			memset(got, 0xAA, nv * bpv);
+			for (size_t r = 0; r < nv; r++) {
+				uint8_t *geno = got + r * bpv + bgen_fixed_geno_offset(&p);
+				int fl =
+				    bgen_variant_phase(c.phased ? ph + r * n : NULL, n, p.unphased);
+				size_t nb = n / 4, j = 0, step = 1;
+
+				bitshuffle(gt + r * 2 * n, 2 * n, planes);
+				while (j < nb) { /* segments of 1, 2, 4, ... plane bytes */
+					size_t len = step < nb - j ? step : nb - j;
+
+					assert_int_equal(bgen_fixed_planes(planes + j, n / 4, len,
+									   4 * j, n, fl, geno),
+							 0);
+					j += len;
+					step = step * 2 + 1;
+				}
+			}
+			assert_int_equal(
+			    bgen_encode_fixed_chunk_planned(&p, &c, got, nv * bpv, &mixed_g, &err),
+			    0);
+			assert_memory_equal(got, want, nv * bpv);
+			assert_int_equal(mixed_g, mixed_w);
+			/* a 2 (or a -2 fill) is the byte path's to report */
+			gt[2 * n - 1] = k % 2 ? 2 : -2;
+			bitshuffle(gt, 2 * n, planes);
+			assert_int_equal(bgen_fixed_planes(planes, n / 4, n / 4, 0, n, 0,
+							   got + bgen_fixed_geno_offset(&p)),
+					 1);
+			free(gt);
+			free(ph);
+			free(planes);
+			free(want);
+			free(got);
+		}
+}
+
 /* ---- errors -------------------------------------------------------------- */
 
 static void test_fixed_errors(void **state)
@@ -925,6 +1016,7 @@ int main(void)
 	    cmocka_unit_test(test_variable_golden),
 	    cmocka_unit_test(test_msprime_golden),
 	    cmocka_unit_test(test_fixed_stored_boundaries),
+	    cmocka_unit_test(test_fixed_planes),
 	    cmocka_unit_test(test_fixed_errors),
 	    cmocka_unit_test(test_variable_errors_and_ploidy),
 	    cmocka_unit_test(test_bgi_schema_and_rows),
