@@ -34,23 +34,29 @@ static int bgen_chunk(const void *params, const struct fmt_chunk *c, uint8_t *ou
 	return rc;
 }
 
-static int bgen_planes_row(const void *params, const struct fmt_chunk *c, size_t r, size_t s0,
+static uint8_t bgen_planes_flags(const void *params, bool have_phased, bool any, bool all,
+				 size_t n_samples)
+{
+	const struct export *e = params;
+
+	return bgen_row_flags(have_phased, e->bgen.unphased, any, all, n_samples);
+}
+
+static int bgen_planes_row(const void *params, const struct fmt_chunk *c, uint8_t flags, size_t s0,
 			   const uint8_t *planes, size_t stride, size_t nbytes, uint8_t *row_out)
 {
 	const struct export *e = params;
-	int ph = bgen_variant_phase(c->phased ? c->phased + r * c->n_samples : NULL, c->n_samples,
-				    e->bgen.unphased);
 
-	return bgen_fixed_planes(planes, stride, nbytes, s0, c->n_samples, ph,
+	return bgen_fixed_planes(planes, stride, nbytes, s0, c->n_samples, flags & BGEN_ROW_PHASED,
 				 row_out + bgen_fixed_geno_offset(&e->bgen));
 }
 
-static int bgen_planes_finish(const void *params, const struct fmt_chunk *c, uint8_t *out,
-			      size_t len, struct bf_err *err)
+static int bgen_planes_finish(const void *params, const struct fmt_chunk *c, const uint8_t *flags,
+			      uint8_t *out, size_t len, struct bf_err *err)
 {
 	struct export *e = (struct export *)params;
 	uint64_t mixed = 0;
-	int rc = bgen_encode_fixed_chunk_planned(&e->bgen, c, out, len, &mixed, err);
+	int rc = bgen_encode_fixed_chunk_planned(&e->bgen, c, flags, out, len, &mixed, err);
 
 	if (mixed)
 		atomic_fetch_add(&e->mixed_phase, mixed);
@@ -252,6 +258,7 @@ static int setup_bgen_fixed(struct export *e, struct bf_err *err)
 	e->bpv = bgen_fixed_bytes_per_variant(&e->bgen, e->s.sel.n, v->ploidy);
 	e->src.encode = bgen_chunk;
 	if (v->ploidy == 2) {
+		e->src.planes_flags = bgen_planes_flags;
 		e->src.planes_row = bgen_planes_row;
 		e->src.planes_finish = bgen_planes_finish;
 	}

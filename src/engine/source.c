@@ -99,8 +99,11 @@ struct source_ws *source_ws_create(struct source *src, struct bf_err *err)
 		goto nomem;
 	ws->meta_k = -1;
 	ws->vars = bf_calloc((size_t)v->vchunk + 1, sizeof(*ws->vars));
-	if (!ws->vars)
+	ws->row_flags = bf_calloc(3 * ((size_t)v->vchunk + 1), 1);
+	if (!ws->vars || !ws->row_flags)
 		goto nomem;
+	ws->row_any = ws->row_flags + (size_t)v->vchunk + 1;
+	ws->row_all = ws->row_any + (size_t)v->vchunk + 1;
 	if (src->need_gt && v->gt && src->sel->n > 0) {
 		ws->gt_cap = src->bed_blocks ? 0 : span * vcz_row_out_size(v, src->sel);
 		ws->scratch_cap = span * vcz_row_scratch_size(v);
@@ -124,6 +127,7 @@ void source_ws_free(struct source_ws *ws)
 	bf_bigbuf_free(ws->scratch, ws->scratch_cap);
 	bf_bigbuf_free(ws->phased, ws->phased_cap);
 	zarr_window_release(&ws->win);
+	bf_free(ws->row_flags);
 	bf_free(ws->vars);
 	bf_free(ws);
 }
@@ -303,10 +307,11 @@ static int bed_planes(void *ctx, size_t j0, size_t n, size_t rb, size_t off, siz
 struct rows_out {
 	struct source *src;
 	struct fmt_chunk base; /* the piece: variants and phase flags of all its rows */
+	const uint8_t *flags;  /* planes path: each row's flags from planes_flags */
 	uint8_t *out;
 	size_t len, bpv;
-	bool planes_seen, rows_seen;
-	bool redo; /* a planes row needs the byte path: encode the piece again from bytes */
+	bool planes_seen;
+	bool redo; /* the byte path must encode the piece (again) */
 };
 
 /* Bit planes of piece rows to the format's planes_row, row segment by segment. */
@@ -325,8 +330,8 @@ static int encode_planes(void *ctx, size_t j0, size_t n, size_t rb, size_t off, 
 
 		if (r >= ro->base.n_variants)
 			return bf_err_set(err, BF_E_INTERNAL, "rows beyond the piece");
-		rc = ro->src->planes_row(ro->src->params, &ro->base, r, 4 * c, planes, stride, seg,
-					 ro->out + r * ro->bpv);
+		rc = ro->src->planes_row(ro->src->params, &ro->base, ro->flags[r], 4 * c, planes,
+					 stride, seg, ro->out + r * ro->bpv);
 		if (rc != 0) {
 			ro->redo = rc == 1;
 			return rc == 1 ? bf_err_set(err, BF_E_UNSUPPORTED, "planes: byte path")
@@ -349,7 +354,10 @@ static int encode_rows(void *ctx, size_t j0, size_t n, size_t r0, const int8_t *
 	(void)j0;
 	(void)n;
 	(void)stride;
-	ro->rows_seen = true;
+	if (ro->flags) { /* planes were expected: the phase bytes are not loaded */
+		ro->redo = true;
+		return bf_err_set(err, BF_E_UNSUPPORTED, "planes: byte path");
+	}
 	if (r0 + (size_t)rows > ro->base.n_variants)
 		return bf_err_set(err, BF_E_INTERNAL, "rows beyond the piece");
 	if (c.variants)
@@ -359,6 +367,99 @@ static int encode_rows(void *ctx, size_t j0, size_t n, size_t r0, const int8_t *
 	c.n_variants = (size_t)rows;
 	c.gt = gt;
 	return ro->src->encode(ro->src->params, &c, ro->out + off, ro->len - off, err);
+}
+
+/* Which rows of a piece have some / every phase byte nonzero. */
+struct phase_scan {
+	uint8_t *any, *all;
+	size_t n;      /* rows */
+	size_t rb;     /* bytes of a phase row */
+	int64_t first; /* the piece's first chunk row */
+};
+
+static int scan_phase_rows(void *ctx, int64_t row0, int64_t nrows, const uint8_t *rows,
+			   struct bf_err *err)
+{
+	struct phase_scan *ps = ctx;
+
+	for (int64_t r = 0; r < nrows; r++) {
+		size_t i = (size_t)(row0 - ps->first + r);
+		const uint8_t *p = rows + (size_t)r * ps->rb;
+		uint8_t any = 0, all = 1;
+
+		if (i >= ps->n)
+			return bf_err_set(err, BF_E_INTERNAL, "rows beyond the piece");
+		for (size_t j = 0; j < ps->rb; j++) {
+			any |= p[j];
+			all &= p[j] != 0;
+		}
+		ps->any[i] = any != 0;
+		ps->all[i] = all;
+	}
+	return 0;
+}
+
+/* The same from bit planes: a byte is nonzero when any of its 8 bits is. */
+static int scan_phase_planes(void *ctx, size_t off, size_t nbytes, const uint8_t *planes,
+			     size_t stride, struct bf_err *err)
+{
+	struct phase_scan *ps = ctx;
+
+	while (nbytes > 0) {
+		size_t r = off / ps->rb;
+		size_t seg = (ps->rb - off % ps->rb < nbytes ? ps->rb - off % ps->rb : nbytes) / 8;
+		uint64_t or_any = 0, and_all = ~0ull;
+		size_t j = 0;
+
+		if (r >= ps->n)
+			return bf_err_set(err, BF_E_INTERNAL, "rows beyond the piece");
+
+		for (; j + 8 <= seg; j += 8) { /* 8 bytes of each plane at once */
+			uint64_t x = 0, y;
+
+			for (unsigned b = 0; b < 8; b++) {
+				memcpy(&y, planes + b * stride + j, 8);
+				x |= y;
+			}
+			or_any |= x;
+			and_all &= x;
+		}
+		for (; j < seg; j++) {
+			uint64_t x = 0;
+
+			for (unsigned b = 0; b < 8; b++)
+				x |= planes[b * stride + j];
+			or_any |= x;
+			and_all &= x | ~0xFFull;
+		}
+		if (off % ps->rb == 0) {
+			ps->any[r] = 0;
+			ps->all[r] = 1;
+		}
+		ps->any[r] |= or_any != 0;
+		ps->all[r] &= and_all == ~0ull;
+		planes += seg;
+		off += seg * 8;
+		nbytes -= seg * 8;
+	}
+	return 0;
+}
+
+/* Each row's flags for the planes path (planes_flags of its phase bytes). */
+static int piece_flags(struct source *src, struct source_ws *ws, const struct source_piece *p,
+		       uint32_t first, struct bf_err *err)
+{
+	const struct plan_chunk *pc = &src->plan->chunks[p->k];
+	struct phase_scan ps = {ws->row_any, ws->row_all, p->n, src->sel->n, first};
+	bool have = ws->phased_cap > 0;
+
+	if (have)
+		BF_FORWARD(vcz_each_phased_rows(src->v, pc->ci, first, p->n, &ws->win,
+						scan_phase_rows, scan_phase_planes, &ps, err));
+	for (size_t r = 0; r < p->n; r++)
+		ws->row_flags[r] = src->planes_flags(src->params, have, have && ws->row_any[r],
+						     have && ws->row_all[r], src->sel->n);
+	return 0;
 }
 
 static int encode_piece_rows(struct source *src, struct source_ws *ws, size_t k, uint8_t *out,
@@ -382,26 +483,31 @@ static int encode_piece_rows(struct source *src, struct source_ws *ws, size_t k,
 		BF_FORWARD(source_load_meta(src, ws, p->k, &n, err));
 		ro.base.variants = ws->vars + p->j0;
 	}
-	if (ws->phased_cap) {
-		BF_FORWARD(load_phased(src, ws, p, first, (int64_t)p->n, err));
-		ro.base.phased = ws->phased;
-	}
 	if (src->bed_direct) {
 		struct bed_block_out b = {out, ro.bpv};
 
 		return vcz_each_gt_rows(src->v, pc->ci, first, p->n, &ws->win, bed_block,
 					bed_planes, &b, err);
 	}
-	if (src->planes_row) {
-		int rc = vcz_each_gt_rows(src->v, pc->ci, first, p->n, &ws->win, encode_rows,
-					  encode_planes, &ro, err);
+	if (src->planes_row && (!ws->phased_cap || vcz_phased_rows_ok(src->v, src->sel))) {
+		int rc;
 
+		BF_FORWARD(piece_flags(src, ws, p, first, err));
+		ro.flags = ws->row_flags;
+		rc = vcz_each_gt_rows(src->v, pc->ci, first, p->n, &ws->win, encode_rows,
+				      encode_planes, &ro, err);
 		if (rc == 0 && ro.planes_seen)
-			return src->planes_finish(src->params, &ro.base, out, len, err);
+			return src->planes_finish(src->params, &ro.base, ro.flags, out, len, err);
 		if (!ro.redo)
 			return rc;
-		/* a value the planes kernel leaves to the byte path (and its error) */
+		/* not planes, or a value the planes kernel leaves to the byte path */
 		bf_err_clear(err);
+		ro.flags = NULL;
+		ro.redo = false;
+	}
+	if (ws->phased_cap) {
+		BF_FORWARD(load_phased(src, ws, p, first, (int64_t)p->n, err));
+		ro.base.phased = ws->phased;
 	}
 	return vcz_each_gt_rows(src->v, pc->ci, first, p->n, &ws->win, encode_rows, NULL, &ro, err);
 }

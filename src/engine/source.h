@@ -69,16 +69,22 @@ struct source {
 	source_encode_fn encode;
 	/*
 	 * Optional, for a fixed-size format whose rows can be written from bit
-	 * planes (gt_rows pieces of bit-shuffled chunks): planes_row writes the
-	 * genotype part of piece row r for samples [s0, s0 + 4 * nbytes) into
-	 * that row's bytes and returns 0, 1 when the piece must go through
+	 * planes (gt_rows pieces of bit-shuffled chunks): planes_flags turns a
+	 * row's phase bytes (whether the store has them, and whether some /
+	 * every one is nonzero) into the format's row flags; planes_row writes
+	 * the genotype part of a row for samples [s0, s0 + 4 * nbytes) into
+	 * the row's bytes and returns 0, 1 when the piece must go through
 	 * `encode` from bytes instead, or a negative code; planes_finish then
 	 * writes the rest of every row of the piece.
 	 */
-	int (*planes_row)(const void *params, const struct fmt_chunk *piece, size_t r, size_t s0,
-			  const uint8_t *planes, size_t stride, size_t nbytes, uint8_t *row_out);
-	int (*planes_finish)(const void *params, const struct fmt_chunk *piece, uint8_t *out,
-			     size_t len, struct bf_err *err);
+	uint8_t (*planes_flags)(const void *params, bool have_phased, bool any, bool all,
+				size_t n_samples);
+	int (*planes_row)(const void *params, const struct fmt_chunk *piece, uint8_t row_flags,
+			  size_t s0, const uint8_t *planes, size_t stride, size_t nbytes,
+			  uint8_t *row_out);
+	int (*planes_finish)(const void *params, const struct fmt_chunk *piece,
+			     const uint8_t *row_flags, uint8_t *out, size_t len,
+			     struct bf_err *err);
 	const void *params;
 	/* filled by source_plan_pieces */
 	size_t n_pieces;
@@ -114,7 +120,10 @@ struct source_ws {
 	size_t scratch_cap;
 	uint8_t *phased;
 	size_t phased_cap;
-	struct zarr_window win;	  /* vcz_each_gt_rows / vcz_each_gt_block */
+	struct zarr_window win; /* vcz_each_gt_rows / vcz_each_gt_block */
+	uint8_t *row_flags;	/* vchunk + 1 each: planes_flags of a piece's rows, */
+	uint8_t *row_any;	/* and whether some / every phase byte is set */
+	uint8_t *row_all;
 	struct fmt_variant *vars; /* vchunk entries */
 	struct vcz_meta meta;
 	bool have_meta;

@@ -483,19 +483,14 @@ static int geno_block(const int8_t *gt, const uint8_t *phased, size_t n_samples,
 /*
  * The header fields of a diploid genotype block whose ploidy and probability
  * bytes bgen_fixed_planes already wrote (every sample diploid, values in
- * {-1, 0, 1}); the phase flag from the phase bytes as geno_block has it.
+ * {-1, 0, 1}); the phase flag from the row's BGEN_ROW_* flags.
  */
-static int geno_header_diploid(const uint8_t *phased, size_t n_samples, bool unphased, uint8_t *out,
-			       size_t *len, bool *mixed_phase)
+static int geno_header_diploid(uint8_t flags, size_t n_samples, uint8_t *out, size_t *len,
+			       bool *mixed_phase)
 {
-	int ph;
+	int ph = flags & BGEN_ROW_PHASED;
 
-#if BF_HAVE_X86
-	if (n_samples >= 32 && bf_cpu_avx2())
-		ph = variant_phase_avx2(phased, n_samples, unphased, mixed_phase);
-	else
-#endif
-		ph = variant_phase_scalar(phased, n_samples, unphased, mixed_phase);
+	*mixed_phase = (flags & BGEN_ROW_MIXED) != 0;
 	put_u32(out, (uint32_t)n_samples);
 	put_u16(out + 4, 2);
 	out[6] = 2;
@@ -506,13 +501,14 @@ static int geno_header_diploid(const uint8_t *phased, size_t n_samples, bool unp
 	return 0;
 }
 
-int bgen_variant_phase(const uint8_t *phased, size_t n_samples, bool unphased)
+uint8_t bgen_row_flags(bool have_phased, bool unphased, bool any, bool all, size_t n_samples)
 {
-#if BF_HAVE_X86
-	if (n_samples >= 32 && bf_cpu_avx2())
-		return variant_phase_avx2(phased, n_samples, unphased, NULL);
-#endif
-	return variant_phase_scalar(phased, n_samples, unphased, NULL);
+	bool mixed = false;
+
+	if (!have_phased || unphased)
+		return 0;
+	return (uint8_t)((phase_flag(any, all, n_samples, &mixed) ? BGEN_ROW_PHASED : 0) |
+			 (mixed ? BGEN_ROW_MIXED : 0));
 }
 
 size_t bgen_fixed_geno_offset(const struct bgen_params *p)
@@ -553,34 +549,134 @@ static void planes_tables(void)
  * @return 0, or 1 when some value is not in {-1, 0, 1}: the caller then
  * encodes the variant from bytes, whose loop reports it.
  */
+/* Per 8 plane bytes (32 samples): the masks of bgen_fixed_planes; false on other values. */
+static inline bool planes_masks(const uint64_t *P, uint64_t valid, int ph, uint64_t *E,
+				uint64_t *nm)
+{
+	const uint64_t m55 = 0x5555555555555555ull;
+	uint64_t hi_or = P[1] | P[2] | P[3] | P[4] | P[5] | P[6] | P[7];
+	uint64_t hi_and = P[1] & P[2] & P[3] & P[4] & P[5] & P[6] & P[7];
+	uint64_t v = ~hi_or, m = P[0] & hi_and; /* values 0 or 1; value -1 */
+	uint64_t z, o, az, bz, ao, bo;
+
+	if (((v | m) & valid) != valid)
+		return false;
+	z = v & ~P[0];
+	o = v & P[0];
+	*nm = v & (v >> 1) & m55; /* both slots called, at the sample's even bit */
+	az = z & m55;
+	bz = (z >> 1) & m55;
+	ao = o & m55;
+	bo = (o >> 1) & m55;
+	*E = ph ? z & (*nm | *nm << 1) : (az & bz) | ((*nm & (ao ^ bo)) << 1);
+	return true;
+}
+
+#if BF_HAVE_X86
+/* 32 mask bits to 32 bytes of 0x00 / 0xFF. */
+__attribute__((target("avx2"))) static inline __m256i spread32(uint32_t m)
+{
+	const __m256i sel = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2,
+					     2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+	const __m256i bits = _mm256_set1_epi64x((long long)0x8040201008040201ull);
+	__m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)m), sel);
+
+	return _mm256_cmpeq_epi8(_mm256_and_si256(v, bits), bits);
+}
+
+/* The even bits of x packed into 32 bits (bit 2i -> bit i). */
+static inline uint32_t even_bits(uint64_t x)
+{
+	x &= 0x5555555555555555ull;
+	x = (x | x >> 1) & 0x3333333333333333ull;
+	x = (x | x >> 2) & 0x0F0F0F0F0F0F0F0Full;
+	x = (x | x >> 4) & 0x00FF00FF00FF00FFull;
+	x = (x | x >> 8) & 0x0000FFFF0000FFFFull;
+	return (uint32_t)(x | x >> 16);
+}
+
+/* Whole 32-byte groups of bgen_fixed_planes; @return plane bytes done, or SIZE_MAX. */
+__attribute__((target("avx2"))) static size_t fixed_planes_avx2(const uint8_t *planes,
+								size_t stride, size_t nbytes,
+								int ph, uint8_t *pl, uint8_t *pr)
+{
+	const __m256i x82 = _mm256_set1_epi8((char)0x82), x80 = _mm256_set1_epi8((char)0x80);
+	const __m256i m55 = _mm256_set1_epi8(0x55), ones = _mm256_set1_epi8(-1);
+	size_t j;
+
+	for (j = 0; j + 32 <= nbytes; j += 32) {
+		__m256i P[8], hi_or, hi_and, v, m, z, o, nm, E, t;
+		uint64_t e[4], w[4];
+
+		for (unsigned b = 0; b < 8; b++)
+			P[b] = _mm256_loadu_si256((const __m256i *)(planes + b * stride + j));
+		hi_or = _mm256_or_si256(
+		    _mm256_or_si256(_mm256_or_si256(P[1], P[2]), _mm256_or_si256(P[3], P[4])),
+		    _mm256_or_si256(_mm256_or_si256(P[5], P[6]), P[7]));
+		hi_and = _mm256_and_si256(
+		    _mm256_and_si256(_mm256_and_si256(P[1], P[2]), _mm256_and_si256(P[3], P[4])),
+		    _mm256_and_si256(_mm256_and_si256(P[5], P[6]), P[7]));
+		v = _mm256_andnot_si256(hi_or, ones);
+		m = _mm256_and_si256(P[0], hi_and);
+		t = _mm256_or_si256(v, m);
+		if (!_mm256_testc_si256(t, ones))
+			return SIZE_MAX;
+		z = _mm256_andnot_si256(P[0], v);
+		o = _mm256_and_si256(v, P[0]);
+		/* both slots called, at the sample's even bit (shifts stay inside 64-bit lanes) */
+		nm = _mm256_and_si256(_mm256_and_si256(v, _mm256_srli_epi64(v, 1)), m55);
+		if (ph) {
+			E = _mm256_and_si256(z, _mm256_or_si256(nm, _mm256_slli_epi64(nm, 1)));
+		} else {
+			__m256i az = _mm256_and_si256(z, m55);
+			__m256i bz = _mm256_and_si256(_mm256_srli_epi64(z, 1), m55);
+			__m256i ao = _mm256_and_si256(o, m55);
+			__m256i bo = _mm256_and_si256(_mm256_srli_epi64(o, 1), m55);
+			__m256i het = _mm256_and_si256(nm, _mm256_xor_si256(ao, bo));
+
+			E = _mm256_or_si256(_mm256_and_si256(az, bz), _mm256_slli_epi64(het, 1));
+		}
+		_mm256_storeu_si256((__m256i *)e, E);
+		_mm256_storeu_si256((__m256i *)w, nm);
+		for (unsigned k = 0; k < 4; k++) {
+			uint8_t *q = pr + 8 * (j + 8 * k);
+
+			_mm256_storeu_si256((__m256i *)q, spread32((uint32_t)e[k]));
+			_mm256_storeu_si256((__m256i *)(q + 32), spread32((uint32_t)(e[k] >> 32)));
+			_mm256_storeu_si256(
+			    (__m256i *)(pl + 4 * (j + 8 * k)),
+			    _mm256_xor_si256(x82,
+					     _mm256_and_si256(spread32(even_bits(w[k])), x80)));
+		}
+	}
+	return j;
+}
+#endif
+
 int bgen_fixed_planes(const uint8_t *planes, size_t stride, size_t nbytes, size_t s0,
 		      size_t n_samples, int ph, uint8_t *geno)
 {
-	const uint64_t m55 = 0x5555555555555555ull;
 	uint8_t *pl = geno + 8 + s0, *pr = geno + 10 + n_samples + 2 * s0;
+	size_t j0 = 0;
 
+#if BF_HAVE_X86
+	if (bf_cpu_avx2()) {
+		j0 = fixed_planes_avx2(planes, stride, nbytes, ph, pl, pr);
+		if (j0 == SIZE_MAX)
+			return 1;
+	}
+#endif
 	pthread_once(&planes_once, planes_tables);
-	for (size_t j = 0; j < nbytes; j += 8) {
+	for (size_t j = j0; j < nbytes; j += 8) {
+
 		size_t w = nbytes - j < 8 ? nbytes - j : 8; /* plane bytes in this word */
-		uint64_t P[8] = {0}, hi_or, hi_and, v, m, z, o, nm, az, bz, ao, bo, E;
+		uint64_t P[8] = {0}, nm, E;
 		uint64_t valid = w == 8 ? ~0ull : ((uint64_t)1 << (8 * w)) - 1;
 
 		for (unsigned b = 0; b < 8; b++)
 			memcpy(&P[b], planes + b * stride + j, w);
-		hi_or = P[1] | P[2] | P[3] | P[4] | P[5] | P[6] | P[7];
-		hi_and = P[1] & P[2] & P[3] & P[4] & P[5] & P[6] & P[7];
-		v = ~hi_or;	   /* 0 or 1 */
-		m = P[0] & hi_and; /* -1 */
-		if (((v | m) & valid) != valid)
+		if (!planes_masks(P, valid, ph, &E, &nm))
 			return 1;
-		z = v & ~P[0];
-		o = v & P[0];
-		nm = v & (v >> 1) & m55; /* both slots called, at the sample's even bit */
-		az = z & m55;
-		bz = (z >> 1) & m55;
-		ao = o & m55;
-		bo = (o >> 1) & m55;
-		E = ph ? z & (nm | nm << 1) : (az & bz) | ((nm & (ao ^ bo)) << 1);
 		for (size_t k = 0; k < w; k++) {
 			uint64_t e8 = spread8[(E >> (8 * k)) & 0xFF];
 			uint32_t p4 = ploidy4[(nm >> (8 * k)) & 0xFF];
@@ -691,8 +787,8 @@ static uint8_t *put_pad16(uint8_t *p, size_t slack, uint8_t pad)
 }
 
 static int encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chunk *c, uint8_t *out,
-			      size_t cap, uint64_t *mixed_phase_count, bool scalar, bool geno_done,
-			      struct bf_err *err)
+			      size_t cap, uint64_t *mixed_phase_count, bool scalar,
+			      const uint8_t *row_flags, struct bf_err *err)
 {
 	uint64_t bpv, geno, need;
 	size_t i, imin = 0;
@@ -765,9 +861,8 @@ static int encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chun
 		put_u32(q + 4, (uint32_t)geno);
 		z = q + 8;
 		/* geno block first goes contiguously where the first stored block's data starts */
-		if (geno_done) {
-			rc = geno_header_diploid(ph, c->n_samples, p->unphased, z + 7, &glen,
-						 &mixed);
+		if (row_flags) {
+			rc = geno_header_diploid(row_flags[i], c->n_samples, z + 7, &glen, &mixed);
 		} else {
 			rc = geno_block(gt, ph, c->n_samples, c->ploidy, p->unphased, z + 7,
 					(size_t)(bpv - (uint64_t)(z + 7 - b)), &glen, &mixed,
@@ -790,23 +885,23 @@ static int encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chun
 int bgen_encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chunk *c, uint8_t *out,
 			    size_t cap, uint64_t *mixed_phase_count, struct bf_err *err)
 {
-	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, false, false, err);
+	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, false, NULL, err);
 }
 
 int bgen_encode_fixed_chunk_planned(const struct bgen_params *p, const struct fmt_chunk *c,
-				    uint8_t *out, size_t cap, uint64_t *mixed_phase_count,
-				    struct bf_err *err)
+				    const uint8_t *row_flags, uint8_t *out, size_t cap,
+				    uint64_t *mixed_phase_count, struct bf_err *err)
 {
 	if (c->ploidy != 2)
 		return bf_err_set(err, BF_E_INTERNAL, "planned BGEN rows need ploidy 2");
-	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, false, true, err);
+	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, false, row_flags, err);
 }
 
 int bgen_encode_fixed_chunk_scalar(const struct bgen_params *p, const struct fmt_chunk *c,
 				   uint8_t *out, size_t cap, uint64_t *mixed_phase_count,
 				   struct bf_err *err)
 {
-	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, true, false, err);
+	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, true, NULL, err);
 }
 
 static int str16_check(const struct fmt_variant *v, const char *what, size_t len,

@@ -160,25 +160,35 @@ int bgen_encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chunk 
  * bgen_encode_fixed_chunk through the reference paths (scalar genotype loop,
  * zlib's adler32_z): same bytes and errors, for tests and benches.
  */
+/* Per-row phase flags of the planes path (see bgen_row_flags). */
+#define BGEN_ROW_PHASED 1 /* every sample phased: the variant is written phased */
+#define BGEN_ROW_MIXED	2 /* some samples phased, not all: written unphased, counted */
+
+/*
+ * The flags of one row from whether some / every sample's phase byte is
+ * nonzero, as the encoders decide them (0 without phase data or with
+ * --unphased).
+ */
+uint8_t bgen_row_flags(bool have_phased, bool unphased, bool any, bool all, size_t n_samples);
+
 /*
  * Fixed-size rows whose genotype blocks bgen_fixed_planes already filled
  * (diploid, values in {-1, 0, 1}): everything else of each variant, with the
- * checks and errors of bgen_encode_fixed_chunk (c->gt is not read).
+ * checks and errors of bgen_encode_fixed_chunk; row i's phase comes from
+ * row_flags[i] (c->gt and c->phased are not read).
  */
 int bgen_encode_fixed_chunk_planned(const struct bgen_params *p, const struct fmt_chunk *c,
-				    uint8_t *out, size_t cap, uint64_t *mixed_phase_count,
-				    struct bf_err *err);
+				    const uint8_t *row_flags, uint8_t *out, size_t cap,
+				    uint64_t *mixed_phase_count, struct bf_err *err);
 
 /* Offset of the genotype block inside one fixed-size variant's bytes. */
 size_t bgen_fixed_geno_offset(const struct bgen_params *p);
 
-/* The variant's phase flag (1: every sample phased) as the encoders set it. */
-int bgen_variant_phase(const uint8_t *phased, size_t n_samples, bool unphased);
-
 /*
  * Ploidy and probability bytes of diploid samples [s0, s0 + 4 * nbytes)
  * straight from blosc bit planes of their genotype bytes (see bgen.c), at
- * their places in the variant's genotype block `geno`, for phase flag ph.
+ * their places in the variant's genotype block `geno`, for phase flag ph
+ * (row flags & BGEN_ROW_PHASED).
  * @return 0, or 1 when a value outside {-1, 0, 1} needs the byte path.
  */
 int bgen_fixed_planes(const uint8_t *planes, size_t stride, size_t nbytes, size_t s0,

@@ -810,6 +810,24 @@ int vcz_each_gt_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows, str
 				    pfn ? block_planes : NULL, &b, err);
 }
 
+bool vcz_phased_rows_ok(const struct vcz *v, const struct vcz_samplesel *sel)
+{
+	return v->phased && sel->whole && (size_t)v->schunk == v->n_raw_samples &&
+	       zarr_array_dtype(v->phased)->itemsize == 1;
+}
+
+int vcz_each_phased_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,
+			 struct zarr_window *w, zarr_rows_fn fn, zarr_planes_fn pfn, void *ctx,
+			 struct bf_err *err)
+{
+	int64_t idx[ZARR_MAX_DIMS] = {0};
+
+	if (!v->phased || row0 < 0 || nrows <= 0 || row0 + nrows > vcz_chunk_rows(v, ci))
+		return bf_err_set(err, BF_E_INTERNAL, "rows out of range");
+	idx[0] = ci;
+	return zarr_array_each_rows(v->phased, idx, row0, nrows, w, fn, pfn, ctx, err);
+}
+
 int vcz_read_phased_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,
 			 const struct vcz_samplesel *sel, uint8_t *out, size_t cap, void *scratch,
 			 size_t scap, struct bf_err *err)

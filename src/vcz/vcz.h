@@ -193,6 +193,21 @@ int vcz_each_gt_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows, str
 		     struct bf_err *err) BF_MUST_CHECK;
 
 /*
+ * Whether vcz_each_phased_rows applies: call_genotype_phased exists with
+ * one-byte items, and the selection is every sample of its one sample chunk.
+ */
+bool vcz_phased_rows_ok(const struct vcz *v, const struct vcz_samplesel *sel);
+
+/*
+ * Rows [row0, row0 + nrows) of call_genotype_phased in chunk ci through
+ * zarr_array_each_rows (rows to fn, or bit planes to pfn).  Only when
+ * vcz_phased_rows_ok.
+ */
+int vcz_each_phased_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,
+			 struct zarr_window *w, zarr_rows_fn fn, zarr_planes_fn pfn, void *ctx,
+			 struct bf_err *err) BF_MUST_CHECK;
+
+/*
  * Phase flags (0/1) of the same rows: out[r][j].  @return 0, or BF_E_NOTFOUND
  * when the store has no call_genotype_phased (nothing written).
  */

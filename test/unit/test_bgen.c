@@ -587,6 +587,7 @@ static void test_fixed_planes(void **state)
 			uint8_t *want, *got;
 			struct fmt_chunk c = {nv, v, n, 2, gt, mode == 0 ? NULL : ph};
 			uint64_t mixed_w = 0, mixed_g = 0;
+			uint8_t flags[3];
 			struct bf_err err;
 			uint32_t x = (uint32_t)(k * 4 + (size_t)mode + 1);
 
@@ -606,8 +607,16 @@ static void test_fixed_planes(void **state)
 			memset(got, 0xAA, nv * bpv);
 			for (size_t r = 0; r < nv; r++) {
 				uint8_t *geno = got + r * bpv + bgen_fixed_geno_offset(&p);
-				int fl =
-				    bgen_variant_phase(c.phased ? ph + r * n : NULL, n, p.unphased);
+				uint8_t any = 0, all = 1;
+				int fl;
+
+				for (size_t i = 0; i < n; i++) {
+					any |= ph[r * n + i];
+					all &= ph[r * n + i] != 0;
+				}
+				flags[r] =
+				    bgen_row_flags(c.phased != NULL, p.unphased, any, all, n);
+				fl = flags[r] & BGEN_ROW_PHASED;
 				size_t nb = n / 4, j = 0, step = 1;
 
 				bitshuffle(gt + r * 2 * n, 2 * n, planes);
@@ -621,9 +630,9 @@ static void test_fixed_planes(void **state)
 					step = step * 2 + 1;
 				}
 			}
-			assert_int_equal(
-			    bgen_encode_fixed_chunk_planned(&p, &c, got, nv * bpv, &mixed_g, &err),
-			    0);
+			assert_int_equal(bgen_encode_fixed_chunk_planned(&p, &c, flags, got,
+									 nv * bpv, &mixed_g, &err),
+					 0);
 			assert_memory_equal(got, want, nv * bpv);
 			assert_int_equal(mixed_g, mixed_w);
 			/* a 2 (or a -2 fill) is the byte path's to report */
