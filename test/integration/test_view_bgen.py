@@ -431,3 +431,30 @@ def test_missing_store(biofuse_bin, work_dir):
     r = bf(biofuse_bin, "view-bgen", work_dir / "nope.vcz", "-o", work_dir / "Z", rc=1)
     assert _err_line(r)
     assert listdir(work_dir) == []
+
+
+# ---------------------------------------------------------------------------------------
+# fixed-size genotype blocks straight from blosc bit planes equal the byte path
+
+# One VCF, converted with blosc bit-shuffle (planes: one sample chunk, samples % 4 == 0)
+# and with plain zstd (the byte kernel); 1,000 samples x 200-row chunks span two blosc
+# blocks.  Missing and half calls, phased and not, --unphased.
+PLANES = [
+    ("planes_phased", dict(seed=43, samples=1000, variants=450, contigs="chr1,2", phased=True,
+                           linkage=True, missing_rate=0.05, half_call_rate=0.03),
+     dict(variants_chunk=200, samples_chunk=1000)),
+    ("planes_unphased", dict(seed=44, samples=36, variants=80, contigs="1",
+                             missing_rate=0.1, half_call_rate=0.05),
+     dict(variants_chunk=30, samples_chunk=36)),
+]
+
+
+@pytest.mark.parametrize("name,gen,conv", PLANES, ids=[p[0] for p in PLANES])
+def test_bit_planes_equal_byte_path(biofuse_bin, gen_dir, work_dir, name, gen, conv):
+    _, planes = make_store(gen_dir, name + "_bitshuffle", gen, conv)
+    _, plain = make_store(gen_dir, name + "_zstd", gen, dict(conv, compressor="zstd"))
+    for i, args in enumerate([["--fixed-variant-size"], ["--fixed-variant-size", "--unphased"]]):
+        a, b = work_dir / ("A%d" % i), work_dir / ("B%d" % i)
+        bf(biofuse_bin, "view-bgen", planes, "-o", a, "-M", "2", *args)
+        bf(biofuse_bin, "view-bgen", plain, "-o", b, "-M", "2", *args)
+        assert read(str(a) + ".bgen") == read(str(b) + ".bgen"), args

@@ -343,3 +343,29 @@ def test_corrupt_chunk(biofuse_bin, gen_dir, work_dir, cmd):
     line = _err_line(r)
     assert "call_genotype" in line and "2.1.0" in line, line
     assert listdir(out) == []
+
+
+# ---------------------------------------------------------------------------------------
+# .bed straight from blosc bit planes equals the byte path
+
+# The same VCF converted twice: blosc with bit-shuffle (every .bed byte comes from the bit
+# planes: one sample chunk, or several 4-aligned ones with a partial last byte) and plain
+# zstd (no planes: the byte kernel).  1,000 samples x 200-row chunks are 400 KB, two blosc
+# blocks, so rows also straddle blocks.
+PLANES = [
+    ("planes_one_chunk", dict(seed=41, samples=1000, variants=450, contigs="chr1,2",
+                              missing_rate=0.05, half_call_rate=0.03, monomorphic_rate=0.05),
+     dict(variants_chunk=200, samples_chunk=1000)),
+    ("planes_blocks", dict(seed=42, samples=202, variants=90, contigs="1",
+                           missing_rate=0.05, half_call_rate=0.03),
+     dict(variants_chunk=40, samples_chunk=100)),
+]
+
+
+@pytest.mark.parametrize("name,gen,conv", PLANES, ids=[p[0] for p in PLANES])
+def test_bit_planes_equal_byte_path(biofuse_bin, gen_dir, work_dir, name, gen, conv):
+    _, planes = make_store(gen_dir, name + "_bitshuffle", gen, conv)
+    _, plain = make_store(gen_dir, name + "_zstd", gen, dict(conv, compressor="zstd"))
+    bf(biofuse_bin, "view-plink", planes, "-o", work_dir / "A", "-M", "2")
+    bf(biofuse_bin, "view-plink", plain, "-o", work_dir / "B", "-M", "2")
+    assert_same_files(work_dir / "A", work_dir / "B", [".bed", ".bim", ".fam"])
