@@ -355,6 +355,7 @@ int export_open(struct export *e, const struct export_config *c, struct bf_err *
 	int rc;
 
 	memset(e, 0, sizeof(*e));
+	memset(&sc, 0, sizeof(sc));
 	e->format = c->format;
 	bf_strbuf_init(&e->prefix);
 	BF_FORWARD(selection_open(&c->sel, &e->s, err));
@@ -382,6 +383,9 @@ int export_open(struct export *e, const struct export_config *c, struct bf_err *
 	 * keeps them busy; each more slot is only fresh memory to fault in */
 	sc.prefetch = c->one_pass ? sc.n_threads : sc.n_threads + 1;
 	sc.one_pass = c->one_pass;
+	/* 500 KB pieces under 1 MiB reads out of order: without it one cat of a
+	 * 1,000-piece .bed encoded 1,060 pieces (reused under a pending read) */
+	sc.pass_slack = c->one_pass ? 0 : EXPORT_PASS_SLACK;
 	rc = source_plan_pieces(
 	    &e->src, piece_bytes(e, pool_budget(c->budget), sc.n_threads, sc.prefetch), err);
 	if (rc < 0)

@@ -46,6 +46,11 @@
 #define EXPORT_AHEAD_BYTES ((uint64_t)4 << 20)
 #endif
 
+/* How far one reader's requests may arrive out of order (the front's RUN_SLACK). */
+#ifndef EXPORT_PASS_SLACK
+#define EXPORT_PASS_SLACK ((uint64_t)4 << 20)
+#endif
+
 #ifndef EXPORT_WINDOW_PIECE_BYTES
 #define EXPORT_WINDOW_PIECE_BYTES ((size_t)4 << 20)
 #endif

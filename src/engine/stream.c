@@ -67,6 +67,7 @@ struct stream {
 	size_t max_chunk_bytes;
 	struct stream_source src;
 	size_t prefetch;
+	uint64_t pass_slack;
 
 	pthread_mutex_t lock;
 	pthread_cond_t work_cv; /* queue gained an item, or stop */
@@ -295,6 +296,7 @@ struct stream *stream_create(const uint8_t *prefix, size_t prefix_len, size_t n_
 	}
 	s->max_chunk_bytes = (size_t)max_bytes;
 	s->prefetch = cfg->prefetch;
+	s->pass_slack = cfg->pass_slack;
 	s->n_threads = cfg->n_threads ? cfg->n_threads : 1;
 
 	want = max_bytes ? (size_t)(cfg->budget / max_bytes) : 1;
@@ -404,6 +406,9 @@ static size_t passed_below(struct stream *s)
 {
 	double now;
 	size_t i = 0, low = SIZE_MAX;
+	/* reads of one reader arrive out of order by up to cfg.pass_slack */
+	size_t slack = (size_t)((s->pass_slack + s->max_chunk_bytes - 1) /
+				(s->max_chunk_bytes ? s->max_chunk_bytes : 1));
 
 	if (s->n_readers == 0 || (s->n_chunks <= s->n_slots && s->mapped < STREAM_KEEP_BYTES))
 		return 0;
@@ -413,8 +418,12 @@ static size_t passed_below(struct stream *s)
 			s->readers[i] = s->readers[--s->n_readers];
 			continue;
 		}
-		if (s->readers[i].k < low)
-			low = s->readers[i].k;
+		{
+			size_t k = s->readers[i].k, floor = k > slack ? k - slack : 0;
+
+			if (floor < low)
+				low = floor;
+		}
 		i++;
 	}
 	return low == SIZE_MAX ? 0 : low;

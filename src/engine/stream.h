@@ -41,12 +41,19 @@ struct stream_config {
 	size_t n_threads; /* encoder threads (>= 1) */
 	uint64_t budget;  /* bytes of encoded chunks the cache may hold */
 	size_t prefetch;  /* chunks encoded ahead of a sequential reader */
-	/*
-	 * One reader reads every chunk once, in order (view-*): hold only the
-	 * slots the workers and the prefetch need, and reuse their buffers,
-	 * instead of mapping a fresh buffer for each chunk up to the budget.
-	 */
+			  /*
+			   * One reader reads every chunk once, in order (view-*): hold only the
+			   * slots the workers and the prefetch need, and reuse their buffers,
+			   * instead of mapping a fresh buffer for each chunk up to the budget.
+			   */
 	bool one_pass;
+	/*
+	 * A chunk counts as passed by a sequential reader (and may be reused
+	 * for another) only this many bytes behind its latest read: the mount
+	 * sets the slack its front allows for out-of-order requests of one
+	 * reader (kernel readahead, several FUSE threads).
+	 */
+	uint64_t pass_slack;
 };
 
 struct stream_stats {

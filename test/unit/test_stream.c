@@ -67,7 +67,7 @@ static struct stream *make_cfg(struct fake *f, size_t threads, uint64_t budget, 
 {
 	static const uint8_t prefix[] = {0x6c, 0x1b, 0x01};
 	struct stream_source src = {f, NULL, NULL, fake_encode};
-	struct stream_config cfg = {threads, budget, 2, one_pass};
+	struct stream_config cfg = {threads, budget, 2, one_pass, 0};
 	struct bf_err err;
 
 	return stream_create(prefix, sizeof(prefix), NCH, counts, BPV, &src, &cfg, &err);
@@ -339,6 +339,41 @@ static void test_passed_chunks_reused(void **state)
 	stream_free(s);
 }
 
+/*
+ * With a pass slack, a chunk just behind a reader's latest read is not
+ * "passed": the reader's earlier request that arrives late (kernel
+ * readahead, several FUSE threads) still finds it, encoded once.
+ */
+static void test_pass_slack_keeps_late_reads(void **state)
+{
+	static const uint8_t prefix[] = {0x6c, 0x1b, 0x01};
+	struct fake f = {.fail_chunk = -1};
+	struct stream_source src = {&f, NULL, NULL, fake_encode};
+	/* 5 slots of the largest chunk; 2 chunks of slack */
+	struct stream_config cfg = {1, 5 * 6 * BPV, 2, false, 2 * 6 * BPV};
+	struct stream_stats st;
+	struct bf_err err;
+	struct stream *s =
+	    stream_create(prefix, sizeof(prefix), NCH, counts, BPV, &src, &cfg, &err);
+	uint64_t off[NCH + 1];
+	uint8_t buf[4];
+
+	(void)state;
+	off[0] = 3;
+	for (size_t k = 0; k < NCH; k++)
+		off[k + 1] = off[k] + counts[k] * BPV;
+	/* chunks in order, but each chunk's first byte is read after the next chunk's */
+	for (size_t k = 0; k < NCH; k++) {
+		if (k + 1 < NCH)
+			assert_int_equal(
+			    stream_read(s, off[k + 1], buf, 1, STREAM_SEQUENTIAL, 9, &err), 1);
+		assert_int_equal(stream_read(s, off[k], buf, 1, STREAM_SEQUENTIAL, 9, &err), 1);
+	}
+	stream_get_stats(s, &st);
+	assert_int_equal(st.encodes, NCH);
+	stream_free(s);
+}
+
 static void *ws_init(void *ctx, struct bf_err *err)
 {
 	struct fake *f = ctx;
@@ -362,7 +397,7 @@ static void test_release_idle_frees_scratch(void **state)
 	static const uint8_t prefix[] = {0x6c, 0x1b, 0x01};
 	struct fake f = {.fail_chunk = -1};
 	struct stream_source src = {&f, ws_init, ws_free, fake_encode};
-	struct stream_config cfg = {2, 1 << 20, 2, false};
+	struct stream_config cfg = {2, 1 << 20, 2, false, 0};
 	struct stream_stats st;
 	struct bf_err err;
 	struct stream *s = stream_create(prefix, 3, NCH, counts, BPV, &src, &cfg, &err);
@@ -391,7 +426,7 @@ static void test_empty_stream(void **state)
 	static const uint8_t prefix[] = {0x6c, 0x1b, 0x01};
 	struct fake f = {.fail_chunk = -1};
 	struct stream_source src = {&f, NULL, NULL, fake_encode};
-	struct stream_config cfg = {2, 1 << 20, 2, false};
+	struct stream_config cfg = {2, 1 << 20, 2, false, 0};
 	struct bf_err err;
 	struct stream *s = stream_create(prefix, 3, 0, NULL, BPV, &src, &cfg, &err);
 	uint8_t buf[8];
@@ -418,6 +453,7 @@ int main(void)
 	    cmocka_unit_test(test_release_idle_frees_scratch),
 	    cmocka_unit_test(test_prefetch_only_sequential),
 	    cmocka_unit_test(test_passed_chunks_reused),
+	    cmocka_unit_test(test_pass_slack_keeps_late_reads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
