@@ -531,10 +531,12 @@ static void prefetch_after(struct stream *s, size_t k)
 
 void stream_warm(struct stream *s)
 {
-	size_t j;
+	/* as much as keeps the workers busy: a mount's deeper prefetch (4 MiB)
+	 * waits for a reader, not to slow the mount's start (.bgi, checks) */
+	size_t ahead = s->prefetch < s->n_threads + 1 ? s->prefetch : s->n_threads + 1, j;
 
 	pthread_mutex_lock(&s->lock);
-	for (j = 0; j < s->n_chunks && j < s->n_threads + s->prefetch; j++) {
+	for (j = 0; j < s->n_chunks && j < s->n_threads + ahead; j++) {
 		struct slot *sl;
 
 		if (find_slot(s, j))

@@ -767,6 +767,27 @@ static int blosc_rows_sparse(struct chunk_ctx *cx, size_t byte0, size_t nbytes, 
 	return 0;
 }
 
+/*
+ * Check rows [row0, row0 + nrows) of the chunk (nrows 0 allowed when
+ * `empty_ok`) and give their bytes: row size, first byte, byte count.
+ */
+static int row_range(struct chunk_ctx *cx, int64_t row0, int64_t nrows, bool empty_ok,
+		     size_t *rowbytes, size_t *byte0, size_t *nbytes, struct bf_err *err)
+{
+	struct zarr_array *a = cx->a;
+
+	if (a->ndim == 0 || row0 < 0 || nrows < (empty_ok ? 0 : 1) || row0 > a->chunks[0] ||
+	    nrows > a->chunks[0] - row0) {
+		bf_err_set(err, BF_E_INVAL, "bad row range [%lld, +%lld)", (long long)row0,
+			   (long long)nrows);
+		return ctx_fail(cx, err);
+	}
+	*rowbytes = a->chunk_nbytes / (size_t)a->chunks[0];
+	*byte0 = (size_t)row0 * *rowbytes;
+	*nbytes = (size_t)nrows * *rowbytes;
+	return 0;
+}
+
 int zarr_array_read_chunk_rows(struct zarr_array *a, const int64_t *idx, int64_t row0,
 			       int64_t nrows, void *out, size_t cap, struct bf_err *err)
 {
@@ -777,15 +798,7 @@ int zarr_array_read_chunk_rows(struct zarr_array *a, const int64_t *idx, int64_t
 
 	BF_FORWARD(ctx_init(&cx, a, idx, err));
 	BF_FORWARD(check_fixed(&cx, err));
-	if (a->ndim == 0 || row0 < 0 || nrows < 0 || row0 > a->chunks[0] ||
-	    nrows > a->chunks[0] - row0) {
-		bf_err_set(err, BF_E_INVAL, "bad row range [%lld, +%lld)", (long long)row0,
-			   (long long)nrows);
-		return ctx_fail(&cx, err);
-	}
-	rowbytes = a->chunk_nbytes / (size_t)a->chunks[0];
-	byte0 = (size_t)row0 * rowbytes;
-	nbytes = (size_t)nrows * rowbytes;
+	BF_FORWARD(row_range(&cx, row0, nrows, true, &rowbytes, &byte0, &nbytes, err));
 	if (cap < nbytes) {
 		bf_err_set(err, BF_E_INVAL, "buffer of %zu bytes is smaller than the rows (%zu)",
 			   cap, nbytes);
@@ -960,15 +973,7 @@ int zarr_array_each_rows(struct zarr_array *a, const int64_t *idx, int64_t row0,
 
 	BF_FORWARD(ctx_init(&cx, a, idx, err));
 	BF_FORWARD(check_fixed(&cx, err));
-	if (a->ndim == 0 || row0 < 0 || nrows <= 0 || row0 > a->chunks[0] ||
-	    nrows > a->chunks[0] - row0) {
-		bf_err_set(err, BF_E_INVAL, "bad row range [%lld, +%lld)", (long long)row0,
-			   (long long)nrows);
-		return ctx_fail(&cx, err);
-	}
-	rowbytes = a->chunk_nbytes / (size_t)a->chunks[0];
-	byte0 = (size_t)row0 * rowbytes;
-	nbytes = (size_t)nrows * rowbytes;
+	BF_FORWARD(row_range(&cx, row0, nrows, false, &rowbytes, &byte0, &nbytes, err));
 	memset(&sp, 0, sizeof(sp));
 	if (blosc_pipeline(a) && rowbytes > 0) {
 		if (nbytes < a->chunk_nbytes && sparse_load(&cx, byte0, nbytes, &sp, err) == 0) {

@@ -5,7 +5,8 @@
  * mixed-phase) and msprime_diploid.vcz (4 biallelic variants, all phased),
  * transcribed from the VCFs in shared/fixtures/bio2zarr, plus a loader for
  * the golden files in shared/fixtures/golden that lets a test skip cleanly
- * when the shared directory is absent.
+ * when the shared directory is absent, and blosc's bit-shuffle for the
+ * kernels that read bit planes.
  */
 #ifndef BF_TEST_FMT_FIXTURES_H
 #define BF_TEST_FMT_FIXTURES_H
@@ -101,6 +102,16 @@ static inline unsigned char *fx_golden(const char *name, size_t *len)
 	buf[n] = 0;
 	*len = (size_t)n;
 	return buf;
+}
+
+/* blosc's bit-shuffle of n bytes (n % 8 == 0): plane b, byte j, bit i = bit b of byte 8j + i. */
+static inline void fx_bitshuffle(const int8_t *in, size_t n, uint8_t *planes)
+{
+	memset(planes, 0, n);
+	for (size_t e = 0; e < n; e++)
+		for (unsigned b = 0; b < 8; b++)
+			planes[b * (n / 8) + e / 8] |=
+			    (uint8_t)((((uint8_t)in[e] >> b) & 1u) << (e % 8));
 }
 
 #endif

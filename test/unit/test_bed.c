@@ -187,16 +187,6 @@ static void test_strided_blocks(void **state)
 	free(blk);
 }
 
-/* blosc's bit-shuffle of n bytes (n % 8 == 0): plane b, byte j, bit i = bit b of byte 8j + i. */
-static void bitshuffle(const int8_t *in, size_t n, uint8_t *planes)
-{
-	memset(planes, 0, n);
-	for (size_t e = 0; e < n; e++)
-		for (unsigned b = 0; b < 8; b++)
-			planes[b * (n / 8) + e / 8] |=
-			    (uint8_t)((((uint8_t)in[e] >> b) & 1u) << (e % 8));
-}
-
 /*
  * The bit-plane kernel equals the byte kernel: every ordered pair of the
  * 256 int8 values once (so every fill, missing and out-of-range case), then
@@ -221,7 +211,7 @@ static void test_planes_vs_bytes(void **state)
 		x = x * 1103515245u + 12345u;
 		gt[n++] = vals[(x >> 16) & 7];
 	}
-	bitshuffle(gt, n, planes);
+	fx_bitshuffle(gt, n, planes);
 	bed_encode_gt(gt, 1, n / 2, want);
 	got[n / 8] = 0xEE;
 	bed_encode_planes(planes, n / 8, n / 8, got);

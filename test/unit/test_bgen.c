@@ -553,16 +553,6 @@ static void test_fixed_stored_boundaries(void **state)
 
 /* ---- from bit planes --------------------------------------------------------- */
 
-/* blosc's bit-shuffle of n bytes (n % 8 == 0): plane b, byte j, bit i = bit b of byte 8j + i. */
-static void bitshuffle(const int8_t *in, size_t n, uint8_t *planes)
-{
-	memset(planes, 0, n);
-	for (size_t e = 0; e < n; e++)
-		for (unsigned b = 0; b < 8; b++)
-			planes[b * (n / 8) + e / 8] |=
-			    (uint8_t)((((uint8_t)in[e] >> b) & 1u) << (e % 8));
-}
-
 /*
  * bgen_fixed_planes (fed the row in uneven segments of whole plane bytes)
  * plus bgen_encode_fixed_chunk_planned give bgen_encode_fixed_chunk's bytes:
@@ -619,7 +609,7 @@ static void test_fixed_planes(void **state)
 				fl = flags[r] & BGEN_ROW_PHASED;
 				size_t nb = n / 4, j = 0, step = 1;
 
-				bitshuffle(gt + r * 2 * n, 2 * n, planes);
+				fx_bitshuffle(gt + r * 2 * n, 2 * n, planes);
 				while (j < nb) { /* segments of 1, 2, 4, ... plane bytes */
 					size_t len = step < nb - j ? step : nb - j;
 
@@ -637,7 +627,7 @@ static void test_fixed_planes(void **state)
 			assert_int_equal(mixed_g, mixed_w);
 			/* a 2 (or a -2 fill) is the byte path's to report */
 			gt[2 * n - 1] = k % 2 ? 2 : -2;
-			bitshuffle(gt, 2 * n, planes);
+			fx_bitshuffle(gt, 2 * n, planes);
 			assert_int_equal(bgen_fixed_planes(planes, n / 4, n / 4, 0, n, 0,
 							   got + bgen_fixed_geno_offset(&p)),
 					 1);
