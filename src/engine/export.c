@@ -43,20 +43,21 @@ static uint8_t bgen_planes_flags(const void *params, bool have_phased, bool any,
 }
 
 static int bgen_planes_row(const void *params, const struct fmt_chunk *c, uint8_t flags, size_t s0,
-			   const uint8_t *planes, size_t stride, size_t nbytes, uint8_t *row_out)
+			   const uint8_t *planes, size_t stride, size_t nbytes, uint8_t *row_out,
+			   uint64_t *acc)
 {
 	const struct export *e = params;
 
 	return bgen_fixed_planes(planes, stride, nbytes, s0, c->n_samples, flags & BGEN_ROW_PHASED,
-				 row_out + bgen_fixed_geno_offset(&e->bgen));
+				 row_out + bgen_fixed_geno_offset(&e->bgen), acc);
 }
 
 static int bgen_planes_finish(const void *params, const struct fmt_chunk *c, const uint8_t *flags,
-			      uint8_t *out, size_t len, struct bf_err *err)
+			      const uint64_t *acc, uint8_t *out, size_t len, struct bf_err *err)
 {
 	struct export *e = (struct export *)params;
 	uint64_t mixed = 0;
-	int rc = bgen_encode_fixed_chunk_planned(&e->bgen, c, flags, out, len, &mixed, err);
+	int rc = bgen_encode_fixed_chunk_planned(&e->bgen, c, flags, acc, out, len, &mixed, err);
 
 	if (mixed)
 		atomic_fetch_add(&e->mixed_phase, mixed);

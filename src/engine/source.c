@@ -100,7 +100,8 @@ struct source_ws *source_ws_create(struct source *src, struct bf_err *err)
 	ws->meta_k = -1;
 	ws->vars = bf_calloc((size_t)v->vchunk + 1, sizeof(*ws->vars));
 	ws->row_flags = bf_calloc(3 * ((size_t)v->vchunk + 1), 1);
-	if (!ws->vars || !ws->row_flags)
+	ws->row_acc = bf_calloc(2 * ((size_t)v->vchunk + 1), sizeof(uint64_t));
+	if (!ws->vars || !ws->row_flags || !ws->row_acc)
 		goto nomem;
 	ws->row_any = ws->row_flags + (size_t)v->vchunk + 1;
 	ws->row_all = ws->row_any + (size_t)v->vchunk + 1;
@@ -128,6 +129,7 @@ void source_ws_free(struct source_ws *ws)
 	bf_bigbuf_free(ws->phased, ws->phased_cap);
 	zarr_window_release(&ws->win);
 	bf_free(ws->row_flags);
+	bf_free(ws->row_acc);
 	bf_free(ws->vars);
 	bf_free(ws);
 }
@@ -308,6 +310,7 @@ struct rows_out {
 	struct source *src;
 	struct fmt_chunk base; /* the piece: variants and phase flags of all its rows */
 	const uint8_t *flags;  /* planes path: each row's flags from planes_flags */
+	uint64_t *acc;	       /* planes path: 2 words a row for planes_row */
 	uint8_t *out;
 	size_t len, bpv;
 	bool planes_seen;
@@ -331,7 +334,7 @@ static int encode_planes(void *ctx, size_t j0, size_t n, size_t rb, size_t off, 
 		if (r >= ro->base.n_variants)
 			return bf_err_set(err, BF_E_INTERNAL, "rows beyond the piece");
 		rc = ro->src->planes_row(ro->src->params, &ro->base, ro->flags[r], 4 * c, planes,
-					 stride, seg, ro->out + r * ro->bpv);
+					 stride, seg, ro->out + r * ro->bpv, ro->acc + 2 * r);
 		if (rc != 0) {
 			ro->redo = rc == 1;
 			return rc == 1 ? bf_err_set(err, BF_E_UNSUPPORTED, "planes: byte path")
@@ -494,10 +497,13 @@ static int encode_piece_rows(struct source *src, struct source_ws *ws, size_t k,
 
 		BF_FORWARD(piece_flags(src, ws, p, first, err));
 		ro.flags = ws->row_flags;
+		ro.acc = ws->row_acc;
+		memset(ws->row_acc, 0, 2 * p->n * sizeof(uint64_t));
 		rc = vcz_each_gt_rows(src->v, pc->ci, first, p->n, &ws->win, encode_rows,
 				      encode_planes, &ro, err);
 		if (rc == 0 && ro.planes_seen)
-			return src->planes_finish(src->params, &ro.base, ro.flags, out, len, err);
+			return src->planes_finish(src->params, &ro.base, ro.flags, ro.acc, out, len,
+						  err);
 		if (!ro.redo)
 			return rc;
 		/* not planes, or a value the planes kernel leaves to the byte path */

@@ -75,16 +75,18 @@ struct source {
 	 * the genotype part of a row for samples [s0, s0 + 4 * nbytes) into
 	 * the row's bytes and returns 0, 1 when the piece must go through
 	 * `encode` from bytes instead, or a negative code; planes_finish then
-	 * writes the rest of every row of the piece.
+	 * writes the rest of every row of the piece.  row_acc: two zeroed
+	 * words a row for the format to add up in planes_row and read in
+	 * planes_finish.
 	 */
 	uint8_t (*planes_flags)(const void *params, bool have_phased, bool any, bool all,
 				size_t n_samples);
 	int (*planes_row)(const void *params, const struct fmt_chunk *piece, uint8_t row_flags,
 			  size_t s0, const uint8_t *planes, size_t stride, size_t nbytes,
-			  uint8_t *row_out);
+			  uint8_t *row_out, uint64_t *row_acc);
 	int (*planes_finish)(const void *params, const struct fmt_chunk *piece,
-			     const uint8_t *row_flags, uint8_t *out, size_t len,
-			     struct bf_err *err);
+			     const uint8_t *row_flags, const uint64_t *row_acc, uint8_t *out,
+			     size_t len, struct bf_err *err);
 	const void *params;
 	/* filled by source_plan_pieces */
 	size_t n_pieces;
@@ -124,6 +126,7 @@ struct source_ws {
 	uint8_t *row_flags;	/* vchunk + 1 each: planes_flags of a piece's rows, */
 	uint8_t *row_any;	/* and whether some / every phase byte is set */
 	uint8_t *row_all;
+	uint64_t *row_acc;	  /* 2 (vchunk + 1): planes_row's per-row sums */
 	struct fmt_variant *vars; /* vchunk entries */
 	struct vcz_meta meta;
 	bool have_meta;

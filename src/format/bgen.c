@@ -549,6 +549,46 @@ static void planes_tables(void)
  * @return 0, or 1 when some value is not in {-1, 0, 1}: the caller then
  * encodes the variant from bytes, whose loop reports it.
  */
+/* The even bits of x packed into 32 bits (bit 2i -> bit i). */
+static inline uint32_t even_bits(uint64_t x)
+{
+	x &= 0x5555555555555555ull;
+	x = (x | x >> 1) & 0x3333333333333333ull;
+	x = (x | x >> 2) & 0x0F0F0F0F0F0F0F0Full;
+	x = (x | x >> 4) & 0x00FF00FF00FF00FFull;
+	x = (x | x >> 8) & 0x0000FFFF0000FFFFull;
+	return (uint32_t)(x | x >> 16);
+}
+
+/* Sum of the indexes of the set bits of x. */
+static inline uint64_t bit_index_sum(uint64_t x)
+{
+	return (uint64_t)__builtin_popcountll(x & 0xAAAAAAAAAAAAAAAAull) +
+	       2 * (uint64_t)__builtin_popcountll(x & 0xCCCCCCCCCCCCCCCCull) +
+	       4 * (uint64_t)__builtin_popcountll(x & 0xF0F0F0F0F0F0F0F0ull) +
+	       8 * (uint64_t)__builtin_popcountll(x & 0xFF00FF00FF00FF00ull) +
+	       16 * (uint64_t)__builtin_popcountll(x & 0xFFFF0000FFFF0000ull) +
+	       32 * (uint64_t)__builtin_popcountll(x & 0xFFFFFFFF00000000ull);
+}
+
+/*
+ * Add `ns` samples from sample `base` on to the byte sums of their genotype
+ * block (acc[0] = sum of the bytes, acc[1] = sum of 1-based position times
+ * byte): E has a bit per probability byte (0xFF when set), `miss` a bit per
+ * sample whose ploidy byte is 0x82 (else 0x02).
+ */
+static inline void sums_add(uint64_t *acc, size_t n_samples, size_t base, size_t ns, uint64_t E,
+			    uint64_t miss)
+{
+	uint64_t p0 = 11 + n_samples + 2 * (uint64_t)base, q0 = 9 + (uint64_t)base;
+	uint64_t ones = (uint64_t)__builtin_popcountll(E),
+		 nm = (uint64_t)__builtin_popcountll(miss);
+
+	acc[0] += 255 * ones + 2 * ns + 128 * nm;
+	acc[1] += 255 * (p0 * ones + bit_index_sum(E)) + 2 * (ns * q0 + ns * (ns - 1) / 2) +
+		  128 * (q0 * nm + bit_index_sum(miss));
+}
+
 /* Per 8 plane bytes (32 samples): the masks of bgen_fixed_planes; false on other values. */
 static inline bool planes_masks(const uint64_t *P, uint64_t valid, int ph, uint64_t *E,
 				uint64_t *nm)
@@ -584,21 +624,10 @@ __attribute__((target("avx2"))) static inline __m256i spread32(uint32_t m)
 	return _mm256_cmpeq_epi8(_mm256_and_si256(v, bits), bits);
 }
 
-/* The even bits of x packed into 32 bits (bit 2i -> bit i). */
-static inline uint32_t even_bits(uint64_t x)
-{
-	x &= 0x5555555555555555ull;
-	x = (x | x >> 1) & 0x3333333333333333ull;
-	x = (x | x >> 2) & 0x0F0F0F0F0F0F0F0Full;
-	x = (x | x >> 4) & 0x00FF00FF00FF00FFull;
-	x = (x | x >> 8) & 0x0000FFFF0000FFFFull;
-	return (uint32_t)(x | x >> 16);
-}
-
 /* Whole 32-byte groups of bgen_fixed_planes; @return plane bytes done, or SIZE_MAX. */
-__attribute__((target("avx2"))) static size_t fixed_planes_avx2(const uint8_t *planes,
-								size_t stride, size_t nbytes,
-								int ph, uint8_t *pl, uint8_t *pr)
+__attribute__((target("avx2,popcnt"))) static size_t
+fixed_planes_avx2(const uint8_t *planes, size_t stride, size_t nbytes, int ph, uint8_t *pl,
+		  uint8_t *pr, size_t s0, size_t n_samples, uint64_t *acc)
 {
 	const __m256i x82 = _mm256_set1_epi8((char)0x82), x80 = _mm256_set1_epi8((char)0x80);
 	const __m256i m55 = _mm256_set1_epi8(0x55), ones = _mm256_set1_epi8(-1);
@@ -641,6 +670,9 @@ __attribute__((target("avx2"))) static size_t fixed_planes_avx2(const uint8_t *p
 		for (unsigned k = 0; k < 4; k++) {
 			uint8_t *q = pr + 8 * (j + 8 * k);
 
+			sums_add(acc, n_samples, s0 + 4 * (j + 8 * k), 32, e[k],
+				 ~(uint64_t)even_bits(w[k]) & 0xFFFFFFFFull);
+
 			_mm256_storeu_si256((__m256i *)q, spread32((uint32_t)e[k]));
 			_mm256_storeu_si256((__m256i *)(q + 32), spread32((uint32_t)(e[k] >> 32)));
 			_mm256_storeu_si256(
@@ -654,14 +686,14 @@ __attribute__((target("avx2"))) static size_t fixed_planes_avx2(const uint8_t *p
 #endif
 
 int bgen_fixed_planes(const uint8_t *planes, size_t stride, size_t nbytes, size_t s0,
-		      size_t n_samples, int ph, uint8_t *geno)
+		      size_t n_samples, int ph, uint8_t *geno, uint64_t *acc)
 {
 	uint8_t *pl = geno + 8 + s0, *pr = geno + 10 + n_samples + 2 * s0;
 	size_t j0 = 0;
 
 #if BF_HAVE_X86
 	if (bf_cpu_avx2()) {
-		j0 = fixed_planes_avx2(planes, stride, nbytes, ph, pl, pr);
+		j0 = fixed_planes_avx2(planes, stride, nbytes, ph, pl, pr, s0, n_samples, acc);
 		if (j0 == SIZE_MAX)
 			return 1;
 	}
@@ -677,6 +709,10 @@ int bgen_fixed_planes(const uint8_t *planes, size_t stride, size_t nbytes, size_
 			memcpy(&P[b], planes + b * stride + j, w);
 		if (!planes_masks(P, valid, ph, &E, &nm))
 			return 1;
+		E &= valid;
+		nm &= valid;
+		sums_add(acc, n_samples, s0 + 4 * j, 4 * w, E,
+			 ~(uint64_t)even_bits(nm) & (((uint64_t)1 << (4 * w)) - 1));
 		for (size_t k = 0; k < w; k++) {
 			uint64_t e8 = spread8[(E >> (8 * k)) & 0xFF];
 			uint32_t p4 = ploidy4[(nm >> (8 * k)) & 0xFF];
@@ -731,11 +767,36 @@ static int ploidy_dim_error(const struct fmt_chunk *c, bool fixed, struct bf_err
  * Write one stored-zlib stream of `data` (already at z + 7, length n) in
  * place.  `scalar` selects the reference checksum (zlib's adler32_z).
  */
-static void stored_frame(uint8_t *z, size_t n, bool scalar)
+/*
+ * Adler-32 of a planned genotype block (geno, 10 + 3N bytes) without
+ * reading its ploidy and probability bytes: their sums came from the masks
+ * (sums_add); the other 10 bytes are read.  s1 = 1 + S, s2 = L + (L + 1) S
+ * - T over 1-based positions, mod 65521.
+ */
+static uint32_t planned_adler(const uint8_t *geno, size_t n_samples, const uint64_t *acc)
+{
+	const uint64_t M = 65521;
+	uint64_t S = acc[0], T = acc[1], L = 10 + 3 * (uint64_t)n_samples, s1, s2;
+
+	for (unsigned i = 0; i < 8; i++) {
+		S += geno[i];
+		T += (i + 1) * (uint64_t)geno[i];
+	}
+	S += geno[8 + n_samples] + geno[9 + n_samples];
+	T += (9 + n_samples) * (uint64_t)geno[8 + n_samples] +
+	     (10 + n_samples) * (uint64_t)geno[9 + n_samples];
+	s1 = (1 + S) % M;
+	s2 = (L % M + ((L + 1) % M) * (S % M) % M + M - T % M) % M;
+	return (uint32_t)(s2 << 16 | s1);
+}
+
+static void stored_frame(uint8_t *z, size_t n, bool scalar, const uint32_t *adler)
 {
 	uint8_t *data = z + 7;
 	/* the checksum is taken before any block moves */
-	uint32_t ad = scalar ? (uint32_t)adler32_z(1L, data, n) : bf_adler32(1, data, n);
+	uint32_t ad = adler    ? *adler
+		      : scalar ? (uint32_t)adler32_z(1L, data, n)
+			       : bf_adler32(1, data, n);
 	size_t nblk = n == 0 ? 1 : (n + BGEN_STORED_MAX - 1) / BGEN_STORED_MAX;
 	size_t k;
 	uint8_t *end;
@@ -788,7 +849,7 @@ static uint8_t *put_pad16(uint8_t *p, size_t slack, uint8_t pad)
 
 static int encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chunk *c, uint8_t *out,
 			      size_t cap, uint64_t *mixed_phase_count, bool scalar,
-			      const uint8_t *row_flags, struct bf_err *err)
+			      const uint8_t *row_flags, const uint64_t *row_acc, struct bf_err *err)
 {
 	uint64_t bpv, geno, need;
 	size_t i, imin = 0;
@@ -874,7 +935,13 @@ static int encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chun
 			return bf_err_set(err, BF_E_UNSUPPORTED,
 					  "variant at %.*s:%" PRId64 ": " BGEN_MSG_MIXED_PLOIDY,
 					  (int)v->chrom.len, v->chrom.p, v->pos);
-		stored_frame(z, glen, scalar);
+		if (row_flags) {
+			uint32_t ad = planned_adler(z + 7, c->n_samples, row_acc + 2 * i);
+
+			stored_frame(z, glen, scalar, &ad);
+		} else {
+			stored_frame(z, glen, scalar, NULL);
+		}
 		nmixed += mixed;
 	}
 	if (mixed_phase_count)
@@ -885,23 +952,24 @@ static int encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chun
 int bgen_encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chunk *c, uint8_t *out,
 			    size_t cap, uint64_t *mixed_phase_count, struct bf_err *err)
 {
-	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, false, NULL, err);
+	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, false, NULL, NULL, err);
 }
 
 int bgen_encode_fixed_chunk_planned(const struct bgen_params *p, const struct fmt_chunk *c,
-				    const uint8_t *row_flags, uint8_t *out, size_t cap,
-				    uint64_t *mixed_phase_count, struct bf_err *err)
+				    const uint8_t *row_flags, const uint64_t *row_acc, uint8_t *out,
+				    size_t cap, uint64_t *mixed_phase_count, struct bf_err *err)
 {
 	if (c->ploidy != 2)
 		return bf_err_set(err, BF_E_INTERNAL, "planned BGEN rows need ploidy 2");
-	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, false, row_flags, err);
+	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, false, row_flags, row_acc,
+				  err);
 }
 
 int bgen_encode_fixed_chunk_scalar(const struct bgen_params *p, const struct fmt_chunk *c,
 				   uint8_t *out, size_t cap, uint64_t *mixed_phase_count,
 				   struct bf_err *err)
 {
-	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, true, NULL, err);
+	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, true, NULL, NULL, err);
 }
 
 static int str16_check(const struct fmt_variant *v, const char *what, size_t len,

@@ -175,11 +175,13 @@ uint8_t bgen_row_flags(bool have_phased, bool unphased, bool any, bool all, size
  * Fixed-size rows whose genotype blocks bgen_fixed_planes already filled
  * (diploid, values in {-1, 0, 1}): everything else of each variant, with the
  * checks and errors of bgen_encode_fixed_chunk; row i's phase comes from
- * row_flags[i] (c->gt and c->phased are not read).
+ * row_flags[i] (c->gt and c->phased are not read), and its Adler-32 from
+ * the byte sums row_acc[2i], row_acc[2i + 1] that bgen_fixed_planes added up
+ * (the block is not read back).
  */
 int bgen_encode_fixed_chunk_planned(const struct bgen_params *p, const struct fmt_chunk *c,
-				    const uint8_t *row_flags, uint8_t *out, size_t cap,
-				    uint64_t *mixed_phase_count, struct bf_err *err);
+				    const uint8_t *row_flags, const uint64_t *row_acc, uint8_t *out,
+				    size_t cap, uint64_t *mixed_phase_count, struct bf_err *err);
 
 /* Offset of the genotype block inside one fixed-size variant's bytes. */
 size_t bgen_fixed_geno_offset(const struct bgen_params *p);
@@ -188,11 +190,12 @@ size_t bgen_fixed_geno_offset(const struct bgen_params *p);
  * Ploidy and probability bytes of diploid samples [s0, s0 + 4 * nbytes)
  * straight from blosc bit planes of their genotype bytes (see bgen.c), at
  * their places in the variant's genotype block `geno`, for phase flag ph
- * (row flags & BGEN_ROW_PHASED).
+ * (row flags & BGEN_ROW_PHASED); acc[0..1] (zeroed per variant by the
+ * caller) gather the sums the block's Adler-32 needs.
  * @return 0, or 1 when a value outside {-1, 0, 1} needs the byte path.
  */
 int bgen_fixed_planes(const uint8_t *planes, size_t stride, size_t nbytes, size_t s0,
-		      size_t n_samples, int ph, uint8_t *geno);
+		      size_t n_samples, int ph, uint8_t *geno, uint64_t *acc);
 
 int bgen_encode_fixed_chunk_scalar(const struct bgen_params *p, const struct fmt_chunk *c,
 				   uint8_t *out, size_t cap, uint64_t *mixed_phase_count,

@@ -578,6 +578,7 @@ static void test_fixed_planes(void **state)
 			struct fmt_chunk c = {nv, v, n, 2, gt, mode == 0 ? NULL : ph};
 			uint64_t mixed_w = 0, mixed_g = 0;
 			uint8_t flags[3];
+			uint64_t acc[6] = {0};
 			struct bf_err err;
 			uint32_t x = (uint32_t)(k * 4 + (size_t)mode + 1);
 
@@ -614,13 +615,14 @@ static void test_fixed_planes(void **state)
 					size_t len = step < nb - j ? step : nb - j;
 
 					assert_int_equal(bgen_fixed_planes(planes + j, n / 4, len,
-									   4 * j, n, fl, geno),
+									   4 * j, n, fl, geno,
+									   acc + 2 * r),
 							 0);
 					j += len;
 					step = step * 2 + 1;
 				}
 			}
-			assert_int_equal(bgen_encode_fixed_chunk_planned(&p, &c, flags, got,
+			assert_int_equal(bgen_encode_fixed_chunk_planned(&p, &c, flags, acc, got,
 									 nv * bpv, &mixed_g, &err),
 					 0);
 			assert_memory_equal(got, want, nv * bpv);
@@ -629,7 +631,7 @@ static void test_fixed_planes(void **state)
 			gt[2 * n - 1] = k % 2 ? 2 : -2;
 			fx_bitshuffle(gt, 2 * n, planes);
 			assert_int_equal(bgen_fixed_planes(planes, n / 4, n / 4, 0, n, 0,
-							   got + bgen_fixed_geno_offset(&p)),
+							   got + bgen_fixed_geno_offset(&p), acc),
 					 1);
 			free(gt);
 			free(ph);
