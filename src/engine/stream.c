@@ -531,12 +531,13 @@ static void prefetch_after(struct stream *s, size_t k)
 
 void stream_warm(struct stream *s)
 {
-	/* as much as keeps the workers busy: a mount's deeper prefetch (4 MiB)
-	 * waits for a reader, not to slow the mount's start (.bgi, checks) */
-	size_t ahead = s->prefetch < s->n_threads + 1 ? s->prefetch : s->n_threads + 1, j;
+	/* the whole prefetch depth: a mount's first reader finds 4 MiB ready
+	 * (limiting it to workers + 1 pieces put the 10k store's figure d at
+	 * 0.70 against 0.88, without a measurable gain in ready time) */
+	size_t j;
 
 	pthread_mutex_lock(&s->lock);
-	for (j = 0; j < s->n_chunks && j < s->n_threads + ahead; j++) {
+	for (j = 0; j < s->n_chunks && j < s->n_threads + s->prefetch; j++) {
 		struct slot *sl;
 
 		if (find_slot(s, j))
