@@ -49,7 +49,9 @@ struct slot {
  * the VMs measured (docs/performance.md) -- a 50 MB .bed read once through
  * a fresh mount spent more time there than in decoding.
  */
+#ifndef STREAM_KEEP_BYTES
 #define STREAM_KEEP_BYTES ((uint64_t)2 << 20)
+#endif
 
 struct seq_reader {
 	uint64_t id;
