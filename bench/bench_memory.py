@@ -29,6 +29,7 @@ resident pages count twice, as the issue's "sum the RSS of every biofuse process
              --no-verify, median zarr-side time, 2 threads) vs `dd bs=1M` of the .bed of a
              fresh mount (cold server cache); ratio = decode time / dd time (both process
              the same decoded genotype bytes).  Goal >= 0.85.  Medians of --rounds rounds.
+             On every store given (A and B) and, unless --no-seq-small, on S.
   e  once:   the server's statistics (SIGUSR1 -> "stats (SIGUSR1): cache hits N, misses N,
              chunk encodes N, ..." in --log-file) after 4 concurrent sequential readers of
              one file: chunk encodes must equal the number of stream chunks ("pieces": the
@@ -529,7 +530,7 @@ def main():
                     help="stream only the first N bytes of the .bgen in b (0: whole file)")
     ap.add_argument("--cycles", type=int, default=1000)
     ap.add_argument("--no-seq-small", dest="seq_small", action="store_false",
-                    help="figure d on store A only (not also on the small store S)")
+                    help="figure d on the stores A and B only (not also on the small store S)")
     a = ap.parse_args()
     a.bgen_prefix = int(a.bgen_prefix)
     root = a.root
@@ -568,7 +569,7 @@ def main():
         if "drift" in only:
             fig_drift(a, {n: stores[n] for n in names[:1]}, res)
         if "seq" in only:
-            seq = {n: stores[n] for n in names[:1]}
+            seq = dict(stores)  # every store of the issue, and the small one
             if a.seq_small:
                 seq["S"] = a.store_paths["S"]
             fig_seq(a, seq, res)
