@@ -624,16 +624,16 @@ __attribute__((target("avx2"))) static inline __m256i spread32(uint32_t m)
 	return _mm256_cmpeq_epi8(_mm256_and_si256(v, bits), bits);
 }
 
-/* Whole 32-byte groups of bgen_fixed_planes; @return plane bytes done, or SIZE_MAX. */
+/* Whole 32-byte groups of bgen_fixed_planes from plane byte j; @return plane bytes done, or
+ * SIZE_MAX. */
 __attribute__((target("avx2,popcnt"))) static size_t
-fixed_planes_avx2(const uint8_t *planes, size_t stride, size_t nbytes, int ph, uint8_t *pl,
-		  uint8_t *pr, size_t s0, size_t n_samples, uint64_t *acc)
+fixed_planes_avx2(const uint8_t *planes, size_t stride, size_t j, size_t nbytes, int ph,
+		  uint8_t *pl, uint8_t *pr, size_t s0, size_t n_samples, uint64_t *acc)
 {
 	const __m256i x82 = _mm256_set1_epi8((char)0x82), x80 = _mm256_set1_epi8((char)0x80);
 	const __m256i m55 = _mm256_set1_epi8(0x55), ones = _mm256_set1_epi8(-1);
-	size_t j;
 
-	for (j = 0; j + 32 <= nbytes; j += 32) {
+	for (; j + 32 <= nbytes; j += 32) {
 		__m256i P[8], hi_or, hi_and, v, m, z, o, nm, E, t;
 		uint64_t e[4], w[4];
 
@@ -683,6 +683,116 @@ fixed_planes_avx2(const uint8_t *planes, size_t stride, size_t nbytes, int ph, u
 	}
 	return j;
 }
+
+/* Sum over the 64-bit lanes of x of the indexes of their set bits. */
+__attribute__((target("avx512f,avx512vpopcntdq"))) static inline __m512i bit_index_sum512(__m512i x)
+{
+	static const uint64_t sel[6] = {0xAAAAAAAAAAAAAAAAull, 0xCCCCCCCCCCCCCCCCull,
+					0xF0F0F0F0F0F0F0F0ull, 0xFF00FF00FF00FF00ull,
+					0xFFFF0000FFFF0000ull, 0xFFFFFFFF00000000ull};
+	__m512i s = _mm512_setzero_si512();
+
+	for (int k = 5; k >= 0; k--) {
+		__m512i c =
+		    _mm512_popcnt_epi64(_mm512_and_si512(x, _mm512_set1_epi64((long long)sel[k])));
+
+		s = _mm512_add_epi64(_mm512_add_epi64(s, s), c);
+	}
+	return s;
+}
+
+/*
+ * Whole 64-byte groups of bgen_fixed_planes with AVX-512: eight 64-bit
+ * words (256 samples) an iteration, the probability and ploidy bytes made
+ * from mask registers (vpmovm2b, a blend), and the byte sums of sums_add
+ * kept per lane in vector popcounts until the end.
+ * @return plane bytes done, or SIZE_MAX.
+ */
+__attribute__((target("avx512f,avx512bw,avx512vpopcntdq,avx512dq,bmi2,popcnt"))) static size_t
+fixed_planes_avx512(const uint8_t *planes, size_t stride, size_t nbytes, int ph, uint8_t *pl,
+		    uint8_t *pr, size_t s0, size_t n_samples, uint64_t *acc)
+{
+	const __m512i m55 = _mm512_set1_epi8(0x55), x82 = _mm512_set1_epi8((char)0x82),
+		      x02 = _mm512_set1_epi8(2), eight = _mm512_set1_epi64(8);
+	__m512i idx = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
+	__m512i e_n = _mm512_setzero_si512(), e_w = e_n, e_b = e_n; /* probability bytes */
+	__m512i m_n = e_n, m_w = e_n, m_b = e_n;		    /* missing samples */
+	uint64_t ns, sum_n, sum_w, sum_b;
+	size_t j;
+
+	for (j = 0; j + 64 <= nbytes; j += 64) {
+		__m512i P[8], hi_or, hi_and, v, z, o, nm, E, miss, c;
+		uint64_t e[8], w[8];
+
+		for (unsigned b = 0; b < 8; b++)
+			P[b] = _mm512_loadu_si512((const void *)(planes + b * stride + j));
+		/* 0xFE: a | b | c, 0x80: a & b & c */
+		hi_or = _mm512_ternarylogic_epi64(
+		    _mm512_ternarylogic_epi64(P[1], P[2], P[3], 0xFE), P[4],
+		    _mm512_ternarylogic_epi64(P[5], P[6], P[7], 0xFE), 0xFE);
+		hi_and = _mm512_ternarylogic_epi64(
+		    _mm512_ternarylogic_epi64(P[1], P[2], P[3], 0x80), P[4],
+		    _mm512_ternarylogic_epi64(P[5], P[6], P[7], 0x80), 0x80);
+		/* a byte that is neither 0/1 (no high bit) nor -1 (every bit):
+		 * hi_or & ~(P0 & hi_and), 0x70 = a & ~(b & c) */
+		if (_mm512_test_epi64_mask(_mm512_ternarylogic_epi64(hi_or, P[0], hi_and, 0x70),
+					   _mm512_set1_epi64(-1)))
+			return SIZE_MAX;
+		v = _mm512_ternarylogic_epi64(hi_or, hi_or, hi_or, 0x0F); /* ~hi_or */
+		z = _mm512_andnot_si512(P[0], v);
+		o = _mm512_and_si512(P[0], v);
+		/* both slots called, at the sample's even bit (shifts stay inside lanes) */
+		nm = _mm512_ternarylogic_epi64(v, _mm512_srli_epi64(v, 1), m55, 0x80);
+		if (ph) {
+			E = _mm512_and_si512(z, _mm512_or_si512(nm, _mm512_slli_epi64(nm, 1)));
+		} else {
+			__m512i aa =
+			    _mm512_ternarylogic_epi64(z, _mm512_srli_epi64(z, 1), m55, 0x80);
+			/* 0x28: (a ^ b) & c */
+			__m512i het =
+			    _mm512_ternarylogic_epi64(o, _mm512_srli_epi64(o, 1), nm, 0x28);
+
+			E = _mm512_or_si512(aa, _mm512_slli_epi64(het, 1));
+		}
+		_mm512_storeu_si512((void *)e, E);
+		_mm512_storeu_si512((void *)w, nm);
+		for (unsigned k = 0; k < 8; k++)
+			_mm512_storeu_si512((void *)(pr + 8 * (j + 8 * k)),
+					    _mm512_movm_epi8(_cvtu64_mask64(e[k])));
+		for (unsigned g = 0; g < 4; g++) {
+			uint64_t called = _pext_u64(w[2 * g], 0x5555555555555555ull) |
+					  _pext_u64(w[2 * g + 1], 0x5555555555555555ull) << 32;
+
+			_mm512_storeu_si512(
+			    (void *)(pl + 4 * j + 64 * g),
+			    _mm512_mask_blend_epi8(_cvtu64_mask64(called), x82, x02));
+		}
+		c = _mm512_popcnt_epi64(E);
+		e_n = _mm512_add_epi64(e_n, c);
+		e_w = _mm512_add_epi64(e_w, _mm512_mullo_epi64(c, idx));
+		e_b = _mm512_add_epi64(e_b, bit_index_sum512(E));
+		miss = _mm512_andnot_si512(nm, m55); /* at the sample's even bit */
+		c = _mm512_popcnt_epi64(miss);
+		m_n = _mm512_add_epi64(m_n, c);
+		m_w = _mm512_add_epi64(m_w, _mm512_mullo_epi64(c, idx));
+		m_b = _mm512_add_epi64(m_b, bit_index_sum512(miss));
+		idx = _mm512_add_epi64(idx, eight);
+	}
+	/* word w (plane bytes 8w ..) holds samples s0 + 32w ..; see sums_add */
+	ns = 4 * (uint64_t)j;
+	sum_n = (uint64_t)_mm512_reduce_add_epi64(e_n);
+	sum_w = (uint64_t)_mm512_reduce_add_epi64(e_w);
+	sum_b = (uint64_t)_mm512_reduce_add_epi64(e_b);
+	acc[0] += 255 * sum_n + 2 * ns;
+	acc[1] += 255 * ((11 + n_samples + 2 * (uint64_t)s0) * sum_n + 64 * sum_w + sum_b) +
+		  2 * (ns * (9 + (uint64_t)s0) + (ns ? ns * (ns - 1) / 2 : 0));
+	sum_n = (uint64_t)_mm512_reduce_add_epi64(m_n);
+	sum_w = (uint64_t)_mm512_reduce_add_epi64(m_w);
+	sum_b = (uint64_t)_mm512_reduce_add_epi64(m_b);
+	acc[0] += 128 * sum_n;
+	acc[1] += 128 * ((9 + (uint64_t)s0) * sum_n + 32 * sum_w + sum_b / 2);
+	return j;
+}
 #endif
 
 int bgen_fixed_planes(const uint8_t *planes, size_t stride, size_t nbytes, size_t s0,
@@ -692,8 +802,13 @@ int bgen_fixed_planes(const uint8_t *planes, size_t stride, size_t nbytes, size_
 	size_t j0 = 0;
 
 #if BF_HAVE_X86
+	if (bf_cpu_avx512()) {
+		j0 = fixed_planes_avx512(planes, stride, nbytes, ph, pl, pr, s0, n_samples, acc);
+		if (j0 == SIZE_MAX)
+			return 1;
+	}
 	if (bf_cpu_avx2()) {
-		j0 = fixed_planes_avx2(planes, stride, nbytes, ph, pl, pr, s0, n_samples, acc);
+		j0 = fixed_planes_avx2(planes, stride, j0, nbytes, ph, pl, pr, s0, n_samples, acc);
 		if (j0 == SIZE_MAX)
 			return 1;
 	}

@@ -19,6 +19,7 @@
 
 #include "fmt_fixtures.h"
 #include "format/bgen.h"
+#include "util/cpu.h"
 #include "format/bgi.h"
 #include "format/fmt_text.h"
 #include "util/pyrepr.h"
@@ -559,10 +560,11 @@ static void test_fixed_stored_boundaries(void **state)
  * phased, unphased and mixed-phase rows, missing calls, sample counts that
  * leave a partial 64-byte word; a value outside {-1, 0, 1} returns 1.
  */
-static void test_fixed_planes(void **state)
+/* bgen_fixed_planes against the byte path at one kernel level. */
+static void fixed_planes_at(enum bf_simd level)
 {
-	static const size_t samples[] = {4, 32, 36, 100, 1000, 21844};
-	(void)state;
+	static const size_t samples[] = {4, 32, 36, 100, 260, 1000, 21844};
+	enum bf_simd was = bf_cpu_cap(level);
 
 	for (size_t k = 0; k < sizeof(samples) / sizeof(samples[0]); k++)
 		for (int mode = 0; mode < 4; mode++) {
@@ -639,6 +641,21 @@ static void test_fixed_planes(void **state)
 			free(want);
 			free(got);
 		}
+	bf_cpu_cap(was);
+}
+
+/* Every kernel level this CPU has (a narrower one than the CPU's is capped). */
+static void test_fixed_planes(void **state)
+{
+	(void)state;
+	fixed_planes_at(BF_SIMD_SCALAR);
+	if (bf_cpu_level() >= BF_SIMD_AVX2)
+		fixed_planes_at(BF_SIMD_AVX2);
+	if (bf_cpu_level() >= BF_SIMD_AVX512)
+		fixed_planes_at(BF_SIMD_AVX512);
+	else
+		print_message("fixed planes: no AVX-512 on this CPU; levels up to %s tested\n",
+			      bf_cpu_level_name(bf_cpu_level()));
 }
 
 /* ---- errors -------------------------------------------------------------- */
