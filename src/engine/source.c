@@ -402,12 +402,16 @@ static int scan_phase_rows(void *ctx, int64_t row0, int64_t nrows, const uint8_t
 	return 0;
 }
 
-/* The same from bit planes: a byte is nonzero when any of its 8 bits is. */
+/*
+ * The same from the bit planes of the phase booleans: plane 0 alone, the
+ * only one vcz_each_phased_rows decodes (a bool item is 0 or 1).
+ */
 static int scan_phase_planes(void *ctx, size_t off, size_t nbytes, const uint8_t *planes,
 			     size_t stride, struct bf_err *err)
 {
 	struct phase_scan *ps = ctx;
 
+	(void)stride;
 	while (nbytes > 0) {
 		size_t r = off / ps->rb;
 		size_t seg = (ps->rb - off % ps->rb < nbytes ? ps->rb - off % ps->rb : nbytes) / 8;
@@ -417,23 +421,16 @@ static int scan_phase_planes(void *ctx, size_t off, size_t nbytes, const uint8_t
 		if (r >= ps->n)
 			return bf_err_set(err, BF_E_INTERNAL, "rows beyond the piece");
 
-		for (; j + 8 <= seg; j += 8) { /* 8 bytes of each plane at once */
-			uint64_t x = 0, y;
+		for (; j + 8 <= seg; j += 8) { /* 64 items at once */
+			uint64_t x;
 
-			for (unsigned b = 0; b < 8; b++) {
-				memcpy(&y, planes + b * stride + j, 8);
-				x |= y;
-			}
+			memcpy(&x, planes + j, 8);
 			or_any |= x;
 			and_all &= x;
 		}
 		for (; j < seg; j++) {
-			uint64_t x = 0;
-
-			for (unsigned b = 0; b < 8; b++)
-				x |= planes[b * stride + j];
-			or_any |= x;
-			and_all &= x | ~0xFFull;
+			or_any |= planes[j];
+			and_all &= planes[j] | ~0xFFull;
 		}
 		if (off % ps->rb == 0) {
 			ps->any[r] = 0;

@@ -787,7 +787,7 @@ int vcz_each_gt_block(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows, st
 								  : (size_t)v->schunk;
 		idx[1] = (int64_t)(b.j0 / (size_t)v->schunk);
 		BF_FORWARD(zarr_array_each_rows(v->gt, idx, row0, nrows, w, block_rows,
-						pfn ? block_planes : NULL, &b, err));
+						pfn ? block_planes : NULL, 8, &b, err));
 	}
 	return 0;
 }
@@ -807,7 +807,7 @@ int vcz_each_gt_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows, str
 		return bf_err_set(err, BF_E_INTERNAL, "rows out of range");
 	idx[0] = ci;
 	return zarr_array_each_rows(v->gt, idx, row0, nrows, w, block_rows,
-				    pfn ? block_planes : NULL, &b, err);
+				    pfn ? block_planes : NULL, 8, &b, err);
 }
 
 bool vcz_phased_rows_ok(const struct vcz *v, const struct vcz_samplesel *sel)
@@ -825,7 +825,8 @@ int vcz_each_phased_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,
 	if (!v->phased || row0 < 0 || nrows <= 0 || row0 + nrows > vcz_chunk_rows(v, ci))
 		return bf_err_set(err, BF_E_INTERNAL, "rows out of range");
 	idx[0] = ci;
-	return zarr_array_each_rows(v->phased, idx, row0, nrows, w, fn, pfn, ctx, err);
+	/* booleans: bit 0 is the value (Zarr's bool items are 0 or 1) */
+	return zarr_array_each_rows(v->phased, idx, row0, nrows, w, fn, pfn, 1, ctx, err);
 }
 
 int vcz_read_phased_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,

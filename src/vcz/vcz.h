@@ -200,7 +200,9 @@ bool vcz_phased_rows_ok(const struct vcz *v, const struct vcz_samplesel *sel);
 
 /*
  * Rows [row0, row0 + nrows) of call_genotype_phased in chunk ci through
- * zarr_array_each_rows (rows to fn, or bit planes to pfn).  Only when
+ * zarr_array_each_rows (rows to fn, or bit planes to pfn).  pfn gets plane 0
+ * only: a Zarr bool item is 0 or 1, so its bit 0 is its value (the later
+ * planes of a bit-shuffled block are not decompressed).  Only when
  * vcz_phased_rows_ok.
  */
 int vcz_each_phased_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,

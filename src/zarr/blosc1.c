@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY /* the buffer-less decompression API */
 #include <zstd.h>
 
 #define HDR	      16
@@ -220,8 +221,39 @@ void blosc1_bitunshuffle1(const uint8_t *in, uint8_t *out, size_t n)
 /* ---- blocks ---- */
 
 /* Block k into dst; bit-shuffled blocks stay bit planes when `planes`. */
+/*
+ * The first `want` bytes of a zstd frame of `cap` decoded bytes, block by
+ * block with zstd's buffer-less API, stopping once they are out.
+ * @return 0 or -1.
+ */
+static int zstd_prefix(ZSTD_DCtx *d, uint8_t *dst, size_t cap, const uint8_t *src, size_t len,
+		       size_t want)
+{
+	size_t got = 0;
+
+	if (ZSTD_isError(ZSTD_decompressBegin(d)))
+		return -1;
+	while (got < want) {
+		size_t n = ZSTD_nextSrcSizeToDecompress(d), r;
+
+		if (n == 0 || n > len) /* the frame ended early, or is cut */
+			return -1;
+		r = ZSTD_decompressContinue(d, dst + got, cap - got, src, n);
+		if (ZSTD_isError(r))
+			return -1;
+		src += n;
+		len -= n;
+		got += r;
+	}
+	return 0;
+}
+
+/*
+ * Block k of f into dst: unshuffled, or as bit planes when `planes` (then
+ * only the first `want` bytes are certain, see blosc1_block_planes).
+ */
 static int block(const struct blosc1_frame *f, struct tstate *t, size_t k, uint8_t *dst,
-		 bool planes)
+		 bool planes, size_t want)
 {
 	size_t bl = k + 1 < f->nblocks ? f->blocksize : f->nbytes - k * f->blocksize;
 	size_t at = rd32(f->p + HDR + 4 * k), cb;
@@ -245,8 +277,10 @@ static int block(const struct blosc1_frame *f, struct tstate *t, size_t k, uint8
 		}
 		to = t->tmp;
 	}
+	if (!planes || want > bl)
+		want = bl;
 	if (cb == bl) {
-		memcpy(to, src, bl);
+		memcpy(to, src, want);
 	} else {
 		switch ((f->flags >> 5) & 7) {
 		case CODE_ZSTD: {
@@ -254,14 +288,25 @@ static int block(const struct blosc1_frame *f, struct tstate *t, size_t k, uint8
 
 			if (!t->dctx && !(t->dctx = ZSTD_createDCtx()))
 				return -1;
+			if (want < bl)
+				return zstd_prefix(t->dctx, to, bl, src, cb, want);
 			r = ZSTD_decompressDCtx(t->dctx, to, bl, src, cb);
 			if (ZSTD_isError(r) || r != bl)
 				return -1;
 			break;
 		}
 		case CODE_LZ4:
-			if (cb > INT32_MAX || LZ4_decompress_safe((const char *)src, (char *)to,
-								  (int)cb, (int)bl) != (int)bl)
+			if (cb > INT32_MAX || bl > INT32_MAX)
+				return -1;
+			if (want < bl) {
+				if (LZ4_decompress_safe_partial((const char *)src, (char *)to,
+								(int)cb, (int)want,
+								(int)bl) < (int)want)
+					return -1;
+				break;
+			}
+			if (LZ4_decompress_safe((const char *)src, (char *)to, (int)cb, (int)bl) !=
+			    (int)bl)
 				return -1;
 			break;
 		case CODE_ZLIB: {
@@ -287,7 +332,7 @@ int blosc1_blocks(const struct blosc1_frame *f, size_t k0, size_t k1, uint8_t *d
 	if (!t || k0 > k1 || k1 >= f->nblocks)
 		return -1;
 	for (size_t k = k0; k <= k1; k++)
-		if (block(f, t, k, dst + (k - k0) * f->blocksize, false) < 0)
+		if (block(f, t, k, dst + (k - k0) * f->blocksize, false, 0) < 0)
 			return -1;
 	return 0;
 }
@@ -297,13 +342,15 @@ bool blosc1_planes_ok(const struct blosc1_frame *f)
 	return (f->flags & FL_BITSHUFFLE) && f->blocksize % 8 == 0 && f->nbytes % 8 == 0;
 }
 
-int blosc1_block_planes(const struct blosc1_frame *f, size_t k, uint8_t *dst)
+int blosc1_block_planes(const struct blosc1_frame *f, size_t k, unsigned nplanes, uint8_t *dst)
 {
 	struct tstate *t = thread_state();
+	size_t bl;
 
-	if (!t || k >= f->nblocks || !blosc1_planes_ok(f))
+	if (!t || k >= f->nblocks || !blosc1_planes_ok(f) || nplanes < 1 || nplanes > 8)
 		return -1;
-	return block(f, t, k, dst, true);
+	bl = k + 1 < f->nblocks ? f->blocksize : f->nbytes - k * f->blocksize;
+	return block(f, t, k, dst, true, bl / 8 * nplanes);
 }
 
 int blosc1_range(const struct blosc1_frame *f, size_t byte0, size_t n, uint8_t *out)

@@ -58,10 +58,13 @@ bool blosc1_planes_ok(const struct blosc1_frame *f);
 /*
  * Decompress block k without undoing the bit-shuffle: dst (the block's
  * length, L bytes) gets 8 planes of L / 8 bytes, plane b's byte j holding
- * bit b of the block's bytes 8j .. 8j + 7 (byte 8j + i in bit i).  Only
- * when blosc1_planes_ok.  @return 0 or -1.
+ * bit b of the block's bytes 8j .. 8j + 7 (byte 8j + i in bit i).  With
+ * nplanes < 8 only the first nplanes planes are certain to be written: a
+ * zstd or LZ4 block stops decompressing once it has produced them (a
+ * reader of bit 0 of booleans skips most of the work); the rest of dst is
+ * unspecified.  Only when blosc1_planes_ok.  @return 0 or -1.
  */
-int blosc1_block_planes(const struct blosc1_frame *f, size_t k, uint8_t *dst);
+int blosc1_block_planes(const struct blosc1_frame *f, size_t k, unsigned nplanes, uint8_t *dst);
 
 /* Bytes [byte0, byte0 + n) of the decoded frame into out.  @return 0 or -1. */
 int blosc1_range(const struct blosc1_frame *f, size_t byte0, size_t n, uint8_t *out);

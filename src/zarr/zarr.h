@@ -167,8 +167,9 @@ typedef int (*zarr_rows_fn)(void *ctx, int64_t row0, int64_t nrows, const uint8_
  * Called with bytes [off, off + nbytes) of the requested rows (off counted
  * from the first requested row; both multiples of 8) as blosc bit planes:
  * plane b's byte j is planes[b * stride + j] and holds bit b of the 8 bytes
- * off + 8j .. off + 8j + 7 (byte off + 8j + i in bit i).  Valid only during
- * the call.  @return 0 or a negative code, which stops the walk.
+ * off + 8j .. off + 8j + 7 (byte off + 8j + i in bit i); only planes below
+ * the walk's `nplanes` are valid.  Valid only during the call.  @return 0
+ * or a negative code, which stops the walk.
  */
 typedef int (*zarr_planes_fn)(void *ctx, size_t off, size_t nbytes, const uint8_t *planes,
 			      size_t stride, struct bf_err *err);
@@ -182,12 +183,14 @@ typedef int (*zarr_planes_fn)(void *ctx, size_t off, size_t nbytes, const uint8_
  * in one call from a temporary buffer.  When `pfn` is given and the chunk is
  * bit-shuffled one-byte items whose rows are a multiple of 8 bytes
  * (blosc1_planes_ok), the whole range goes to pfn instead, block by block,
- * without undoing the bit-shuffle; otherwise everything goes to fn.
+ * without undoing the bit-shuffle; otherwise everything goes to fn.  pfn
+ * reads planes 0 .. nplanes - 1 (1..8); with fewer than 8, decompression
+ * of a block may stop once those are out (bit 0 of booleans).
  * @return 0, fn's code, or a negative code with the message naming the chunk.
  */
 int zarr_array_each_rows(struct zarr_array *a, const int64_t *idx, int64_t row0, int64_t nrows,
-			 struct zarr_window *w, zarr_rows_fn fn, zarr_planes_fn pfn, void *ctx,
-			 struct bf_err *err) BF_MUST_CHECK;
+			 struct zarr_window *w, zarr_rows_fn fn, zarr_planes_fn pfn,
+			 unsigned nplanes, void *ctx, struct bf_err *err) BF_MUST_CHECK;
 
 /*
  * Decode chunk `idx` of a string array.  `out` is filled (caller releases it

@@ -930,8 +930,8 @@ static int window_rows(const struct blosc1_frame *f, size_t byte0, size_t nbytes
  * bit planes of each block.  @return as window_rows.
  */
 static int window_planes(const struct blosc1_frame *f, size_t byte0, size_t nbytes,
-			 struct zarr_window *w, zarr_planes_fn pfn, void *ctx, bool *fn_failed,
-			 struct bf_err *err)
+			 struct zarr_window *w, zarr_planes_fn pfn, unsigned nplanes, void *ctx,
+			 bool *fn_failed, struct bf_err *err)
 {
 	size_t bs = f->blocksize, end = byte0 + nbytes;
 
@@ -948,7 +948,7 @@ static int window_planes(const struct blosc1_frame *f, size_t byte0, size_t nbyt
 		size_t from = b0 > byte0 ? b0 : byte0, to = b0 + bl < end ? b0 + bl : end;
 		int rc;
 
-		if (blosc1_block_planes(f, k, w->buf) < 0)
+		if (blosc1_block_planes(f, k, nplanes, w->buf) < 0)
 			return 1;
 		rc = pfn(ctx, from - byte0, to - from, w->buf + (from - b0) / 8, bl / 8, err);
 		if (rc < 0) {
@@ -960,8 +960,8 @@ static int window_planes(const struct blosc1_frame *f, size_t byte0, size_t nbyt
 }
 
 int zarr_array_each_rows(struct zarr_array *a, const int64_t *idx, int64_t row0, int64_t nrows,
-			 struct zarr_window *w, zarr_rows_fn fn, zarr_planes_fn pfn, void *ctx,
-			 struct bf_err *err)
+			 struct zarr_window *w, zarr_rows_fn fn, zarr_planes_fn pfn,
+			 unsigned nplanes, void *ctx, struct bf_err *err)
 {
 	struct chunk_ctx cx;
 	struct blosc1_frame f;
@@ -989,7 +989,8 @@ int zarr_array_each_rows(struct zarr_array *a, const int64_t *idx, int64_t row0,
 	if (obj) {
 		rc = zarr_blosc_frame(obj, len, a->chunk_nbytes, &f, err);
 		if (rc == 0 && pfn && rowbytes % 8 == 0 && blosc1_planes_ok(&f)) {
-			rc = window_planes(&f, byte0, nbytes, w, pfn, ctx, &fn_failed, err);
+			rc =
+			    window_planes(&f, byte0, nbytes, w, pfn, nplanes, ctx, &fn_failed, err);
 			if (rc == 1)
 				rc = bf_err_set(err, BF_E_FORMAT, "blosc: corrupt data");
 		} else if (rc == 0) {

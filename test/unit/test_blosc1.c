@@ -52,6 +52,35 @@ static uint8_t *compress(const uint8_t *src, size_t n, const char *codec, int sh
 	return dst;
 }
 
+/*
+ * Every block as bit planes: all 8 undo to the block's bytes, and the first
+ * 1 or 3 planes alone (decompression stopped early) equal theirs.
+ */
+static void check_planes(const struct blosc1_frame *f, const uint8_t *want, size_t n)
+{
+	uint8_t *all = malloc(f->blocksize), *part = malloc(f->blocksize),
+		*out = malloc(f->blocksize);
+
+	assert_true(all && part && out);
+	for (size_t k = 0; k < f->nblocks; k++) {
+		size_t b0 = k * f->blocksize, bl = n - b0 < f->blocksize ? n - b0 : f->blocksize;
+
+		assert_int_equal(blosc1_block_planes(f, k, 8, all), 0);
+		blosc1_bitunshuffle1(all, out, bl);
+		assert_memory_equal(out, want + b0, bl);
+		for (unsigned np = 1; np <= 3; np += 2) {
+			memset(part, 0xAB, f->blocksize);
+			assert_int_equal(blosc1_block_planes(f, k, np, part), 0);
+			assert_memory_equal(part, all, bl / 8 * np);
+		}
+	}
+	assert_int_equal(blosc1_block_planes(f, 0, 0, part), -1);
+	assert_int_equal(blosc1_block_planes(f, 0, 9, part), -1);
+	free(all);
+	free(part);
+	free(out);
+}
+
 static void check_frame(const uint8_t *frame, size_t clen, const uint8_t *want, size_t n)
 {
 	struct blosc1_frame f;
@@ -89,6 +118,8 @@ static void check_frame(const uint8_t *frame, size_t clen, const uint8_t *want, 
 	assert_int_equal(blosc1_range(&f, n - 3 < n ? n - 3 : 0, 3, got), 0);
 	assert_memory_equal(got, want + n - 3, 3);
 	assert_int_equal(blosc1_range(&f, n, 1, got), -1);
+	if (blosc1_planes_ok(&f))
+		check_planes(&f, want, n);
 	free(got);
 }
 
@@ -96,7 +127,7 @@ static void test_matches_libblosc(void **state)
 {
 	static const char *codecs[] = {"zstd", "lz4", "zlib"};
 	static const size_t sizes[] = {8, 100, 1000, 4096, 65536, 200003, 1 << 20};
-	static const size_t blocks[] = {0, 128, 1000, 4100, 65536};
+	static const size_t blocks[] = {0, 128, 1000, 4100, 65536, 1 << 19};
 	(void)state;
 
 	for (size_t si = 0; si < sizeof(sizes) / sizeof(*sizes); si++) {

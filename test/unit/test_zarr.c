@@ -517,7 +517,8 @@ static int walk_rows(struct zarr_array *a, const int64_t *idx, int64_t r0, int64
 	struct rows_seen rs = {out, row_bytes, r0, r0, 0, 0};
 	struct bf_err err;
 
-	assert_int_equal(zarr_array_each_rows(a, idx, r0, n, w, collect_rows, NULL, &rs, &err), 0);
+	assert_int_equal(zarr_array_each_rows(a, idx, r0, n, w, collect_rows, NULL, 8, &rs, &err),
+			 0);
 	assert_int_equal(rs.next, r0 + n);
 	return rs.calls;
 }
@@ -683,7 +684,7 @@ static void test_each_rows_other_paths(void **state)
 		struct rows_seen rs = {out, 6, 0, 0, 0, 2};
 
 		assert_int_equal(
-		    zarr_array_each_rows(a, idx, 0, 40, &w, collect_rows, NULL, &rs, &err),
+		    zarr_array_each_rows(a, idx, 0, 40, &w, collect_rows, NULL, 8, &rs, &err),
 		    BF_E_INVAL);
 		assert_string_equal(err.msg, "stop at call 2");
 	}
@@ -701,7 +702,7 @@ static void test_each_rows_other_paths(void **state)
 		struct rows_seen rs = {out, 6, 0, 0, 0, 0};
 
 		assert_int_equal(
-		    zarr_array_each_rows(a, idx, 0, 40, &w, collect_rows, NULL, &rs, &err),
+		    zarr_array_each_rows(a, idx, 0, 40, &w, collect_rows, NULL, 8, &rs, &err),
 		    BF_E_FORMAT);
 		assert_non_null(strstr(err.msg, "a/c/0/0"));
 	}
