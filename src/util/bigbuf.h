@@ -15,13 +15,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Map `n` bytes (zero-filled).  @return the buffer, or NULL on failure. */
+/*
+ * Map `n` bytes (zero-filled).  From 2 MiB up the buffer starts on a huge-
+ * page boundary and is rounded up to whole huge pages when that adds at
+ * most an eighth, so transparent huge pages back all of it.
+ * @return the buffer, or NULL on failure.
+ */
 void *bf_bigbuf_alloc(size_t n);
 
 /* Unmap a buffer of `n` bytes from bf_bigbuf_alloc.  NULL is allowed. */
 void bf_bigbuf_free(void *p, size_t n);
 
-/* Bytes currently mapped through this module. */
+/* Bytes currently mapped through this module (rounded lengths). */
 uint64_t bf_bigbuf_mapped(void);
 
 #endif
