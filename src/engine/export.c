@@ -248,9 +248,7 @@ static int setup_bgen_fixed(struct export *e, struct bf_err *err)
 	rc = bgen_check_contigs(ctg, v->n_contigs, err);
 	if (rc < 0)
 		goto out;
-	rc = export_check_bgen_strings(&e->s, &e->bgen, err);
-	if (rc < 0)
-		goto out;
+	/* the variants' strings are checked in export_open, once decoding runs */
 	for (j = 0; j < e->s.sel.n; j++)
 		ids[j].p = selection_sample_id(&e->s, j, &ids[j].len);
 	rc = bgen_header(&e->bgen, e->s.plan.n_variants, ids, e->s.sel.n, &e->prefix, err);
@@ -421,10 +419,16 @@ int export_open(struct export *e, const struct export_config *c, struct bf_err *
 		rc = err ? err->code : BF_E_NOMEM;
 		goto fail;
 	}
-	/* start decoding now: the checks and sidecars below overlap with it */
+	/* start decoding now: the checks and sidecars below overlap with it
+	 * (nothing is written before they pass) */
 	stream_warm(e->stream);
 	if (c->format == EXPORT_PLINK && !c->skip_plink_scan) {
 		rc = sidecar_check_biallelic_plink(&e->s, err);
+		if (rc < 0)
+			goto fail;
+	}
+	if (c->format == EXPORT_BGEN_FIXED) {
+		rc = export_check_bgen_strings(&e->s, &e->bgen, err);
 		if (rc < 0)
 			goto fail;
 	}

@@ -6,6 +6,8 @@
  * (or FAILED).  Readers hold a reference while they wait for or copy from a
  * slot, so a slot in use is never evicted; eviction picks the least recently
  * used READY slot without references.  Workers pop queued slots in FIFO order.
+ * Under stream_drain_at a worker writes its chunk itself and the slot goes
+ * straight back to FREE (BUSY -> FREE), keeping its buffer for the next.
  */
 #include "util/bf_config.h"
 
@@ -70,6 +72,7 @@ struct stream {
 	struct stream_source src;
 	size_t prefetch;
 	uint64_t pass_slack;
+	bool one_pass;
 
 	pthread_mutex_t lock;
 	pthread_cond_t work_cv; /* queue gained an item, or stop */
@@ -87,6 +90,12 @@ struct stream {
 	struct seq_reader readers[STREAM_READERS];
 	size_t n_readers;
 	struct stream_stats stats;
+
+	/* stream_drain_at: workers hand each chunk to psink themselves */
+	stream_psink_fn psink;
+	void *psink_ctx;
+	size_t at_done;	   /* chunks written (or failed) */
+	uint64_t at_bytes; /* bytes of the chunks written */
 
 	size_t n_threads;
 	pthread_t *threads;
@@ -116,6 +125,8 @@ static void *worker_main(void *arg)
 		int rc;
 		bool mapped = false;
 		struct bf_err e;
+		stream_psink_fn psink;
+		void *psink_ctx;
 
 		while (!s->stop && s->q_len == 0) {
 			struct timespec ts;
@@ -148,6 +159,8 @@ static void *worker_main(void *arg)
 		sl = &s->slots[si];
 		sl->st = SLOT_BUSY;
 		k = sl->k;
+		psink = s->psink;
+		psink_ctx = s->psink_ctx;
 		pthread_mutex_unlock(&s->lock);
 
 		bf_err_clear(&e);
@@ -173,6 +186,8 @@ static void *worker_main(void *arg)
 			rc = s->src.encode(s->src.ctx, ws, k, sl->buf, len, &e);
 			if (rc < 0 && e.code == BF_OK)
 				bf_err_set(&e, rc, "encoding chunk %zu failed", k);
+			if (rc >= 0 && psink)
+				rc = psink(psink_ctx, s->offsets[k], sl->buf, len, &e);
 		}
 
 		pthread_mutex_lock(&s->lock);
@@ -182,6 +197,10 @@ static void *worker_main(void *arg)
 		if (rc < 0) {
 			sl->st = SLOT_FAILED;
 			bf_err_copy(&sl->err, &e);
+		} else if (psink) {
+			sl->st = SLOT_FREE; /* written: the buffer takes the next chunk */
+			s->at_done++;
+			s->at_bytes += len;
 		} else {
 			sl->st = SLOT_READY;
 		}
@@ -299,6 +318,7 @@ struct stream *stream_create(const uint8_t *prefix, size_t prefix_len, size_t n_
 	s->max_chunk_bytes = (size_t)max_bytes;
 	s->prefetch = cfg->prefetch;
 	s->pass_slack = cfg->pass_slack;
+	s->one_pass = cfg->one_pass;
 	s->n_threads = cfg->n_threads ? cfg->n_threads : 1;
 
 	want = max_bytes ? (size_t)(cfg->budget / max_bytes) : 1;
@@ -533,13 +553,15 @@ static void prefetch_after(struct stream *s, size_t k)
 
 void stream_warm(struct stream *s)
 {
-	/* the whole prefetch depth: a mount's first reader finds 4 MiB ready
-	 * (limiting it to workers + 1 pieces put the 10k store's figure d at
-	 * 0.70 against 0.88, without a measurable gain in ready time) */
-	size_t j;
+	/* A mount: the whole prefetch depth, so its first reader finds 4 MiB
+	 * ready (limiting it to workers + 1 pieces put the 10k store's figure d
+	 * at 0.70 against 0.88, without a measurable gain in ready time).  One
+	 * pass (view-*): workers + 1 pieces, what stream_drain_at keeps in
+	 * flight, so the warm-up maps no buffer the drain will not use. */
+	size_t depth = s->n_threads + (s->one_pass ? 1 : s->prefetch), j;
 
 	pthread_mutex_lock(&s->lock);
-	for (j = 0; j < s->n_chunks && j < s->n_threads + s->prefetch; j++) {
+	for (j = 0; j < s->n_chunks && j < depth; j++) {
 		struct slot *sl;
 
 		if (find_slot(s, j))
@@ -657,6 +679,105 @@ int stream_drain(struct stream *s, uint64_t off,
 		if (rc < 0)
 			return rc;
 		off = s->offsets[k + 1];
+	}
+	return 0;
+}
+
+/*
+ * A chunk stream_drain_at must finish itself: one the warm-up encoded
+ * before psink was set (READY), or a failure (FAILED).  Keeps the failure
+ * of the lowest chunk in *fail_k / fail.  Lock held; dropped around psink.
+ */
+static void drain_at_finish(struct stream *s, struct slot *sl, size_t *fail_k, struct bf_err *fail)
+{
+	size_t k = sl->k, len = (size_t)(s->offsets[k + 1] - s->offsets[k]);
+	struct bf_err e;
+	int rc = 0;
+
+	if (sl->st == SLOT_READY) {
+		sl->st = SLOT_BUSY; /* ours while the lock is dropped */
+		pthread_mutex_unlock(&s->lock);
+		bf_err_clear(&e);
+		rc = s->psink(s->psink_ctx, s->offsets[k], sl->buf, len, &e);
+		pthread_mutex_lock(&s->lock);
+		if (rc < 0)
+			bf_err_copy(&sl->err, &e);
+		else
+			s->at_bytes += len;
+	} else {
+		rc = -1;
+	}
+	if (rc < 0 && k < *fail_k) {
+		*fail_k = k;
+		bf_err_copy(fail, &sl->err);
+	}
+	sl->st = SLOT_FREE;
+	s->at_done++;
+}
+
+int stream_drain_at(struct stream *s, stream_psink_fn psink, void (*progress)(void *, uint64_t),
+		    void *ctx, struct bf_err *err)
+{
+	size_t next = 0, limit = s->n_threads + 1, fail_k = SIZE_MAX, i;
+	uint64_t shown = 0, done;
+	struct bf_err fail;
+	int rc;
+
+	bf_err_clear(&fail);
+	if (s->prefix_len > 0) {
+		rc = psink(ctx, 0, s->prefix, s->prefix_len, err);
+		if (rc < 0)
+			return rc;
+	}
+	if (limit > s->n_slots)
+		limit = s->n_slots;
+	pthread_mutex_lock(&s->lock);
+	s->psink = psink;
+	s->psink_ctx = ctx;
+	s->at_done = 0;
+	s->at_bytes = 0;
+	/* the warm-up queued the first chunks already */
+	for (i = 0; i < s->n_slots; i++)
+		if (s->slots[i].st != SLOT_FREE && s->slots[i].k + 1 > next)
+			next = s->slots[i].k + 1;
+	s->at_done = 0;
+	while (s->at_done < next || (next < s->n_chunks && fail_k == SIZE_MAX)) {
+		bool waited = true;
+
+		for (i = 0; i < s->n_slots; i++) {
+			struct slot *sl = &s->slots[i];
+
+			if (sl->st == SLOT_READY || sl->st == SLOT_FAILED) {
+				drain_at_finish(s, sl, &fail_k, &fail);
+				waited = false;
+			}
+		}
+		while (fail_k == SIZE_MAX && next < s->n_chunks && next - s->at_done < limit) {
+			struct slot *sl = pick_slot(s, false, 0);
+
+			if (!sl || sl->st != SLOT_FREE)
+				break;
+			enqueue(s, sl, next++);
+		}
+		if (progress && s->prefix_len + s->at_bytes != shown) {
+			shown = s->prefix_len + s->at_bytes;
+			pthread_mutex_unlock(&s->lock);
+			progress(ctx, shown);
+			pthread_mutex_lock(&s->lock);
+			waited = false;
+		}
+		if (waited && s->at_done < next)
+			pthread_cond_wait(&s->done_cv, &s->lock);
+	}
+	s->psink = NULL;
+	s->psink_ctx = NULL;
+	done = s->prefix_len + s->at_bytes;
+	pthread_mutex_unlock(&s->lock);
+	if (progress && done != shown)
+		progress(ctx, done);
+	if (fail_k != SIZE_MAX) {
+		bf_err_copy(err, &fail);
+		return fail.code < 0 ? fail.code : BF_E_INTERNAL;
 	}
 	return 0;
 }

@@ -5,8 +5,9 @@
  * (spec/formats.md §7: prefix + sum of n_i * bpv), a cache of encoded chunks
  * shared by every reader of the stream, single-flight production (a chunk
  * being encoded is waited for, never encoded twice), sequential prefetch, and
- * the worker threads that run the encoder.  `view-*` drains a stream; the
- * mount's encoder server serves the same object.
+ * the worker threads that run the encoder.  `view-*` drains a stream (in
+ * order, or by position straight from the workers); the mount's encoder
+ * server serves the same object.
  *
  * The encoder itself is a callback (struct stream_source), so this layer
  * knows nothing about genotypes or file formats.
@@ -118,6 +119,24 @@ void stream_warm(struct stream *s);
 int stream_drain(struct stream *s, uint64_t off,
 		 int (*sink)(void *ctx, const uint8_t *p, size_t n, struct bf_err *err), void *ctx,
 		 struct bf_err *err) BF_MUST_CHECK;
+
+/* Write n bytes at stream offset off (from any thread).  @return 0 or a negative code. */
+typedef int (*stream_psink_fn)(void *ctx, uint64_t off, const uint8_t *p, size_t n,
+			       struct bf_err *err);
+
+/*
+ * Hand every byte of the stream to `psink` by position: the prefix first,
+ * then each chunk from the worker thread that encoded it, as soon as it is
+ * encoded (for an output that takes positional writes: a regular file,
+ * /dev/null).  Chunks finish out of order, so no worker waits for an
+ * earlier one and at most workers + 1 chunk buffers are in use.
+ * `progress` (may be NULL) gets the bytes written so far (prefix included),
+ * from the calling thread.  For a stream nothing else reads.  @return 0, or the failure of
+ * the lowest failing chunk (encoding or psink); chunks after it may have
+ * been written.
+ */
+int stream_drain_at(struct stream *s, stream_psink_fn psink, void (*progress)(void *, uint64_t),
+		    void *ctx, struct bf_err *err) BF_MUST_CHECK;
 
 void stream_get_stats(struct stream *s, struct stream_stats *out);
 

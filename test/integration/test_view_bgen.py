@@ -279,6 +279,24 @@ def test_stdout_equals_file(biofuse_bin, generated, work_dir, args):
     assert r.stdout == read(work_dir / "F.bgen") and len(r.stdout) > 1000
 
 
+@pytest.mark.parametrize("redirect", [">", ">>"])
+def test_stdout_file_between_other_writes(biofuse_bin, generated, work_dir, redirect):
+    """A regular file on stdout that already holds bytes, written before and after the run
+    by the same shell: the .bgen lands at the file's offset (fixed mode writes it by position,
+    not under >>, which appends) and the offset ends after it, as if written in order."""
+    _vcf, store = generated["phased13_zip_nested"]
+    bf(biofuse_bin, "view-bgen", store, "-M", "2", "-o", work_dir / "F", "--fixed-variant-size")
+    want = read(work_dir / "F.bgen")
+    path = work_dir / "stdout.bgen"
+    path.write_bytes(b"old contents, longer than the head\n")
+    script = "{ printf 'head\\n'; \"$0\" view-bgen \"$1\" -M 2 --fixed-variant-size; " \
+             "printf 'tail\\n'; } %s \"$2\"" % redirect
+    subprocess.run(["sh", "-c", script, str(biofuse_bin), str(store), str(path)], check=True)
+    got = path.read_bytes()
+    before = b"old contents, longer than the head\n" if redirect == ">>" else b""
+    assert got == before + b"head\n" + want + b"tail\n"
+
+
 @pytest.mark.parametrize("mode", ["variable", "fixed"])
 def test_fifo_outputs(biofuse_bin, generated, work_dir, mode):
     """FIFOs as Z.bgen and Z.bgen.bgi: readers get the normal run's bytes (the index, which

@@ -262,6 +262,111 @@ static void test_drain_errors(void **state)
 	stream_free(s);
 }
 
+/* A positional sink: bytes land at their offsets, from any thread. */
+struct psink {
+	pthread_mutex_t lock;
+	uint8_t buf[512];
+	uint8_t seen[512]; /* times each byte was written */
+	uint64_t fail_off; /* a write at this offset fails; UINT64_MAX: none */
+	uint64_t progress; /* the latest progress report */
+};
+
+static int psink_fn(void *ctx, uint64_t off, const uint8_t *p, size_t n, struct bf_err *err)
+{
+	struct psink *k = ctx;
+
+	if (off == k->fail_off)
+		return bf_err_set(err, BF_E_IO, "disk full at %llu", (unsigned long long)off);
+	assert_true(off + n <= sizeof(k->buf));
+	pthread_mutex_lock(&k->lock);
+	memcpy(k->buf + off, p, n);
+	for (size_t i = 0; i < n; i++)
+		k->seen[off + i]++;
+	pthread_mutex_unlock(&k->lock);
+	return 0;
+}
+
+static void progress_fn(void *ctx, uint64_t done)
+{
+	struct psink *k = ctx;
+
+	assert_true(done >= k->progress); /* never goes back */
+	k->progress = done;
+}
+
+/*
+ * stream_drain_at writes every byte once at its offset (after a warm-up or
+ * not, with 1 to 3 workers), encodes each chunk once and keeps at most
+ * workers + 1 chunk buffers.
+ */
+static void test_drain_at(void **state)
+{
+	static const uint8_t prefix[] = {0x6c, 0x1b, 0x01};
+	uint64_t total = 3 + 21 * BPV;
+	struct bf_err err;
+
+	(void)state;
+	for (size_t threads = 1; threads <= 3; threads++)
+		for (int warm = 0; warm < 2; warm++) {
+			struct fake f = {.fail_chunk = -1};
+			struct stream *s = make_cfg(&f, threads, 1 << 20, true);
+			struct psink k = {.lock = PTHREAD_MUTEX_INITIALIZER,
+					  .fail_off = UINT64_MAX};
+			struct stream_stats st;
+
+			assert_non_null(s);
+			if (warm)
+				stream_warm(s);
+			assert_int_equal(stream_drain_at(s, psink_fn, progress_fn, &k, &err), 0);
+			for (size_t i = 0; i < total; i++) {
+				assert_int_equal(k.seen[i], 1);
+				assert_int_equal(k.buf[i], expect_byte(i, prefix, 3));
+			}
+			assert_int_equal(k.seen[total], 0);
+			assert_int_equal(k.progress, total);
+			for (size_t c = 0; c < NCH; c++)
+				assert_int_equal(atomic_load(&f.encodes[c]), 1);
+			stream_get_stats(s, &st);
+			assert_true(st.cached_bytes <= (threads + 1) * 6 * BPV);
+			stream_free(s);
+		}
+}
+
+/*
+ * A failing chunk or a failing write stops stream_drain_at with the failure
+ * of the lowest chunk; the chunks before it are all written.
+ */
+static void test_drain_at_errors(void **state)
+{
+	struct bf_err err;
+
+	(void)state;
+	for (size_t threads = 1; threads <= 2; threads++) {
+		struct fake f = {.fail_chunk = 3, .fail_once = 1};
+		struct stream *s = make_cfg(&f, threads, 1 << 20, true);
+		struct psink k = {.lock = PTHREAD_MUTEX_INITIALIZER, .fail_off = UINT64_MAX};
+		uint64_t upto = 3 + chunk_start(counts, 3);
+
+		assert_int_equal(stream_drain_at(s, psink_fn, NULL, &k, &err), BF_E_FORMAT);
+		assert_string_equal(err.msg, "chunk 3 is corrupt");
+		for (size_t i = 0; i < upto; i++)
+			assert_int_equal(k.seen[i], 1);
+		stream_free(s);
+
+		/* the write of chunk 1 fails */
+		memset(&f, 0, sizeof(f));
+		f.fail_chunk = -1;
+		memset(&k, 0, sizeof(k));
+		pthread_mutex_init(&k.lock, NULL);
+		k.fail_off = 3 + chunk_start(counts, 1);
+		s = make_cfg(&f, threads, 1 << 20, true);
+		assert_int_equal(stream_drain_at(s, psink_fn, NULL, &k, &err), BF_E_IO);
+		assert_string_equal(err.msg, "disk full at 24");
+		stream_free(s);
+		pthread_mutex_destroy(&k.lock);
+	}
+}
+
 /* one_pass holds only the slots the workers and prefetch need. */
 static void test_one_pass_cache(void **state)
 {
@@ -449,6 +554,8 @@ int main(void)
 	    cmocka_unit_test(test_empty_stream),
 	    cmocka_unit_test(test_drain),
 	    cmocka_unit_test(test_drain_errors),
+	    cmocka_unit_test(test_drain_at),
+	    cmocka_unit_test(test_drain_at_errors),
 	    cmocka_unit_test(test_one_pass_cache),
 	    cmocka_unit_test(test_release_idle_frees_scratch),
 	    cmocka_unit_test(test_prefetch_only_sequential),
