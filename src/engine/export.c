@@ -188,7 +188,7 @@ static int prescan_piece(void *ctx, void *ws, size_t k, uint8_t *out, size_t len
 
 int export_prescan(struct export *e, struct bf_err *err)
 {
-	struct stream_source ss = {e, prescan_ws_init, prescan_ws_free, prescan_piece};
+	struct stream_source ss = {e, prescan_ws_init, prescan_ws_free, prescan_piece, NULL};
 	struct stream_config sc;
 	struct stream *st;
 	int rc;
@@ -420,8 +420,11 @@ int export_open(struct export *e, const struct export_config *c, struct bf_err *
 		goto fail;
 	}
 	/* start decoding now: the checks and sidecars below overlap with it
-	 * (nothing is written before they pass) */
-	stream_warm(e->stream);
+	 * (nothing is written before they pass).  Not for one pass of the
+	 * fixed BGEN: its pieces stream out row by row (source encode_at), and
+	 * a warm-up would map whole-piece buffers for nothing. */
+	if (!(c->one_pass && c->format == EXPORT_BGEN_FIXED))
+		stream_warm(e->stream);
 	if (c->format == EXPORT_PLINK && !c->skip_plink_scan) {
 		rc = sidecar_check_biallelic_plink(&e->s, err);
 		if (rc < 0)

@@ -128,6 +128,8 @@ void source_ws_free(struct source_ws *ws)
 	bf_bigbuf_free(ws->scratch, ws->scratch_cap);
 	bf_bigbuf_free(ws->phased, ws->phased_cap);
 	zarr_window_release(&ws->win);
+	bf_free(ws->obuf);
+	bf_bigbuf_free(ws->piece, ws->piece_cap);
 	bf_free(ws->row_flags);
 	bf_free(ws->row_acc);
 	bf_free(ws->vars);
@@ -305,36 +307,103 @@ static int bed_planes(void *ctx, size_t j0, size_t n, size_t rb, size_t off, siz
 	return 0;
 }
 
+/*
+ * Rows handed to the sink once this many bytes of them are complete
+ * (encode_at): small enough that they leave from L2, large enough that the
+ * write calls cost little.
+ */
+#define AT_FLUSH_BYTES ((size_t)256 << 10)
+
 /* A piece encoded a few rows at a time (source.gt_rows). */
 struct rows_out {
 	struct source *src;
 	struct fmt_chunk base; /* the piece: variants and phase flags of all its rows */
 	const uint8_t *flags;  /* planes path: each row's flags from planes_flags */
 	uint64_t *acc;	       /* planes path: 2 words a row for planes_row */
-	uint8_t *out;
+	uint8_t *out;	       /* the piece; with psink, rows from `done` on (ws->obuf) */
 	size_t len, bpv;
 	bool planes_seen;
 	bool redo; /* the byte path must encode the piece (again) */
+	/* encode_at: complete rows go to psink, a few at a time */
+	stream_psink_fn psink;
+	void *psink_ctx;
+	uint64_t at;	      /* stream offset of the piece's first row */
+	size_t done;	      /* rows before this one have been handed over */
+	struct source_ws *ws; /* owner of out */
 };
+
+/* Room in ws->obuf for rows [done, end) (encode_at). */
+static int at_room(struct rows_out *ro, size_t end, struct bf_err *err)
+{
+	size_t need = (end - ro->done) * ro->bpv;
+	uint8_t *nb;
+
+	if (need <= ro->ws->obuf_cap)
+		return 0;
+	nb = bf_realloc(ro->ws->obuf, need);
+	if (!nb)
+		return bf_err_set(err, BF_E_NOMEM, "out of memory for %zu output bytes", need);
+	ro->ws->obuf = ro->out = nb;
+	ro->ws->obuf_cap = ro->len = need;
+	return 0;
+}
+
+/*
+ * Hand rows [done, end) to the sink (encode_at), finished first on the
+ * planes path; with `partial`, row `end` has bytes already, which move to
+ * the front of the buffer.
+ */
+static int at_flush(struct rows_out *ro, size_t end, bool partial, struct bf_err *err)
+{
+	size_t n = end - ro->done, bytes = n * ro->bpv;
+
+	if (n == 0)
+		return 0;
+	if (ro->flags) {
+		struct fmt_chunk c = ro->base;
+
+		if (c.variants)
+			c.variants += ro->done;
+		c.n_variants = n;
+		BF_FORWARD(ro->src->planes_finish(ro->src->params, &c, ro->flags + ro->done,
+						  ro->acc + 2 * ro->done, ro->out, bytes, err));
+	}
+	BF_FORWARD(ro->psink(ro->psink_ctx, ro->at + ro->done * ro->bpv, ro->out, bytes, err));
+	if (partial)
+		memmove(ro->out, ro->out + bytes, ro->bpv);
+	ro->done = end;
+	return 0;
+}
 
 /* Bit planes of piece rows to the format's planes_row, row segment by segment. */
 static int encode_planes(void *ctx, size_t j0, size_t n, size_t rb, size_t off, size_t nbytes,
 			 const uint8_t *planes, size_t stride, struct bf_err *err)
 {
 	struct rows_out *ro = ctx;
+	bool block_start = true;
 
 	(void)j0;
 	(void)n;
 	ro->planes_seen = true;
-	while (nbytes > 0) {
+	for (; nbytes > 0; block_start = false) {
 		size_t r = off / rb, c = off % rb / 8;
 		size_t seg = (rb - off % rb < nbytes ? rb - off % rb : nbytes) / 8;
 		int rc;
 
+		uint8_t *row_out = ro->out + r * ro->bpv;
+
 		if (r >= ro->base.n_variants)
 			return bf_err_set(err, BF_E_INTERNAL, "rows beyond the piece");
+		if (ro->psink) {
+			/* at a block's start (often mid-row), and every AT_FLUSH_BYTES */
+			if (r > ro->done &&
+			    (block_start || (r - ro->done) * ro->bpv >= AT_FLUSH_BYTES))
+				BF_FORWARD(at_flush(ro, r, c > 0, err));
+			BF_FORWARD(at_room(ro, r + 1, err));
+			row_out = ro->out + (r - ro->done) * ro->bpv;
+		}
 		rc = ro->src->planes_row(ro->src->params, &ro->base, ro->flags[r], 4 * c, planes,
-					 stride, seg, ro->out + r * ro->bpv, ro->acc + 2 * r);
+					 stride, seg, row_out, ro->acc + 2 * r);
 		if (rc != 0) {
 			ro->redo = rc == 1;
 			return rc == 1 ? bf_err_set(err, BF_E_UNSUPPORTED, "planes: byte path")
@@ -369,6 +438,13 @@ static int encode_rows(void *ctx, size_t j0, size_t n, size_t r0, const int8_t *
 		c.phased += r0 * c.n_samples;
 	c.n_variants = (size_t)rows;
 	c.gt = gt;
+	if (ro->psink) { /* rows from bytes are final at once: straight on */
+		if (r0 != ro->done)
+			return bf_err_set(err, BF_E_INTERNAL, "rows out of order");
+		BF_FORWARD(at_room(ro, r0 + (size_t)rows, err));
+		BF_FORWARD(ro->src->encode(ro->src->params, &c, ro->out, ro->len, err));
+		return at_flush(ro, r0 + (size_t)rows, false, err);
+	}
 	return ro->src->encode(ro->src->params, &c, ro->out + off, ro->len - off, err);
 }
 
@@ -462,8 +538,14 @@ static int piece_flags(struct source *src, struct source_ws *ws, const struct so
 	return 0;
 }
 
+/*
+ * Piece k, a few rows at a time as its blocks decode: into `out` (`len`
+ * bytes), or, with `psink`, to the sink at stream offset `at` from the
+ * worker's small buffer (then `out` is NULL and `len` the piece's size).
+ */
 static int encode_piece_rows(struct source *src, struct source_ws *ws, size_t k, uint8_t *out,
-			     size_t len, struct bf_err *err)
+			     size_t len, stream_psink_fn psink, void *psink_ctx, uint64_t at,
+			     struct bf_err *err)
 {
 	const struct source_piece *p = &src->pieces[k];
 	const struct plan_chunk *pc = &src->plan->chunks[p->k];
@@ -476,6 +558,14 @@ static int encode_piece_rows(struct source *src, struct source_ws *ws, size_t k,
 	ro.out = out;
 	ro.len = len;
 	ro.bpv = len / p->n;
+	ro.psink = psink;
+	ro.psink_ctx = psink_ctx;
+	ro.at = at;
+	ro.ws = ws;
+	if (psink) {
+		ro.out = ws->obuf;
+		ro.len = ws->obuf_cap;
+	}
 	ro.base.n_variants = p->n;
 	ro.base.n_samples = src->sel->n;
 	ro.base.ploidy = src->v->ploidy;
@@ -498,15 +588,19 @@ static int encode_piece_rows(struct source *src, struct source_ws *ws, size_t k,
 		memset(ws->row_acc, 0, 2 * p->n * sizeof(uint64_t));
 		rc = vcz_each_gt_rows(src->v, pc->ci, first, p->n, &ws->win, encode_rows,
 				      encode_planes, &ro, err);
+		if (rc == 0 && ro.planes_seen && psink)
+			return at_flush(&ro, p->n, false, err);
 		if (rc == 0 && ro.planes_seen)
 			return src->planes_finish(src->params, &ro.base, ro.flags, ro.acc, out, len,
 						  err);
 		if (!ro.redo)
 			return rc;
-		/* not planes, or a value the planes kernel leaves to the byte path */
+		/* not planes, or a value the planes kernel leaves to the byte path
+		 * (which writes the rows handed over already again, or fails) */
 		bf_err_clear(err);
 		ro.flags = NULL;
 		ro.redo = false;
+		ro.done = 0;
 	}
 	if (ws->phased_cap) {
 		BF_FORWARD(load_phased(src, ws, p, first, (int64_t)p->n, err));
@@ -533,10 +627,35 @@ static int src_encode(void *ctx, void *wsp, size_t k, uint8_t *out, size_t len, 
 					 bed_block, bed_planes, &b, err);
 	}
 	if (src->gt_rows && !src->plan->chunks[src->pieces[k].k].rows)
-		return encode_piece_rows(src, wsp, k, out, len, err);
+		return encode_piece_rows(src, wsp, k, out, len, NULL, NULL, 0, err);
 
 	BF_FORWARD(source_load(src, wsp, k, &c, err));
 	return src->encode(src->params, &c, out, len, err);
+}
+
+/*
+ * stream_drain_at's encoder: pieces encoded row by row stream out of the
+ * worker's small buffer as their rows complete; any other piece is encoded
+ * whole into the worker's piece buffer and written at once.
+ */
+static int src_encode_at(void *ctx, void *wsp, size_t k, uint64_t off, size_t len,
+			 stream_psink_fn psink, void *psink_ctx, struct bf_err *err)
+{
+	struct source *src = ctx;
+	struct source_ws *ws = wsp;
+
+	if (src->gt_rows && !src->bed_direct && !src->plan->chunks[src->pieces[k].k].rows)
+		return encode_piece_rows(src, ws, k, NULL, len, psink, psink_ctx, off, err);
+	if (ws->piece_cap < len) {
+		bf_bigbuf_free(ws->piece, ws->piece_cap);
+		ws->piece_cap = 0;
+		if (!(ws->piece = bf_bigbuf_alloc(len)))
+			return bf_err_set(err, BF_E_NOMEM, "cannot map %zu bytes for piece %zu",
+					  len, k);
+		ws->piece_cap = len;
+	}
+	BF_FORWARD(src_encode(ctx, ws, k, ws->piece, len, err));
+	return psink(psink_ctx, off, ws->piece, len, err);
 }
 
 void source_stream_source(struct source *src, struct stream_source *out)
@@ -545,6 +664,7 @@ void source_stream_source(struct source *src, struct stream_source *out)
 	out->worker_init = src_worker_init;
 	out->worker_free = src_worker_free;
 	out->encode = src_encode;
+	out->encode_at = src_encode_at;
 }
 
 int source_walk_variants(struct selection *s, source_variant_fn fn, void *opaque,

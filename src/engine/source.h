@@ -130,6 +130,12 @@ struct source_ws {
 	struct fmt_variant *vars; /* vchunk entries */
 	struct vcz_meta meta;
 	bool have_meta;
+	/* encode_at: rows on their way to the sink (a few hundred KB), and a
+	 * whole piece for the pieces not encoded row by row */
+	uint8_t *obuf;
+	size_t obuf_cap;
+	uint8_t *piece;
+	size_t piece_cap;
 };
 
 struct source_ws *source_ws_create(struct source *src, struct bf_err *err);

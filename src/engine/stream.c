@@ -177,6 +177,12 @@ static void *worker_main(void *arg)
 		}
 		if (s->src.worker_init && !ws) {
 			rc = e.code;
+		} else if (psink && s->src.encode_at) {
+			/* the source writes by position from its own buffers */
+			rc = s->src.encode_at(s->src.ctx, ws, k, s->offsets[k], len, psink,
+					      psink_ctx, &e);
+			if (rc < 0 && e.code == BF_OK)
+				bf_err_set(&e, rc, "encoding chunk %zu failed", k);
 		} else if (!sl->buf && !(sl->buf = bf_bigbuf_alloc(s->max_chunk_bytes))) {
 			rc = bf_err_set(&e, BF_E_NOMEM, "cannot map %zu bytes for chunk %zu",
 					s->max_chunk_bytes, k);

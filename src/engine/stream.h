@@ -26,6 +26,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Write n bytes at stream offset off (from any thread).  @return 0 or a negative code. */
+typedef int (*stream_psink_fn)(void *ctx, uint64_t off, const uint8_t *p, size_t n,
+			       struct bf_err *err);
+
 struct stream_source {
 	void *ctx;
 	/* Per-worker state (scratch buffers); called once on each worker thread. */
@@ -36,6 +40,14 @@ struct stream_source {
 	 * Runs concurrently for different k.  @return 0 or a negative code.
 	 */
 	int (*encode)(void *ctx, void *ws, size_t k, uint8_t *out, size_t len, struct bf_err *err);
+	/*
+	 * Optional, for stream_drain_at: encode chunk k (`len` bytes at stream
+	 * offset `off`) and hand all of its bytes to `psink`, in as many calls
+	 * as it likes, from buffers of its own (a few rows' worth), so the
+	 * stream maps no chunk buffer and the bytes leave while still in cache.
+	 */
+	int (*encode_at)(void *ctx, void *ws, size_t k, uint64_t off, size_t len,
+			 stream_psink_fn psink, void *psink_ctx, struct bf_err *err);
 };
 
 struct stream_config {
@@ -120,16 +132,13 @@ int stream_drain(struct stream *s, uint64_t off,
 		 int (*sink)(void *ctx, const uint8_t *p, size_t n, struct bf_err *err), void *ctx,
 		 struct bf_err *err) BF_MUST_CHECK;
 
-/* Write n bytes at stream offset off (from any thread).  @return 0 or a negative code. */
-typedef int (*stream_psink_fn)(void *ctx, uint64_t off, const uint8_t *p, size_t n,
-			       struct bf_err *err);
-
 /*
  * Hand every byte of the stream to `psink` by position: the prefix first,
  * then each chunk from the worker thread that encoded it, as soon as it is
  * encoded (for an output that takes positional writes: a regular file,
  * /dev/null).  Chunks finish out of order, so no worker waits for an
- * earlier one and at most workers + 1 chunk buffers are in use.
+ * earlier one and at most workers + 1 chunk buffers are in use (none when
+ * the source has encode_at, except for chunks a warm-up encoded).
  * `progress` (may be NULL) gets the bytes written so far (prefix included),
  * from the calling thread.  For a stream nothing else reads.  @return 0, or the failure of
  * the lowest failing chunk (encoding or psink); chunks after it may have

@@ -455,12 +455,13 @@ def test_missing_store(biofuse_bin, work_dir):
 # fixed-size genotype blocks straight from blosc bit planes equal the byte path
 
 # One VCF, converted with blosc bit-shuffle (planes: one sample chunk, samples % 4 == 0)
-# and with plain zstd (the byte kernel); 1,000 samples x 200-row chunks span two blosc
-# blocks.  Missing and half calls, phased and not, --unphased.
+# and with plain zstd (the byte kernel); 1,000 samples x 600-row chunks (1.2 MB) span three
+# 512 KiB blosc blocks, whose ends cut rows.  Missing and half calls, phased and not,
+# --unphased.
 PLANES = [
-    ("planes_phased", dict(seed=43, samples=1000, variants=450, contigs="chr1,2", phased=True,
+    ("planes_phased", dict(seed=43, samples=1000, variants=1300, contigs="chr1,2", phased=True,
                            linkage=True, missing_rate=0.05, half_call_rate=0.03),
-     dict(variants_chunk=200, samples_chunk=1000)),
+     dict(variants_chunk=600, samples_chunk=1000)),
     ("planes_unphased", dict(seed=44, samples=36, variants=80, contigs="1",
                              missing_rate=0.1, half_call_rate=0.05),
      dict(variants_chunk=30, samples_chunk=36)),
@@ -476,3 +477,7 @@ def test_bit_planes_equal_byte_path(biofuse_bin, gen_dir, work_dir, name, gen, c
         bf(biofuse_bin, "view-bgen", planes, "-o", a, "-M", "2", *args)
         bf(biofuse_bin, "view-bgen", plain, "-o", b, "-M", "2", *args)
         assert read(str(a) + ".bgen") == read(str(b) + ".bgen"), args
+        # a file is written row by row as blocks decode (rows cut by a block end move
+        # in the worker's buffer); a pipe gets whole pieces in order: the same bytes
+        piped = bf(biofuse_bin, "view-bgen", planes, "-M", "2", *args).stdout
+        assert piped == read(str(a) + ".bgen"), args

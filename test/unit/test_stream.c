@@ -66,7 +66,7 @@ static int fake_encode(void *ctx, void *ws, size_t k, uint8_t *out, size_t len, 
 static struct stream *make_cfg(struct fake *f, size_t threads, uint64_t budget, bool one_pass)
 {
 	static const uint8_t prefix[] = {0x6c, 0x1b, 0x01};
-	struct stream_source src = {f, NULL, NULL, fake_encode};
+	struct stream_source src = {f, NULL, NULL, fake_encode, NULL};
 	struct stream_config cfg = {threads, budget, 2, one_pass, 0};
 	struct bf_err err;
 
@@ -332,6 +332,70 @@ static void test_drain_at(void **state)
 		}
 }
 
+/* encode_at of the fake: chunk k's bytes in two writes, from a buffer of its own. */
+static int fake_encode_at(void *ctx, void *ws, size_t k, uint64_t off, size_t len,
+			  stream_psink_fn psink, void *psink_ctx, struct bf_err *err)
+{
+	uint8_t buf[64];
+	size_t half = len / 2;
+	int rc;
+
+	assert_true(len <= sizeof(buf));
+	rc = fake_encode(ctx, ws, k, buf, len, err);
+	if (rc == 0)
+		rc = psink(psink_ctx, off + half, buf + half, len - half, err);
+	if (rc == 0)
+		rc = psink(psink_ctx, off, buf, half, err);
+	return rc;
+}
+
+/*
+ * With the source's encode_at, stream_drain_at maps no chunk buffer (unless
+ * a warm-up encoded chunks before the drain) and still writes every byte
+ * once; a failing chunk is reported the same way.
+ */
+static void test_drain_at_encode_at(void **state)
+{
+	static const uint8_t prefix[] = {0x6c, 0x1b, 0x01};
+	uint64_t total = 3 + 21 * BPV;
+	struct bf_err err;
+
+	(void)state;
+	for (int warm = 0; warm < 2; warm++) {
+		struct fake f = {.fail_chunk = -1};
+		struct stream_source src = {&f, NULL, NULL, fake_encode, fake_encode_at};
+		struct stream_config cfg = {2, 1 << 20, 2, true, 0};
+		struct stream *s =
+		    stream_create(prefix, sizeof(prefix), NCH, counts, BPV, &src, &cfg, &err);
+		struct psink k = {.lock = PTHREAD_MUTEX_INITIALIZER, .fail_off = UINT64_MAX};
+		struct stream_stats st;
+
+		assert_non_null(s);
+		if (warm)
+			stream_warm(s);
+		assert_int_equal(stream_drain_at(s, psink_fn, progress_fn, &k, &err), 0);
+		for (size_t i = 0; i < total; i++) {
+			assert_int_equal(k.seen[i], 1);
+			assert_int_equal(k.buf[i], expect_byte(i, prefix, 3));
+		}
+		assert_int_equal(k.progress, total);
+		for (size_t c = 0; c < NCH; c++)
+			assert_int_equal(atomic_load(&f.encodes[c]), 1);
+		stream_get_stats(s, &st);
+		if (!warm)
+			assert_int_equal(st.cached_bytes, 0);
+		stream_free(s);
+
+		f.fail_chunk = 4;
+		f.fail_once = 1;
+		memset(f.encodes, 0, sizeof(f.encodes));
+		s = stream_create(prefix, sizeof(prefix), NCH, counts, BPV, &src, &cfg, &err);
+		assert_int_equal(stream_drain_at(s, psink_fn, NULL, &k, &err), BF_E_FORMAT);
+		assert_string_equal(err.msg, "chunk 4 is corrupt");
+		stream_free(s);
+	}
+}
+
 /*
  * A failing chunk or a failing write stops stream_drain_at with the failure
  * of the lowest chunk; the chunks before it are all written.
@@ -453,7 +517,7 @@ static void test_pass_slack_keeps_late_reads(void **state)
 {
 	static const uint8_t prefix[] = {0x6c, 0x1b, 0x01};
 	struct fake f = {.fail_chunk = -1};
-	struct stream_source src = {&f, NULL, NULL, fake_encode};
+	struct stream_source src = {&f, NULL, NULL, fake_encode, NULL};
 	/* 5 slots of the largest chunk; 2 chunks of slack */
 	struct stream_config cfg = {1, 5 * 6 * BPV, 2, false, 2 * 6 * BPV};
 	struct stream_stats st;
@@ -501,7 +565,7 @@ static void test_release_idle_frees_scratch(void **state)
 {
 	static const uint8_t prefix[] = {0x6c, 0x1b, 0x01};
 	struct fake f = {.fail_chunk = -1};
-	struct stream_source src = {&f, ws_init, ws_free, fake_encode};
+	struct stream_source src = {&f, ws_init, ws_free, fake_encode, NULL};
 	struct stream_config cfg = {2, 1 << 20, 2, false, 0};
 	struct stream_stats st;
 	struct bf_err err;
@@ -530,7 +594,7 @@ static void test_empty_stream(void **state)
 {
 	static const uint8_t prefix[] = {0x6c, 0x1b, 0x01};
 	struct fake f = {.fail_chunk = -1};
-	struct stream_source src = {&f, NULL, NULL, fake_encode};
+	struct stream_source src = {&f, NULL, NULL, fake_encode, NULL};
 	struct stream_config cfg = {2, 1 << 20, 2, false, 0};
 	struct bf_err err;
 	struct stream *s = stream_create(prefix, 3, 0, NULL, BPV, &src, &cfg, &err);
@@ -556,6 +620,7 @@ int main(void)
 	    cmocka_unit_test(test_drain_errors),
 	    cmocka_unit_test(test_drain_at),
 	    cmocka_unit_test(test_drain_at_errors),
+	    cmocka_unit_test(test_drain_at_encode_at),
 	    cmocka_unit_test(test_one_pass_cache),
 	    cmocka_unit_test(test_release_idle_frees_scratch),
 	    cmocka_unit_test(test_prefetch_only_sequential),
