@@ -139,7 +139,7 @@ int cmd_view_bgen(const struct cmd_bgen_opts *o)
 	bool to_stdout = !o->output;
 	struct stdout_mark som = {STDOUT_STREAM, 0};
 	bool streamed = false; /* the .bgen goes where a failure cannot take it back */
-	int rc, i, fd = STDOUT_FILENO, ibgi = -1;
+	int rc, rc2, i, fd = STDOUT_FILENO, ibgi = -1;
 
 	bf_err_clear(&err);
 	outset_init(&out);
@@ -164,6 +164,8 @@ int cmd_view_bgen(const struct cmd_bgen_opts *o)
 		cfg.format_params = &p;
 		if (export_open(&ex, &cfg, &err) < 0)
 			return cmd_fail(&err);
+		/* the string check runs beside the sidecars and the decoding */
+		export_checks_start(&ex);
 		s = &ex.s;
 	} else {
 		if (selection_open(&o->c.sel, &ex.s, &err) < 0)
@@ -225,12 +227,21 @@ int cmd_view_bgen(const struct cmd_bgen_opts *o)
 		 * cannot be taken back, so for it a diploid store is encoded once
 		 * without output first.
 		 */
+		if (streamed) {
+			rc = export_checks_wait(&ex, &err);
+			if (rc < 0)
+				goto fail;
+		}
 		if (streamed && s->v->ploidy == 2) {
 			rc = export_prescan(&ex, &err);
 			if (rc < 0)
 				goto fail;
 		}
 		rc = drain_stream(ex.stream, fd, to_stdout ? "<stdout>" : bgen, &err);
+		/* the check's failure comes first, as if it had run before */
+		rc2 = export_checks_wait(&ex, &err);
+		if (rc2 < 0)
+			rc = rc2;
 		if (rc == 0)
 			export_warn_mixed_phase(&ex, "BgenEncoder");
 		if (rc == 0 && ibgi >= 0)
@@ -249,6 +260,9 @@ int cmd_view_bgen(const struct cmd_bgen_opts *o)
 	if (rc == 0 && !to_stdout)
 		rc = outset_commit(&out, &err);
 fail:
+	/* a failure before the drain: the string check's still comes first */
+	if (rc < 0 && export_checks_wait(&ex, &err) < 0)
+		rc = err.code < 0 ? err.code : BF_E_INVAL;
 	if (bgi)
 		bgi_writer_free(bgi);
 	if (rc < 0)

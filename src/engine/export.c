@@ -70,6 +70,7 @@ struct string_scan {
 	struct fmt_variant first_bad;
 	char chrom[256];
 	bool bad;
+	struct bf_err first; /* the first bad variant's message (the walk's err is reused) */
 };
 
 static int scan_row(void *opaque, const struct fmt_variant *fv, struct bf_err *err)
@@ -92,7 +93,7 @@ static int scan_row(void *opaque, const struct fmt_variant *fv, struct bf_err *e
 		snprintf(sc->chrom, sizeof(sc->chrom), "%.*s", (int)fv->chrom.len, fv->chrom.p);
 		sc->first_bad.chrom.p = sc->chrom;
 		sc->first_bad.chrom.len = strlen(sc->chrom);
-		bgen_fixed_slack_error(sc->p, fv, err);
+		bgen_fixed_slack_error(sc->p, fv, &sc->first);
 	}
 	return 0;
 }
@@ -100,23 +101,24 @@ static int scan_row(void *opaque, const struct fmt_variant *fv, struct bf_err *e
 int export_check_bgen_strings(struct selection *s, const struct bgen_params *p, struct bf_err *err)
 {
 	struct string_scan sc;
-	struct bf_err first;
+	struct bf_err walk;
 	int rc;
 
 	memset(&sc, 0, sizeof(sc));
 	sc.p = p;
-	bf_err_clear(&first);
-	rc = source_walk_variants(s, scan_row, &sc, &first);
+	bf_err_clear(&sc.first);
+	bf_err_clear(&walk);
+	rc = source_walk_variants(s, scan_row, &sc, &walk);
 	if (rc < 0) {
 		/* multi-allelic row or chunk read error: report it, not a stale message */
-		bf_err_copy(err, &first);
+		bf_err_copy(err, &walk);
 		return rc;
 	}
 	if (sc.bad)
 		return bf_err_set(err, BF_E_RANGE,
 				  "%s; the smallest --total-string-length that fits every variant "
 				  "is %lld",
-				  first.msg, (long long)sc.max_used + 1);
+				  sc.first.msg, (long long)sc.max_used + 1);
 	return 0;
 }
 
@@ -430,7 +432,9 @@ int export_open(struct export *e, const struct export_config *c, struct bf_err *
 		if (rc < 0)
 			goto fail;
 	}
-	if (c->format == EXPORT_BGEN_FIXED) {
+	if (c->format == EXPORT_BGEN_FIXED && c->one_pass) {
+		e->check_pending = true; /* export_checks_start / _wait */
+	} else if (c->format == EXPORT_BGEN_FIXED) {
 		rc = export_check_bgen_strings(&e->s, &e->bgen, err);
 		if (rc < 0)
 			goto fail;
@@ -441,10 +445,49 @@ fail:
 	return rc;
 }
 
+static void *check_main(void *arg)
+{
+	struct export *e = arg;
+
+	e->check_rc = export_check_bgen_strings(&e->s, &e->bgen, &e->check_err);
+	if (e->check_rc < 0)
+		stream_abort(e->stream, &e->check_err);
+	return NULL;
+}
+
+void export_checks_start(struct export *e)
+{
+	if (!e->check_pending || e->check_running)
+		return;
+	bf_err_clear(&e->check_err);
+	/* without a thread, export_checks_wait runs the check itself */
+	e->check_running = pthread_create(&e->check_thread, NULL, check_main, e) == 0;
+}
+
+int export_checks_wait(struct export *e, struct bf_err *err)
+{
+	if (!e->check_pending)
+		return 0;
+	if (e->check_running)
+		pthread_join(e->check_thread, NULL);
+	else
+		e->check_rc = export_check_bgen_strings(&e->s, &e->bgen, &e->check_err);
+	e->check_running = false;
+	e->check_pending = false;
+	if (e->check_rc < 0) {
+		bf_err_copy(err, &e->check_err);
+		return e->check_rc;
+	}
+	return 0;
+}
+
 void export_close(struct export *e)
 {
 	if (!e)
 		return;
+	if (e->check_running) /* before what the check reads goes away */
+		pthread_join(e->check_thread, NULL);
+	e->check_running = false;
 	stream_free(e->stream);
 	e->stream = NULL;
 	bf_free(e->counts);

@@ -18,6 +18,7 @@
 #include "format/bgen.h"
 #include "util/strbuf.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include <stdbool.h>
@@ -86,6 +87,12 @@ struct export
 	size_t n_threads;	      /* encoder threads of the stream */
 	struct bgen_params bgen;      /* BGEN parameters (copied from the config) */
 	_Atomic uint64_t mixed_phase; /* BGEN variants written unphased for mixed phase */
+	/* one pass of the fixed BGEN: the string check, left to export_checks_* */
+	bool check_pending;
+	bool check_running;
+	pthread_t check_thread;
+	int check_rc;
+	struct bf_err check_err;
 };
 
 /*
@@ -109,6 +116,20 @@ void export_warn_mixed_phase(struct export *e, const char *who);
  * of decoding.
  */
 int export_prescan(struct export *e, struct bf_err *err) BF_MUST_CHECK;
+
+/*
+ * One pass of the fixed BGEN (config one_pass) leaves export_open's string
+ * check (export_check_bgen_strings) to these, so it can run beside the
+ * decoding: export_checks_start runs it on a thread of its own, which on
+ * failure stops the stream's drain (stream_abort); export_checks_wait
+ * joins it (or runs it, if not started) and returns its result.  A caller
+ * that cannot take bytes back (a pipe) waits before writing; one that can
+ * (files it renames, a regular file it cuts back, /dev/null) waits after
+ * the drain and reports the check's failure in preference to the drain's.
+ * Both are no-ops for every other export.
+ */
+void export_checks_start(struct export *e);
+int export_checks_wait(struct export *e, struct bf_err *err) BF_MUST_CHECK;
 
 /* Set everything up; on failure nothing is left open. */
 int export_open(struct export *e, const struct export_config *c, struct bf_err *err) BF_MUST_CHECK;

@@ -91,6 +91,8 @@ struct stream {
 	size_t n_readers;
 	struct stream_stats stats;
 
+	bool aborted; /* stream_abort: drains stop with abort_err */
+	struct bf_err abort_err;
 	/* stream_drain_at: workers hand each chunk to psink themselves */
 	stream_psink_fn psink;
 	void *psink_ctx;
@@ -676,6 +678,13 @@ int stream_drain(struct stream *s, uint64_t off,
 		size_t k = chunk_of(s, off);
 		struct slot *sl;
 
+		pthread_mutex_lock(&s->lock);
+		rc = s->aborted ? s->abort_err.code : 0;
+		if (rc < 0)
+			bf_err_copy(err, &s->abort_err);
+		pthread_mutex_unlock(&s->lock);
+		if (rc < 0)
+			return rc;
 		rc = hold(s, k, true, UINT64_MAX, &sl, err);
 		if (rc < 0)
 			return rc;
@@ -721,6 +730,19 @@ static void drain_at_finish(struct stream *s, struct slot *sl, size_t *fail_k, s
 	s->at_done++;
 }
 
+void stream_abort(struct stream *s, const struct bf_err *why)
+{
+	pthread_mutex_lock(&s->lock);
+	if (!s->aborted) {
+		s->aborted = true;
+		bf_err_copy(&s->abort_err, why);
+		if (s->abort_err.code >= 0)
+			s->abort_err.code = BF_E_INTERNAL;
+	}
+	pthread_cond_broadcast(&s->done_cv);
+	pthread_mutex_unlock(&s->lock);
+}
+
 int stream_drain_at(struct stream *s, stream_psink_fn psink, void (*progress)(void *, uint64_t),
 		    void *ctx, struct bf_err *err)
 {
@@ -749,6 +771,11 @@ int stream_drain_at(struct stream *s, stream_psink_fn psink, void (*progress)(vo
 	s->at_done = 0;
 	while (s->at_done < next || (next < s->n_chunks && fail_k == SIZE_MAX)) {
 		bool waited = true;
+
+		if (s->aborted && fail_k == SIZE_MAX) { /* reported before any chunk's */
+			fail_k = 0;
+			bf_err_copy(&fail, &s->abort_err);
+		}
 
 		for (i = 0; i < s->n_slots; i++) {
 			struct slot *sl = &s->slots[i];

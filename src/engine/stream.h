@@ -147,6 +147,14 @@ int stream_drain(struct stream *s, uint64_t off,
 int stream_drain_at(struct stream *s, stream_psink_fn psink, void (*progress)(void *, uint64_t),
 		    void *ctx, struct bf_err *err) BF_MUST_CHECK;
 
+/*
+ * Stop the drains of this stream with `why` (copied): stream_drain returns
+ * it before its next chunk, stream_drain_at enqueues nothing more and
+ * returns it once the chunks in flight are done.  From any thread (a check
+ * running beside a drain that found the input bad).
+ */
+void stream_abort(struct stream *s, const struct bf_err *why);
+
 void stream_get_stats(struct stream *s, struct stream_stats *out);
 
 #endif

@@ -435,6 +435,46 @@ def test_string_overflow_names_variant_and_minimum(biofuse_bin, bio2zarr_fixture
     assert len({r[7] for r in rows}) == 1 and len(rows) == 6
 
 
+def test_string_overflow_in_an_early_chunk(biofuse_bin, scripts_dir, gen_dir, work_dir):
+    """The first overflowing variant sits in the first of several chunks: its message survives
+    the later chunks' reads, which clear a pending error on their fallback paths (a store
+    written like the bench store printed "Error: ; the smallest ..." before).  The variant
+    named is the first one, and the minimum fits every variant."""
+    store = str(gen_dir / "tsl_bench_like.vcz")
+    subprocess.run(["/usr/bin/python3", os.path.join(scripts_dir, "make_bench_store.py"), store,
+                    "--samples", "8", "--variants", "3000", "--variants-chunk", "1000",
+                    "--samples-chunk", "8"], check=True, capture_output=True)
+    r = bf(biofuse_bin, "view-bgen", store, "--fixed-variant-size", "--total-string-length",
+           "8", rc=1)
+    assert r.stdout == b""
+    line = _err_line(r)
+    bf(biofuse_bin, "view-bgen", store, "-o", work_dir / "Z", "--fixed-variant-size",
+       "--total-string-length", "64")
+    rows = bgi_rows(str(work_dir / "Z.bgen.bgi"))
+    first = rows[0]
+    assert line.startswith("Error: variant at %s:%d: " % (first[0], first[1])), line
+    # the check runs beside the writing when bytes can be taken back: same error, nothing left
+    path = work_dir / "stdout.bgen"
+    for target in ("file", "devnull"):
+        with open(path if target == "file" else os.devnull, "wb") as f:
+            r = bf(biofuse_bin, "view-bgen", store, "--fixed-variant-size",
+                   "--total-string-length", "8", stdout=f, stderr=subprocess.PIPE,
+                   capture_output=False, rc=1)
+        assert _err_line(r) == line, target
+    assert path.read_bytes() == b""
+    out = work_dir / "o"
+    out.mkdir()
+    r = bf(biofuse_bin, "view-bgen", store, "-o", out / "Z", "--fixed-variant-size",
+           "--total-string-length", "8", rc=1)
+    assert _err_line(r) == line
+    assert listdir(out) == []
+    minimum = int(line.rsplit(" ", 1)[1])
+    bf(biofuse_bin, "view-bgen", store, "-o", work_dir / "M", "--fixed-variant-size",
+       "--total-string-length", str(minimum))
+    bf(biofuse_bin, "view-bgen", store, "-o", work_dir / "L", "--fixed-variant-size",
+       "--total-string-length", str(minimum - 1), rc=1)
+
+
 def test_unknown_and_empty_samples(biofuse_bin, bio2zarr_fixtures, work_dir):
     store = os.path.join(bio2zarr_fixtures, "sample.vcz.zip")
     r = bf(biofuse_bin, "view-bgen", store, "-M", "2", "-o", work_dir / "Z", "-s", "XX", rc=1)

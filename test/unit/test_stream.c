@@ -431,6 +431,60 @@ static void test_drain_at_errors(void **state)
 	}
 }
 
+/* A psink that aborts the stream (as a failing check beside the drain would) at chunk 2. */
+struct abort_sink {
+	struct psink k;
+	struct stream *s;
+};
+
+static int abort_psink(void *ctx, uint64_t off, const uint8_t *p, size_t n, struct bf_err *err)
+{
+	struct abort_sink *a = ctx;
+
+	if (off == 3 + chunk_start(counts, 2)) {
+		struct bf_err why;
+
+		bf_err_set(&why, BF_E_RANGE, "strings overflow");
+		stream_abort(a->s, &why);
+	}
+	return psink_fn(&a->k, off, p, n, err);
+}
+
+/* stream_abort stops both drains with its error, before or during them. */
+static void test_abort(void **state)
+{
+	struct bf_err err, why;
+
+	(void)state;
+	bf_err_set(&why, BF_E_RANGE, "strings overflow");
+	for (int at = 0; at < 2; at++) {
+		struct fake f = {.fail_chunk = -1};
+		struct stream *s = make_cfg(&f, 2, 1 << 20, true);
+		struct sink k = {.fail_at = -1};
+		struct psink pk = {.lock = PTHREAD_MUTEX_INITIALIZER, .fail_off = UINT64_MAX};
+
+		stream_abort(s, &why);
+		if (at)
+			assert_int_equal(stream_drain_at(s, psink_fn, NULL, &pk, &err), BF_E_RANGE);
+		else
+			assert_int_equal(stream_drain(s, 0, sink_fn, &k, &err), BF_E_RANGE);
+		assert_string_equal(err.msg, "strings overflow");
+		assert_int_equal(pk.seen[3], 0); /* no chunk written */
+		stream_free(s);
+	}
+	{
+		struct fake f = {.fail_chunk = -1};
+		struct abort_sink a = {{.lock = PTHREAD_MUTEX_INITIALIZER, .fail_off = UINT64_MAX},
+				       NULL};
+
+		a.s = make_cfg(&f, 1, 1 << 20, true);
+		assert_int_equal(stream_drain_at(a.s, abort_psink, NULL, &a, &err), BF_E_RANGE);
+		assert_string_equal(err.msg, "strings overflow");
+		assert_true(atomic_load(&f.encodes[NCH - 1]) == 0); /* stopped early */
+		stream_free(a.s);
+	}
+}
+
 /* one_pass holds only the slots the workers and prefetch need. */
 static void test_one_pass_cache(void **state)
 {
@@ -621,6 +675,7 @@ int main(void)
 	    cmocka_unit_test(test_drain_at),
 	    cmocka_unit_test(test_drain_at_errors),
 	    cmocka_unit_test(test_drain_at_encode_at),
+	    cmocka_unit_test(test_abort),
 	    cmocka_unit_test(test_one_pass_cache),
 	    cmocka_unit_test(test_release_idle_frees_scratch),
 	    cmocka_unit_test(test_prefetch_only_sequential),
