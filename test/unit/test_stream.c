@@ -295,39 +295,47 @@ static void progress_fn(void *ctx, uint64_t done)
 }
 
 /*
+ * A whole stream_drain_at of s (warmed up first or not): every byte written
+ * once, each chunk encoded once.  @return the stream's cached_bytes after.
+ */
+static uint64_t drain_at_checked(struct stream *s, bool warm, struct fake *f)
+{
+	static const uint8_t prefix[] = {0x6c, 0x1b, 0x01};
+	uint64_t total = 3 + 21 * BPV;
+	struct psink k = {.lock = PTHREAD_MUTEX_INITIALIZER, .fail_off = UINT64_MAX};
+	struct stream_stats st;
+	struct bf_err err;
+
+	assert_non_null(s);
+	if (warm)
+		stream_warm(s);
+	assert_int_equal(stream_drain_at(s, psink_fn, progress_fn, &k, &err), 0);
+	for (size_t i = 0; i < total; i++) {
+		assert_int_equal(k.seen[i], 1);
+		assert_int_equal(k.buf[i], expect_byte(i, prefix, 3));
+	}
+	assert_int_equal(k.seen[total], 0);
+	assert_int_equal(k.progress, total);
+	for (size_t c = 0; c < NCH; c++)
+		assert_int_equal(atomic_load(&f->encodes[c]), 1);
+	stream_get_stats(s, &st);
+	return st.cached_bytes;
+}
+
+/*
  * stream_drain_at writes every byte once at its offset (after a warm-up or
  * not, with 1 to 3 workers), encodes each chunk once and keeps at most
  * workers + 1 chunk buffers.
  */
 static void test_drain_at(void **state)
 {
-	static const uint8_t prefix[] = {0x6c, 0x1b, 0x01};
-	uint64_t total = 3 + 21 * BPV;
-	struct bf_err err;
-
 	(void)state;
 	for (size_t threads = 1; threads <= 3; threads++)
 		for (int warm = 0; warm < 2; warm++) {
 			struct fake f = {.fail_chunk = -1};
 			struct stream *s = make_cfg(&f, threads, 1 << 20, true);
-			struct psink k = {.lock = PTHREAD_MUTEX_INITIALIZER,
-					  .fail_off = UINT64_MAX};
-			struct stream_stats st;
 
-			assert_non_null(s);
-			if (warm)
-				stream_warm(s);
-			assert_int_equal(stream_drain_at(s, psink_fn, progress_fn, &k, &err), 0);
-			for (size_t i = 0; i < total; i++) {
-				assert_int_equal(k.seen[i], 1);
-				assert_int_equal(k.buf[i], expect_byte(i, prefix, 3));
-			}
-			assert_int_equal(k.seen[total], 0);
-			assert_int_equal(k.progress, total);
-			for (size_t c = 0; c < NCH; c++)
-				assert_int_equal(atomic_load(&f.encodes[c]), 1);
-			stream_get_stats(s, &st);
-			assert_true(st.cached_bytes <= (threads + 1) * 6 * BPV);
+			assert_true(drain_at_checked(s, warm, &f) <= (threads + 1) * 6 * BPV);
 			stream_free(s);
 		}
 }
@@ -357,7 +365,6 @@ static int fake_encode_at(void *ctx, void *ws, size_t k, uint64_t off, size_t le
 static void test_drain_at_encode_at(void **state)
 {
 	static const uint8_t prefix[] = {0x6c, 0x1b, 0x01};
-	uint64_t total = 3 + 21 * BPV;
 	struct bf_err err;
 
 	(void)state;
@@ -368,22 +375,10 @@ static void test_drain_at_encode_at(void **state)
 		struct stream *s =
 		    stream_create(prefix, sizeof(prefix), NCH, counts, BPV, &src, &cfg, &err);
 		struct psink k = {.lock = PTHREAD_MUTEX_INITIALIZER, .fail_off = UINT64_MAX};
-		struct stream_stats st;
+		uint64_t cached = drain_at_checked(s, warm, &f);
 
-		assert_non_null(s);
-		if (warm)
-			stream_warm(s);
-		assert_int_equal(stream_drain_at(s, psink_fn, progress_fn, &k, &err), 0);
-		for (size_t i = 0; i < total; i++) {
-			assert_int_equal(k.seen[i], 1);
-			assert_int_equal(k.buf[i], expect_byte(i, prefix, 3));
-		}
-		assert_int_equal(k.progress, total);
-		for (size_t c = 0; c < NCH; c++)
-			assert_int_equal(atomic_load(&f.encodes[c]), 1);
-		stream_get_stats(s, &st);
 		if (!warm)
-			assert_int_equal(st.cached_bytes, 0);
+			assert_int_equal(cached, 0);
 		stream_free(s);
 
 		f.fail_chunk = 4;
