@@ -768,7 +768,6 @@ int stream_drain_at(struct stream *s, stream_psink_fn psink, void (*progress)(vo
 	for (i = 0; i < s->n_slots; i++)
 		if (s->slots[i].st != SLOT_FREE && s->slots[i].k + 1 > next)
 			next = s->slots[i].k + 1;
-	s->at_done = 0;
 	while (s->at_done < next || (next < s->n_chunks && fail_k == SIZE_MAX)) {
 		bool waited = true;
 
