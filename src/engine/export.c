@@ -250,7 +250,8 @@ static int setup_bgen_fixed(struct export *e, struct bf_err *err)
 	rc = bgen_check_contigs(ctg, v->n_contigs, err);
 	if (rc < 0)
 		goto out;
-	/* the variants' strings are checked in export_open, once decoding runs */
+	/* the variants' strings are checked once decoding runs: in export_open, or for
+	 * one pass by export_checks_start / export_checks_wait */
 	for (j = 0; j < e->s.sel.n; j++)
 		ids[j].p = selection_sample_id(&e->s, j, &ids[j].len);
 	rc = bgen_header(&e->bgen, e->s.plan.n_variants, ids, e->s.sel.n, &e->prefix, err);
