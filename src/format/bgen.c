@@ -624,17 +624,84 @@ __attribute__((target("avx2"))) static inline __m256i spread32(uint32_t m)
 	return _mm256_cmpeq_epi8(_mm256_and_si256(v, bits), bits);
 }
 
-/* Whole 32-byte groups of bgen_fixed_planes from plane byte j; @return plane bytes done, or
- * SIZE_MAX. */
-__attribute__((target("avx2,popcnt"))) static size_t
+/*
+ * Add the byte sums of plane bytes [j0, j1) of one bgen_fixed_planes call
+ * (see sums_add) from tallies over its 64-bit words (word w: plane bytes
+ * 8w .., samples s0 + 32w ..): t[0] set bits, t[1] set bits times w,
+ * t[2] the bits' indexes within their word; e for the probability masks,
+ * m for the missing samples (at their even bits).
+ */
+static void planes_sums(uint64_t *acc, size_t n_samples, size_t s0, size_t j0, size_t j1,
+			const uint64_t *e, const uint64_t *m)
+{
+	uint64_t ns = 4 * (uint64_t)(j1 - j0), q = 9 + (uint64_t)s0 + 4 * (uint64_t)j0;
+
+	acc[0] += 255 * e[0] + 2 * ns + 128 * m[0];
+	acc[1] += 255 * ((11 + n_samples + 2 * (uint64_t)s0) * e[0] + 64 * e[1] + e[2]) +
+		  2 * (ns * q + (ns ? ns * (ns - 1) / 2 : 0)) +
+		  128 * ((9 + (uint64_t)s0) * m[0] + 32 * m[1] + m[2] / 2);
+}
+
+/* Per 64-bit lane of x: the number of set bits, and the sum of their indexes. */
+__attribute__((target("avx2"))) static inline void lane_bits(__m256i x, __m256i *count,
+							     __m256i *index_sum)
+{
+	const __m256i cnt = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1,
+					     1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+	/* the positions of a nibble's set bits, added up */
+	const __m256i pos = _mm256_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 5, 5, 6, 6, 0, 0,
+					     1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 5, 5, 6, 6);
+	const __m256i low = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
+	/* the bytes of a lane whose index has bit 0, 1, 2 set */
+	const __m256i k1 = _mm256_set1_epi64x((long long)0xFF00FF00FF00FF00ull);
+	const __m256i k2 = _mm256_set1_epi64x((long long)0xFFFF0000FFFF0000ull);
+	const __m256i k4 = _mm256_set1_epi64x((long long)0xFFFFFFFF00000000ull);
+	__m256i lo = _mm256_and_si256(x, low), hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), low);
+	__m256i ch = _mm256_shuffle_epi8(cnt, hi);
+	__m256i c = _mm256_add_epi8(_mm256_shuffle_epi8(cnt, lo), ch); /* bits per byte */
+	/* index sum within each byte: low nibble's, high nibble's, 4 per high bit */
+	__m256i w = _mm256_add_epi8(
+	    _mm256_add_epi8(_mm256_shuffle_epi8(pos, lo), _mm256_shuffle_epi8(pos, hi)),
+	    _mm256_slli_epi16(ch, 2));
+	/* sum over bytes B of B * bits, from its binary digits */
+	__m256i by = _mm256_add_epi64(
+	    _mm256_sad_epu8(_mm256_and_si256(c, k1), zero),
+	    _mm256_add_epi64(_mm256_slli_epi64(_mm256_sad_epu8(_mm256_and_si256(c, k2), zero), 1),
+			     _mm256_slli_epi64(_mm256_sad_epu8(_mm256_and_si256(c, k4), zero), 2)));
+
+	*count = _mm256_sad_epu8(c, zero);
+	*index_sum = _mm256_add_epi64(_mm256_sad_epu8(w, zero), _mm256_slli_epi64(by, 3));
+}
+
+/* Sum of the four 64-bit lanes. */
+__attribute__((target("avx2"))) static inline uint64_t lanes_sum(__m256i x)
+{
+	uint64_t v[4];
+
+	_mm256_storeu_si256((__m256i *)v, x);
+	return v[0] + v[1] + v[2] + v[3];
+}
+
+/*
+ * Whole 32-byte groups of bgen_fixed_planes from plane byte j, with the
+ * byte sums tallied per lane in vector popcounts (nibble tables).
+ * @return plane bytes done, or SIZE_MAX.
+ */
+__attribute__((target("avx2"))) static size_t
 fixed_planes_avx2(const uint8_t *planes, size_t stride, size_t j, size_t nbytes, int ph,
 		  uint8_t *pl, uint8_t *pr, size_t s0, size_t n_samples, uint64_t *acc)
 {
 	const __m256i x82 = _mm256_set1_epi8((char)0x82), x80 = _mm256_set1_epi8((char)0x80);
 	const __m256i m55 = _mm256_set1_epi8(0x55), ones = _mm256_set1_epi8(-1);
+	const __m256i four = _mm256_set1_epi64x(4);
+	__m256i idx = _mm256_setr_epi64x((long long)(j / 8), (long long)(j / 8 + 1),
+					 (long long)(j / 8 + 2), (long long)(j / 8 + 3));
+	__m256i en = _mm256_setzero_si256(), ew = en, eb = en, mn = en, mw = en, mb = en;
+	size_t j0 = j;
+	uint64_t et[3], mt[3];
 
 	for (; j + 32 <= nbytes; j += 32) {
-		__m256i P[8], hi_or, hi_and, v, m, z, o, nm, E, t;
+		__m256i P[8], hi_or, hi_and, v, m, z, o, nm, E, t, miss, c, ix, ev;
 		uint64_t e[4], w[4];
 
 		for (unsigned b = 0; b < 8; b++)
@@ -665,22 +732,46 @@ fixed_planes_avx2(const uint8_t *planes, size_t stride, size_t j, size_t nbytes,
 
 			E = _mm256_or_si256(_mm256_and_si256(az, bz), _mm256_slli_epi64(het, 1));
 		}
+		lane_bits(E, &c, &ix);
+		en = _mm256_add_epi64(en, c);
+		ew = _mm256_add_epi64(ew, _mm256_mul_epu32(c, idx));
+		eb = _mm256_add_epi64(eb, ix);
+		miss = _mm256_andnot_si256(nm, m55);
+		lane_bits(miss, &c, &ix);
+		mn = _mm256_add_epi64(mn, c);
+		mw = _mm256_add_epi64(mw, _mm256_mul_epu32(c, idx));
+		mb = _mm256_add_epi64(mb, ix);
+		idx = _mm256_add_epi64(idx, four);
+		/* the called samples' bits packed to the low 32 of each lane */
+		ev = nm;
+		ev = _mm256_and_si256(_mm256_or_si256(ev, _mm256_srli_epi64(ev, 1)),
+				      _mm256_set1_epi64x(0x3333333333333333ll));
+		ev = _mm256_and_si256(_mm256_or_si256(ev, _mm256_srli_epi64(ev, 2)),
+				      _mm256_set1_epi64x(0x0F0F0F0F0F0F0F0Fll));
+		ev = _mm256_and_si256(_mm256_or_si256(ev, _mm256_srli_epi64(ev, 4)),
+				      _mm256_set1_epi64x(0x00FF00FF00FF00FFll));
+		ev = _mm256_and_si256(_mm256_or_si256(ev, _mm256_srli_epi64(ev, 8)),
+				      _mm256_set1_epi64x(0x0000FFFF0000FFFFll));
+		ev = _mm256_or_si256(ev, _mm256_srli_epi64(ev, 16));
 		_mm256_storeu_si256((__m256i *)e, E);
-		_mm256_storeu_si256((__m256i *)w, nm);
+		_mm256_storeu_si256((__m256i *)w, ev);
 		for (unsigned k = 0; k < 4; k++) {
 			uint8_t *q = pr + 8 * (j + 8 * k);
-
-			sums_add(acc, n_samples, s0 + 4 * (j + 8 * k), 32, e[k],
-				 ~(uint64_t)even_bits(w[k]) & 0xFFFFFFFFull);
 
 			_mm256_storeu_si256((__m256i *)q, spread32((uint32_t)e[k]));
 			_mm256_storeu_si256((__m256i *)(q + 32), spread32((uint32_t)(e[k] >> 32)));
 			_mm256_storeu_si256(
 			    (__m256i *)(pl + 4 * (j + 8 * k)),
-			    _mm256_xor_si256(x82,
-					     _mm256_and_si256(spread32(even_bits(w[k])), x80)));
+			    _mm256_xor_si256(x82, _mm256_and_si256(spread32((uint32_t)w[k]), x80)));
 		}
 	}
+	et[0] = lanes_sum(en);
+	et[1] = lanes_sum(ew);
+	et[2] = lanes_sum(eb);
+	mt[0] = lanes_sum(mn);
+	mt[1] = lanes_sum(mw);
+	mt[2] = lanes_sum(mb);
+	planes_sums(acc, n_samples, s0, j0, j, et, mt);
 	return j;
 }
 
@@ -717,7 +808,7 @@ fixed_planes_avx512(const uint8_t *planes, size_t stride, size_t nbytes, int ph,
 	__m512i idx = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
 	__m512i e_n = _mm512_setzero_si512(), e_w = e_n, e_b = e_n; /* probability bytes */
 	__m512i m_n = e_n, m_w = e_n, m_b = e_n;		    /* missing samples */
-	uint64_t ns, sum_n, sum_w, sum_b;
+	uint64_t et[3], mt[3];
 	size_t j;
 
 	for (j = 0; j + 64 <= nbytes; j += 64) {
@@ -778,19 +869,13 @@ fixed_planes_avx512(const uint8_t *planes, size_t stride, size_t nbytes, int ph,
 		m_b = _mm512_add_epi64(m_b, bit_index_sum512(miss));
 		idx = _mm512_add_epi64(idx, eight);
 	}
-	/* word w (plane bytes 8w ..) holds samples s0 + 32w ..; see sums_add */
-	ns = 4 * (uint64_t)j;
-	sum_n = (uint64_t)_mm512_reduce_add_epi64(e_n);
-	sum_w = (uint64_t)_mm512_reduce_add_epi64(e_w);
-	sum_b = (uint64_t)_mm512_reduce_add_epi64(e_b);
-	acc[0] += 255 * sum_n + 2 * ns;
-	acc[1] += 255 * ((11 + n_samples + 2 * (uint64_t)s0) * sum_n + 64 * sum_w + sum_b) +
-		  2 * (ns * (9 + (uint64_t)s0) + (ns ? ns * (ns - 1) / 2 : 0));
-	sum_n = (uint64_t)_mm512_reduce_add_epi64(m_n);
-	sum_w = (uint64_t)_mm512_reduce_add_epi64(m_w);
-	sum_b = (uint64_t)_mm512_reduce_add_epi64(m_b);
-	acc[0] += 128 * sum_n;
-	acc[1] += 128 * ((9 + (uint64_t)s0) * sum_n + 32 * sum_w + sum_b / 2);
+	et[0] = (uint64_t)_mm512_reduce_add_epi64(e_n);
+	et[1] = (uint64_t)_mm512_reduce_add_epi64(e_w);
+	et[2] = (uint64_t)_mm512_reduce_add_epi64(e_b);
+	mt[0] = (uint64_t)_mm512_reduce_add_epi64(m_n);
+	mt[1] = (uint64_t)_mm512_reduce_add_epi64(m_w);
+	mt[2] = (uint64_t)_mm512_reduce_add_epi64(m_b);
+	planes_sums(acc, n_samples, s0, 0, j, et, mt);
 	return j;
 }
 #endif
