@@ -388,9 +388,8 @@ static int encode_planes(void *ctx, size_t j0, size_t n, size_t rb, size_t off, 
 	for (; nbytes > 0; block_start = false) {
 		size_t r = off / rb, c = off % rb / 8;
 		size_t seg = (rb - off % rb < nbytes ? rb - off % rb : nbytes) / 8;
-		int rc;
-
 		uint8_t *row_out = ro->out + r * ro->bpv;
+		int rc;
 
 		if (r >= ro->base.n_variants)
 			return bf_err_set(err, BF_E_INTERNAL, "rows beyond the piece");
