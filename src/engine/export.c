@@ -279,12 +279,14 @@ static int setup_plink(struct export *e, struct bf_err *err)
 
 	if (!v->gt)
 		return bf_err_set(err, BF_E_FORMAT, "'%s' has no 'call_genotype' array", v->path);
-	if (v->ploidy != 2)
+	if (v->ploidy != 1 && v->ploidy != 2)
 		return bf_err_set(err, BF_E_INVAL, "%s", BED_MSG_NOT_DIPLOID);
 	BF_FORWARD(bf_strbuf_add(&e->prefix, bed_magic, BED_MAGIC_LEN));
 	e->bpv = bed_bytes_per_variant(e->s.sel.n);
 	e->src.encode = bed_chunk;
-	e->src.bed_direct = true;
+	/* ploidy 1 (haploid calls coded as homozygous, as plink 2 does) takes the
+	 * general path: the direct and block paths read genotype pairs */
+	e->src.bed_direct = v->ploidy == 2;
 	e->src.need_gt = true;
 	e->src.bed_blocks = vcz_gt_blocks_ok(v, &e->s.sel, 4);
 	for (size_t k = 0; k < e->s.plan.n_chunks && e->src.bed_blocks; k++)

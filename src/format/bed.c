@@ -3,7 +3,8 @@
  *
  * Code of one sample (a, b): if b == -2 the call is haploid and behaves like
  * (a, a); then anything outside {0,1} is MISSING (01), else the code is
- * 0x0B >> (2 * (a + b)) & 3, i.e. 0 -> 11, 1 -> 10, 2 -> 00.
+ * 0x0B >> (2 * (a + b)) & 3, i.e. 0 -> 11, 1 -> 10, 2 -> 00.  A ploidy-1
+ * store's call a is coded as (a, a), as plink 2 imports a haploid VCF call.
  *
  * AVX2 path, 64 samples (128 input bytes) -> 16 output bytes per step:
  * substitute a for a fill b (byte shuffle + blend), clamp bytes to {0,1,2}
@@ -127,6 +128,17 @@ void bed_encode_gt_strided(const int8_t *gt, size_t n_variants, size_t n_samples
 	bed_encode_gt_strided_scalar(gt, n_variants, n_samples, gt_row_stride, out, out_row_stride);
 }
 
+void bed_encode_haploid(const int8_t *gt, size_t n_variants, size_t n_samples, uint8_t *out)
+{
+	size_t bpv = bed_bytes_per_variant(n_samples), v, j;
+
+	for (v = 0; v < n_variants; v++, out += bpv) {
+		memset(out, 0, bpv);
+		for (j = 0; j < n_samples; j++, gt++)
+			out[j / 4] |= (uint8_t)(bed_code(*gt, *gt) << (2 * (j % 4)));
+	}
+}
+
 void bed_encode_gt(const int8_t *gt, size_t n_variants, size_t n_samples, uint8_t *out)
 {
 	bed_encode_gt_strided(gt, n_variants, n_samples, 2 * n_samples, out,
@@ -246,7 +258,7 @@ int bed_encode_chunk(const struct fmt_chunk *c, uint8_t *out, size_t cap, struct
 {
 	size_t bpv = bed_bytes_per_variant(c->n_samples), need, i;
 
-	if (c->ploidy != 2)
+	if (c->ploidy != 1 && c->ploidy != 2)
 		return bf_err_set(err, BF_E_UNSUPPORTED, BED_MSG_NOT_DIPLOID);
 	for (i = 0; c->variants && i < c->n_variants; i++) {
 		if (c->variants[i].multi_allelic)
@@ -256,7 +268,9 @@ int bed_encode_chunk(const struct fmt_chunk *c, uint8_t *out, size_t cap, struct
 		return bf_err_set(err, BF_E_INVAL,
 				  "bed chunk needs %zu variants x %zu bytes, buffer has %zu",
 				  c->n_variants, bpv, cap);
-	if (need)
+	if (need && c->ploidy == 1)
+		bed_encode_haploid(c->gt, c->n_variants, c->n_samples, out);
+	else if (need)
 		bed_encode_gt(c->gt, c->n_variants, c->n_samples, out);
 	return 0;
 }

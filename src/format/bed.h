@@ -50,6 +50,13 @@ void bed_encode_gt(const int8_t *gt, size_t n_variants, size_t n_samples, uint8_
 void bed_encode_gt_strided(const int8_t *gt, size_t n_variants, size_t n_samples,
 			   size_t gt_row_stride, uint8_t *out, size_t out_row_stride);
 
+/*
+ * The kernel for a ploidy-1 store: gt is int8 [n_variants][n_samples]; each
+ * call a is coded as the pair (a, a) (plink 2 --vcf writes a haploid call as
+ * homozygous; '.' and fills are missing).  Scalar.
+ */
+void bed_encode_haploid(const int8_t *gt, size_t n_variants, size_t n_samples, uint8_t *out);
+
 /* The portable path of bed_encode_gt_strided (for tests and benchmarks). */
 void bed_encode_gt_strided_scalar(const int8_t *gt, size_t n_variants, size_t n_samples,
 				  size_t gt_row_stride, uint8_t *out, size_t out_row_stride);
@@ -68,10 +75,10 @@ const char *bed_kernel_name(void);
 void bed_encode_planes(const uint8_t *planes, size_t stride, size_t n, uint8_t *out);
 
 /*
- * Encode one plan chunk: checks ploidy == 2 ("Only diploid genotypes
- * supported", BF_E_UNSUPPORTED) and that no variant is multi-allelic
- * (BED_MSG_MULTI_ALLELIC, BF_E_UNSUPPORTED), then writes
- * n_variants * bed_bytes_per_variant(n_samples) bytes to out.
+ * Encode one plan chunk: checks ploidy is 2 or 1 ("Only diploid genotypes
+ * supported", BF_E_UNSUPPORTED; ploidy 1 goes through bed_encode_haploid) and that no variant is
+ * multi-allelic (BED_MSG_MULTI_ALLELIC, BF_E_UNSUPPORTED), then writes n_variants *
+ * bed_bytes_per_variant(n_samples) bytes to out.
  * @return 0, or a negative bf_errcode (BF_E_INVAL when cap is too small).
  */
 int bed_encode_chunk(const struct fmt_chunk *c, uint8_t *out, size_t cap,

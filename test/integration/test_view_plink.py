@@ -263,14 +263,6 @@ def test_whitespace_sample_id(biofuse_bin, gen_dir, work_dir):
     assert read(work_dir / "A.fam") == b"S00000\tS00000\t0\t0\t0\t-9\nS00002\tS00002\t0\t0\t0\t-9\n"
 
 
-def test_haploid_store_refused(biofuse_bin, gen_dir, work_dir):
-    _vcf, store = make_store(gen_dir, "hap", dict(seed=18, samples=4, variants=10,
-                                                  contigs="1", haploid_rate=1.0))
-    r = bf(biofuse_bin, "view-plink", store, "-o", work_dir / "A", rc=1)
-    assert _err_line(r) == "Error: Only diploid genotypes supported"
-    assert listdir(work_dir) == []
-
-
 @pytest.mark.parametrize("args,msg", [
     (["-s", "NA00001,FOO,BAR"], 'Error: subset called for sample(s) not in header: BAR,FOO. '
                                 'Use "--force-samples" to ignore this error.'),
