@@ -5,6 +5,7 @@
 
 #include "cli/outfiles.h"
 #include "util/alloc.h"
+#include "util/clock.h"
 #include "util/bigbuf.h"
 #include "util/log.h"
 #include "engine/sidecar.h"
@@ -206,19 +207,11 @@ void outset_abort(struct outset *o)
 	outset_free(o);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void progress_start(struct progress *p, uint64_t total)
 {
 	p->active = isatty(STDERR_FILENO);
 	p->total = total;
-	p->t0 = p->last = now_s();
+	p->t0 = p->last = bf_clock_now();
 }
 
 void progress_update(struct progress *p, uint64_t done)
@@ -227,7 +220,7 @@ void progress_update(struct progress *p, uint64_t done)
 
 	if (!p->active)
 		return;
-	t = now_s();
+	t = bf_clock_now();
 	if (t - p->last < 0.5 && done < p->total)
 		return;
 	p->last = t;

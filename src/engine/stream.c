@@ -13,6 +13,7 @@
 
 #include "engine/stream.h"
 #include "util/alloc.h"
+#include "util/clock.h"
 #include "util/bigbuf.h"
 #include "util/log.h"
 
@@ -137,8 +138,7 @@ static void *worker_main(void *arg)
 				pthread_cond_wait(&s->work_cv, &s->lock);
 				continue;
 			}
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += WORKER_IDLE_S;
+			bf_clock_timespec(bf_clock_now() + WORKER_IDLE_S, &ts);
 			if (!s->drop_ws &&
 			    pthread_cond_timedwait(&s->work_cv, &s->lock, &ts) != ETIMEDOUT)
 				continue;
@@ -230,8 +230,7 @@ size_t stream_release_idle(struct stream *s)
 	pthread_mutex_lock(&s->lock);
 	/* Idle workers free their scratch now (not a tick later), so the
 	 * caller's malloc_trim sees it (busy ones when done; wait at most 1 s). */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += 1;
+	bf_clock_timespec(bf_clock_now() + 1.0, &ts);
 	s->drop_ws = true;
 	pthread_cond_broadcast(&s->work_cv);
 	while (s->ws_held > 0 && !s->stop)
@@ -296,8 +295,8 @@ struct stream *stream_create(const uint8_t *prefix, size_t prefix_len, size_t n_
 	if (!s)
 		goto nomem;
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->work_cv, NULL);
-	pthread_cond_init(&s->done_cv, NULL);
+	bf_clock_cond_init(&s->work_cv);
+	bf_clock_cond_init(&s->done_cv);
 	s->src = *src;
 	s->bpv = bpv;
 	s->n_chunks = n_chunks;
@@ -397,14 +396,6 @@ static size_t chunk_of(const struct stream *s, uint64_t off)
 	return lo;
 }
 
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Record that sequential reader `id` is at chunk k.  Lock held. */
 static void note_reader(struct stream *s, uint64_t id, size_t k)
 {
@@ -423,7 +414,7 @@ static void note_reader(struct stream *s, uint64_t id, size_t k)
 		r = &s->readers[s->n_readers++];
 	r->id = id;
 	r->k = k;
-	r->seen = mono_now();
+	r->seen = bf_clock_coarse();
 }
 
 /*
@@ -442,7 +433,7 @@ static size_t passed_below(struct stream *s)
 
 	if (s->n_readers == 0 || (s->n_chunks <= s->n_slots && s->mapped < STREAM_KEEP_BYTES))
 		return 0;
-	now = mono_now();
+	now = bf_clock_coarse();
 	while (i < s->n_readers) {
 		if (now - s->readers[i].seen > READER_TTL_S) {
 			s->readers[i] = s->readers[--s->n_readers];

@@ -9,6 +9,7 @@
 #include "util/pyrepr.h"
 #include "util/alloc.h"
 #include "util/cpu.h"
+#include "util/endian.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -16,20 +17,6 @@
 #include <zlib.h>
 
 #define BGEN_STORED_MAX 65535u
-
-static void put_u16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
 static int oom(struct bf_strbuf *sb, size_t old, struct bf_err *err)
 {
@@ -133,22 +120,22 @@ int bgen_header(const struct bgen_params *p, uint64_t n_variants, const struct f
 		if (lsi + 20 > UINT32_MAX)
 			return bf_err_set(err, BF_E_RANGE, "BGEN sample block is too large");
 	}
-	put_u32(h, (uint32_t)(20 + lsi));
-	put_u32(h + 4, 20);
-	put_u32(h + 8, (uint32_t)n_variants);
-	put_u32(h + 12, (uint32_t)n_samples);
+	bf_store_le32(h, (uint32_t)(20 + lsi));
+	bf_store_le32(h + 4, 20);
+	bf_store_le32(h + 8, (uint32_t)n_variants);
+	bf_store_le32(h + 12, (uint32_t)n_samples);
 	memcpy(h + 16, "bgen", 4);
-	put_u32(h + 20, p->header_samples ? 0x80000009u : 0x00000009u);
+	bf_store_le32(h + 20, p->header_samples ? 0x80000009u : 0x00000009u);
 	if (bf_strbuf_add(out, h, 24) < 0)
 		return oom(out, old, err);
 	if (!p->header_samples)
 		return 0;
-	put_u32(h, (uint32_t)lsi);
-	put_u32(h + 4, (uint32_t)n_samples);
+	bf_store_le32(h, (uint32_t)lsi);
+	bf_store_le32(h + 4, (uint32_t)n_samples);
 	if (bf_strbuf_grow(out, (size_t)lsi) < 0 || bf_strbuf_add(out, h, 8) < 0)
 		return oom(out, old, err);
 	for (i = 0; i < n_samples; i++) {
-		put_u16(h, (uint32_t)ids[i].len);
+		bf_store_le16(h, (uint32_t)ids[i].len);
 		if (bf_strbuf_add(out, h, 2) < 0 || bf_strbuf_add(out, ids[i].p, ids[i].len) < 0)
 			return oom(out, old, err);
 	}
@@ -470,8 +457,8 @@ static int geno_block(const int8_t *gt, const uint8_t *phased, size_t n_samples,
 	}
 	if (rc < 0)
 		return rc;
-	put_u32(out, (uint32_t)n_samples);
-	put_u16(out + 4, 2);
+	bf_store_le32(out, (uint32_t)n_samples);
+	bf_store_le16(out + 4, 2);
 	out[6] = hap ? 1 : 2;
 	out[7] = (dip || n_samples == 0) ? 2 : 1;
 	out[8 + n_samples] = (uint8_t)ph;
@@ -491,8 +478,8 @@ static int geno_header_diploid(uint8_t flags, size_t n_samples, uint8_t *out, si
 	int ph = flags & BGEN_ROW_PHASED;
 
 	*mixed_phase = (flags & BGEN_ROW_MIXED) != 0;
-	put_u32(out, (uint32_t)n_samples);
-	put_u16(out + 4, 2);
+	bf_store_le32(out, (uint32_t)n_samples);
+	bf_store_le16(out + 4, 2);
 	out[6] = 2;
 	out[7] = 2;
 	out[8 + n_samples] = (uint8_t)ph;
@@ -1010,21 +997,18 @@ static void stored_frame(uint8_t *z, size_t n, bool scalar, const uint32_t *adle
 		if (k > 0)
 			memmove(h + 5, data + off, blen);
 		h[0] = k + 1 == nblk ? 1 : 0;
-		put_u16(h + 1, (uint32_t)blen);
-		put_u16(h + 3, (uint32_t)(~blen & 0xFFFF));
+		bf_store_le16(h + 1, (uint32_t)blen);
+		bf_store_le16(h + 3, (uint32_t)(~blen & 0xFFFF));
 	}
 	z[0] = 0x78;
 	z[1] = 0x01;
 	end = z + 2 + 5 * nblk + n;
-	end[0] = (uint8_t)(ad >> 24);
-	end[1] = (uint8_t)(ad >> 16);
-	end[2] = (uint8_t)(ad >> 8);
-	end[3] = (uint8_t)ad;
+	bf_store_be32(end, ad);
 }
 
 static uint8_t *put_str16(uint8_t *p, struct fmt_str s)
 {
-	put_u16(p, (uint32_t)s.len);
+	bf_store_le16(p, (uint32_t)s.len);
 	if (s.len)
 		memcpy(p + 2, s.p, s.len);
 	return p + 2 + s.len;
@@ -1032,7 +1016,7 @@ static uint8_t *put_str16(uint8_t *p, struct fmt_str s)
 
 static uint8_t *put_str32(uint8_t *p, struct fmt_str s)
 {
-	put_u32(p, (uint32_t)s.len);
+	bf_store_le32(p, (uint32_t)s.len);
 	if (s.len)
 		memcpy(p + 4, s.p, s.len);
 	return p + 4 + s.len;
@@ -1040,7 +1024,7 @@ static uint8_t *put_str32(uint8_t *p, struct fmt_str s)
 
 static uint8_t *put_pad16(uint8_t *p, size_t slack, uint8_t pad)
 {
-	put_u16(p, (uint32_t)slack);
+	bf_store_le16(p, (uint32_t)slack);
 	p[2] = '.';
 	if (slack > 1)
 		memset(p + 3, pad, slack - 1);
@@ -1108,8 +1092,8 @@ static int encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chun
 			q = put_pad16(q, slack, p->pad_byte);
 		}
 		q = put_str16(q, v->chrom);
-		put_u32(q, (uint32_t)(int32_t)v->pos);
-		put_u16(q + 4, 2);
+		bf_store_le32(q, (uint32_t)(int32_t)v->pos);
+		bf_store_le16(q + 4, 2);
 		q = put_str32(q + 6, v->ref);
 		q = put_str32(q, bgen_allele2(v));
 		if (q != b + 28 + p->total_string_length - 8)
@@ -1118,8 +1102,8 @@ static int encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chun
 			    "BGEN encoder: per-variant string byte sum does not match "
 			    "total_string_length; the padding field was built with the "
 			    "wrong slack.");
-		put_u32(q, (uint32_t)(4 + bgen_stored_zsize(geno)));
-		put_u32(q + 4, (uint32_t)geno);
+		bf_store_le32(q, (uint32_t)(4 + bgen_stored_zsize(geno)));
+		bf_store_le32(q + 4, (uint32_t)geno);
 		z = q + 8;
 		/* geno block first goes contiguously where the first stored block's data starts */
 		if (row_flags) {
@@ -1231,8 +1215,8 @@ int bgen_encode_variable_variant(const struct bgen_params *p, const struct fmt_v
 			q = put_str16(q, dot);
 		}
 		q = put_str16(q, v->chrom);
-		put_u32(q, (uint32_t)v->pos);
-		put_u16(q + 4, 2);
+		bf_store_le32(q, (uint32_t)v->pos);
+		bf_store_le16(q + 4, 2);
 		q = put_str32(q + 6, v->ref);
 		q = put_str32(q, a2);
 		cpos = (size_t)(q - (uint8_t *)out->buf);
@@ -1250,8 +1234,8 @@ int bgen_encode_variable_variant(const struct bgen_params *p, const struct fmt_v
 		out->buf[old] = '\0';
 		return bf_err_set(err, BF_E_RANGE, "compressed genotype block exceeds u32");
 	}
-	put_u32(tmp, (uint32_t)(zlen + 4));
-	put_u32(tmp + 4, (uint32_t)glen);
+	bf_store_le32(tmp, (uint32_t)(zlen + 4));
+	bf_store_le32(tmp + 4, (uint32_t)glen);
 	memcpy(out->buf + cpos, tmp, 8);
 	out->len = cpos + 8 + zlen;
 	out->buf[out->len] = '\0';

@@ -9,7 +9,6 @@
 
 #include <pthread.h>
 #include <stdio.h>
-#include <time.h>
 
 struct access_log {
 	FILE *f;
@@ -42,14 +41,6 @@ void access_log_close(struct access_log *l)
 	fclose(l->f);
 	pthread_mutex_destroy(&l->lock);
 	bf_free(l);
-}
-
-double access_log_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* A JSON string with json.dumps' default escaping (ensure_ascii). */

@@ -20,8 +20,6 @@ struct access_log;
 /* @return the log, or NULL with err set. */
 struct access_log *access_log_open(const char *path, struct bf_err *err);
 void access_log_close(struct access_log *l);
-/* Monotonic clock in seconds. */
-double access_log_now(void);
 /* Record one event; NULL log is a no-op. */
 void access_log_add(struct access_log *l, const char *path, uint64_t fh, uint64_t offset,
 		    uint64_t size, double t_start, double t_end, const char *kind);

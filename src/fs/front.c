@@ -6,6 +6,7 @@
 #include "fs/front.h"
 #include "fs/access_log.h"
 #include "util/alloc.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -186,7 +187,7 @@ static void fr_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct front *f = fuse_req_userdata(req);
 	struct ffile *ff = file_of(f, ino);
-	double t0 = access_log_now();
+	double t0 = bf_clock_now();
 	struct fh_state *fs = NULL;
 	int err = 0;
 
@@ -212,14 +213,13 @@ static void fr_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		struct timespec ts;
 		double dl = t0 + f->cfg->open_wait_s;
 
-		ts.tv_sec = (time_t)dl;
-		ts.tv_nsec = (long)((dl - (double)ts.tv_sec) * 1e9);
+		bf_clock_timespec(dl, &ts);
 		pthread_mutex_lock(&f->lock);
 		while (f->open_streams >= f->cfg->max_open) {
 			if (pthread_cond_timedwait(&f->cv, &f->lock, &ts) == ETIMEDOUT &&
 			    f->open_streams >= f->cfg->max_open) {
 				pthread_mutex_unlock(&f->lock);
-				access_log_add(f->log, ff->name, fs->id, 0, 0, t0, access_log_now(),
+				access_log_add(f->log, ff->name, fs->id, 0, 0, t0, bf_clock_now(),
 					       "limiter_timeout");
 				err = EAGAIN;
 				goto out_err;
@@ -227,12 +227,11 @@ static void fr_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		}
 		f->open_streams++;
 		pthread_mutex_unlock(&f->lock);
-		access_log_add(f->log, ff->name, fs->id, 0, 0, t0, access_log_now(),
-			       "limiter_wait");
+		access_log_add(f->log, ff->name, fs->id, 0, 0, t0, bf_clock_now(), "limiter_wait");
 	}
 	fi->keep_cache = 1;
 	fi->direct_io = 0;
-	access_log_add(f->log, ff->name, fs->id, 0, 0, t0, access_log_now(), "open");
+	access_log_add(f->log, ff->name, fs->id, 0, 0, t0, bf_clock_now(), "open");
 	fuse_reply_open(req, fi);
 	return;
 out_err:
@@ -246,7 +245,7 @@ static void fr_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct front *f = fuse_req_userdata(req);
 	struct ffile *ff = file_of(f, ino);
 	struct fh_state *fs = (struct fh_state *)(uintptr_t)fi->fh;
-	double t0 = access_log_now();
+	double t0 = bf_clock_now();
 	uint8_t *buf = NULL;
 	uint64_t end;
 	uint32_t flags;
@@ -266,7 +265,7 @@ static void fr_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	/* log before replying: the reply lets the caller close and log the release */
 	if ((uint64_t)off >= ff->size || size == 0) {
-		access_log_add(f->log, ff->name, fs->id, (uint64_t)off, 0, t0, access_log_now(),
+		access_log_add(f->log, ff->name, fs->id, (uint64_t)off, 0, t0, bf_clock_now(),
 			       "read");
 		fuse_reply_buf(req, NULL, 0);
 		return;
@@ -289,7 +288,7 @@ static void fr_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			goto out_err;
 		}
 		access_log_add(f->log, ff->name, fs->id, (uint64_t)off, (uint64_t)n, t0,
-			       access_log_now(), "read");
+			       bf_clock_now(), "read");
 		fuse_reply_buf(req, (const char *)buf, (size_t)n);
 		bf_free(buf);
 		return;
@@ -301,7 +300,7 @@ static void fr_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 		if (rc < 0)
 			goto out_rc;
-		access_log_add(f->log, ff->name, fs->id, (uint64_t)off, n, t0, access_log_now(),
+		access_log_add(f->log, ff->name, fs->id, (uint64_t)off, n, t0, bf_clock_now(),
 			       "read");
 		fuse_reply_buf(req, (const char *)sup_slot(f->sup, slot), n);
 		sup_release(f->sup, slot);
@@ -329,7 +328,7 @@ static void fr_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 				break;
 			done += n;
 		}
-		access_log_add(f->log, ff->name, fs->id, (uint64_t)off, done, t0, access_log_now(),
+		access_log_add(f->log, ff->name, fs->id, (uint64_t)off, done, t0, bf_clock_now(),
 			       "read");
 		fuse_reply_buf(req, (const char *)buf, done);
 		bf_free(buf);
@@ -352,7 +351,7 @@ static void fr_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct front *f = fuse_req_userdata(req);
 	struct ffile *ff = file_of(f, ino);
 	struct fh_state *fs = (struct fh_state *)(uintptr_t)fi->fh;
-	double t0 = access_log_now();
+	double t0 = bf_clock_now();
 
 	if (ff && ff->streaming) {
 		pthread_mutex_lock(&f->lock);
@@ -360,10 +359,10 @@ static void fr_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 			f->open_streams--;
 		pthread_cond_signal(&f->cv);
 		pthread_mutex_unlock(&f->lock);
-		access_log_add(f->log, ff->name, fs->id, 0, 0, t0, access_log_now(), "aclose");
+		access_log_add(f->log, ff->name, fs->id, 0, 0, t0, bf_clock_now(), "aclose");
 	}
 	if (ff)
-		access_log_add(f->log, ff->name, fs->id, 0, 0, t0, access_log_now(), "release");
+		access_log_add(f->log, ff->name, fs->id, 0, 0, t0, bf_clock_now(), "release");
 	bf_free(fs);
 	fuse_reply_err(req, 0);
 }
@@ -461,7 +460,6 @@ int front_run(const struct front_config *c, struct supervisor *sup, struct bf_er
 	struct fuse_args args;
 	struct fuse_session *se;
 	struct fuse_loop_config *lc;
-	pthread_condattr_t ca;
 	size_t i;
 
 	memset(&f, 0, sizeof(f));
@@ -470,11 +468,8 @@ int front_run(const struct front_config *c, struct supervisor *sup, struct bf_er
 	f.uid = getuid();
 	f.gid = getgid();
 	pthread_mutex_init(&f.lock, NULL);
-	/* the open wait's deadline is on CLOCK_MONOTONIC (access_log_now) */
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&f.cv, &ca);
-	pthread_condattr_destroy(&ca);
+	/* the open wait's deadline is on the monotonic clock (bf_clock_now) */
+	bf_clock_cond_init(&f.cv);
 	for (i = 0; i < sup->hello.n_files; i++) {
 		struct ffile *ff = &f.files[i];
 		const struct ipc_file *src = &sup->hello.files[i];

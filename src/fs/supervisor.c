@@ -5,6 +5,7 @@
 
 #include "fs/supervisor.h"
 #include "util/alloc.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -42,20 +43,6 @@ struct sup_pending {
 	int sends;    /* times sent to a server */
 	uint64_t gen; /* generation of the server it was last sent to */
 };
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void deadline_ts(double t, struct timespec *ts)
-{
-	ts->tv_sec = (time_t)t;
-	ts->tv_nsec = (long)((t - (double)ts->tv_sec) * 1e9);
-}
 
 /* fork + exec a server; on success *sock and *pid are set and the HELLO is in *h. */
 static int spawn(struct supervisor *s, bool restart, int *sock, pid_t *pid, struct ipc_hello *h,
@@ -207,7 +194,7 @@ static void *janitor_main(void *arg)
 {
 	struct supervisor *s = arg;
 	bool punched = true;
-	double idle_since = mono_now();
+	double idle_since = bf_clock_now();
 
 	for (;;) {
 		size_t i;
@@ -226,8 +213,8 @@ static void *janitor_main(void *arg)
 		s->slot_used = false;
 		if (busy) {
 			punched = false;
-			idle_since = mono_now();
-		} else if (!punched && mono_now() - idle_since > 1.0) {
+			idle_since = bf_clock_now();
+		} else if (!punched && bf_clock_now() - idle_since > 1.0) {
 			if (fallocate(s->shm_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
 				      (off_t)(s->n_slots * s->slot_size)) != 0)
 				bf_log_debug("cannot release reply slots: %s", strerror(errno));
@@ -293,7 +280,6 @@ int sup_start(struct supervisor *s, char **argv, int argc, int fd_arg_ipc, int f
 	      int restart_arg, size_t n_slots, size_t slot_size, double timeout_s,
 	      struct bf_err *err)
 {
-	pthread_condattr_t ca;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
@@ -307,10 +293,7 @@ int sup_start(struct supervisor *s, char **argv, int argc, int fd_arg_ipc, int f
 	s->restart_arg = restart_arg;
 	s->argc = argc;
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	bf_clock_cond_init(&s->cv);
 	s->argv = bf_calloc((size_t)argc + 1, sizeof(char *));
 	s->slot_busy = bf_calloc(n_slots, sizeof(bool));
 	s->slot_quarantine = bf_calloc(n_slots, sizeof(bool));
@@ -355,14 +338,14 @@ int sup_read(struct supervisor *s, uint64_t off, uint32_t len, uint32_t flags, u
 {
 	struct sup_pending p;
 	struct timespec ts;
-	double deadline = mono_now() + s->timeout_s;
+	double deadline = bf_clock_now() + s->timeout_s;
 	size_t i;
 	int rc;
 
 	if (len > s->slot_size)
 		return -EINVAL;
 	memset(&p, 0, sizeof(p));
-	deadline_ts(deadline, &ts);
+	bf_clock_timespec(deadline, &ts);
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
 		for (i = 0; i < s->n_slots && s->slot_busy[i]; i++)

@@ -4,61 +4,29 @@
 #include "util/bf_config.h"
 
 #include "server/ipc.h"
+#include "util/endian.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
 void ipc_header_encode(uint8_t *out, uint16_t type, uint32_t len)
 {
-	put32(out, IPC_MAGIC);
-	put16(out + 4, IPC_VERSION);
-	put16(out + 6, type);
-	put32(out + 8, len);
-	put32(out + 12, 0);
+	bf_store_le32(out, IPC_MAGIC);
+	bf_store_le16(out + 4, IPC_VERSION);
+	bf_store_le16(out + 6, type);
+	bf_store_le32(out + 8, len);
+	bf_store_le32(out + 12, 0);
 }
 
 int ipc_header_decode(const uint8_t *in, struct ipc_header *h, struct bf_err *err)
 {
-	if (get32(in) != IPC_MAGIC)
+	if (bf_load_le32(in) != IPC_MAGIC)
 		return bf_err_set(err, BF_E_FORMAT, "ipc: bad magic");
-	h->version = get16(in + 4);
-	h->type = get16(in + 6);
-	h->len = get32(in + 8);
+	h->version = bf_load_le16(in + 4);
+	h->type = bf_load_le16(in + 6);
+	h->len = bf_load_le32(in + 8);
 	if (h->version != IPC_VERSION)
 		return bf_err_set(err, BF_E_FORMAT, "ipc: version %u, expected %u", h->version,
 				  IPC_VERSION);
@@ -90,7 +58,7 @@ static void w16(struct cur *c, uint16_t v)
 {
 	uint8_t b[2];
 
-	put16(b, v);
+	bf_store_le16(b, v);
 	w_bytes(c, b, 2);
 }
 
@@ -98,7 +66,7 @@ static void w32(struct cur *c, uint32_t v)
 {
 	uint8_t b[4];
 
-	put32(b, v);
+	bf_store_le32(b, v);
 	w_bytes(c, b, 4);
 }
 
@@ -106,7 +74,7 @@ static void w64(struct cur *c, uint64_t v)
 {
 	uint8_t b[8];
 
-	put64(b, v);
+	bf_store_le64(b, v);
 	w_bytes(c, b, 8);
 }
 
@@ -135,21 +103,21 @@ static uint16_t r16(struct cur *c)
 {
 	const uint8_t *p = r_bytes(c, 2);
 
-	return p ? get16(p) : 0;
+	return p ? bf_load_le16(p) : 0;
 }
 
 static uint32_t r32(struct cur *c)
 {
 	const uint8_t *p = r_bytes(c, 4);
 
-	return p ? get32(p) : 0;
+	return p ? bf_load_le32(p) : 0;
 }
 
 static uint64_t r64(struct cur *c)
 {
 	const uint8_t *p = r_bytes(c, 8);
 
-	return p ? get64(p) : 0;
+	return p ? bf_load_le64(p) : 0;
 }
 
 static void rstr(struct cur *c, char *out, size_t cap)

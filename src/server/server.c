@@ -12,6 +12,7 @@
 #include "engine/sidecar.h"
 #include "server/ipc.h"
 #include "util/alloc.h"
+#include "util/clock.h"
 #include "util/bigbuf.h"
 #include "util/log.h"
 
@@ -72,14 +73,6 @@ static void log_stats(struct srv *sv, enum bf_log_level level, const char *why)
 /* Release memory after this long without requests. */
 #define IDLE_RELEASE_S 1.0
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
  * The idle janitor: once no request has arrived for IDLE_RELEASE_S, give the
  * cached chunks and the heap's free pages back to the kernel, so an idle
@@ -107,7 +100,7 @@ static void *janitor_main(void *arg)
 		 * being encoded at the first release frees its scratch after it.
 		 */
 		if (sv->trimmed < 3 && sv->q_len == 0 && sv->active == 0 &&
-		    now_s() - sv->last_activity > IDLE_RELEASE_S * (sv->trimmed + 1)) {
+		    bf_clock_now() - sv->last_activity > IDLE_RELEASE_S * (sv->trimmed + 1)) {
 			first = sv->trimmed++ == 0;
 			release = true;
 		}
@@ -301,7 +294,7 @@ static void *handler_main(void *arg)
 		handle(sv, &rq);
 		pthread_mutex_lock(&sv->lock);
 		sv->active--;
-		sv->last_activity = now_s();
+		sv->last_activity = bf_clock_now();
 	}
 	pthread_mutex_unlock(&sv->lock);
 	return NULL;
@@ -322,7 +315,7 @@ static int serve(struct srv *sv)
 		if (pthread_create(&th[i], NULL, handler_main, sv) != 0)
 			break;
 	nth = i;
-	sv->last_activity = now_s();
+	sv->last_activity = bf_clock_now();
 	signal(SIGUSR1, on_sigusr1);
 	have_janitor = pthread_create(&janitor, NULL, janitor_main, sv) == 0;
 	for (;;) {
@@ -348,7 +341,7 @@ static int serve(struct srv *sv)
 		sv->queue[(sv->q_head + sv->q_len) % QUEUE_CAP] = rq;
 		sv->q_len++;
 		sv->trimmed = 0;
-		sv->last_activity = now_s();
+		sv->last_activity = bf_clock_now();
 		pthread_cond_signal(&sv->cv);
 		pthread_mutex_unlock(&sv->lock);
 	}

@@ -14,6 +14,7 @@
 #include "store/zip_crc.h"
 #include "store/store.h"
 #include "util/alloc.h"
+#include "util/endian.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -40,22 +41,6 @@ struct zip_dir {
 	size_t n;	     /* indexed members */
 	struct zip_entry *e; /* sorted by name, no duplicates */
 };
-
-static uint16_t le16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-	       ((uint32_t)p[3] << 24);
-}
-
-static uint64_t le64(const unsigned char *p)
-{
-	return (uint64_t)le32(p) | ((uint64_t)le32(p + 4) << 32);
-}
 
 static int sig_is(const unsigned char *p, unsigned char a, unsigned char b)
 {
@@ -101,8 +86,9 @@ static int read_zip64(struct zip_dir *d, uint64_t eocd_pos, const unsigned char 
 		      struct eocd_info *info, struct bf_err *err)
 {
 	unsigned char loc[LOC64_SIZE], rec[EOCD64_SIZE];
-	int saturated = le16(eocd + 10) == 0xFFFF || le32(eocd + 12) == 0xFFFFFFFFu ||
-			le32(eocd + 16) == 0xFFFFFFFFu;
+	int saturated = bf_load_le16(eocd + 10) == 0xFFFF ||
+			bf_load_le32(eocd + 12) == 0xFFFFFFFFu ||
+			bf_load_le32(eocd + 16) == 0xFFFFFFFFu;
 	uint64_t rec_off;
 
 	if (eocd_pos < LOC64_SIZE)
@@ -110,20 +96,20 @@ static int read_zip64(struct zip_dir *d, uint64_t eocd_pos, const unsigned char 
 	BF_FORWARD(d->rd(d->opaque, eocd_pos - LOC64_SIZE, loc, LOC64_SIZE, err));
 	if (!sig_is(loc, 6, 7))
 		goto none;
-	if (le32(loc + 4) != 0 || le32(loc + 16) > 1)
+	if (bf_load_le32(loc + 4) != 0 || bf_load_le32(loc + 16) > 1)
 		return bf_err_set(err, BF_E_UNSUPPORTED,
 				  "'%s': multi-disk zip archives are not supported", d->label);
-	rec_off = le64(loc + 8);
+	rec_off = bf_load_le64(loc + 8);
 	if (!in_range(rec_off, EOCD64_SIZE, eocd_pos - LOC64_SIZE))
 		goto none;
 	BF_FORWARD(d->rd(d->opaque, rec_off, rec, EOCD64_SIZE, err));
 	if (!sig_is(rec, 6, 6))
 		goto none;
-	if (le32(rec + 16) != 0 || le32(rec + 20) != 0)
+	if (bf_load_le32(rec + 16) != 0 || bf_load_le32(rec + 20) != 0)
 		return bf_err_set(err, BF_E_UNSUPPORTED,
 				  "'%s': multi-disk zip archives are not supported", d->label);
-	info->cd_size = le64(rec + 40);
-	info->cd_off = le64(rec + 48);
+	info->cd_size = bf_load_le64(rec + 40);
+	info->cd_off = bf_load_le64(rec + 48);
 	info->cd_end = rec_off;
 	return 0;
 none:
@@ -156,7 +142,7 @@ static int find_eocd(struct zip_dir *d, struct eocd_info *info, struct bf_err *e
 	}
 	/* the last signature whose comment fits in the file */
 	for (i = tail - EOCD_SIZE + 1; i-- > 0;) {
-		if (sig_is(buf + i, 5, 6) && le16(buf + i + 20) <= tail - EOCD_SIZE - i) {
+		if (sig_is(buf + i, 5, 6) && bf_load_le16(buf + i + 20) <= tail - EOCD_SIZE - i) {
 			memcpy(eocd, buf + i, EOCD_SIZE);
 			found = 1;
 			break;
@@ -165,11 +151,12 @@ static int find_eocd(struct zip_dir *d, struct eocd_info *info, struct bf_err *e
 	bf_free(buf);
 	if (!found)
 		goto not_zip;
-	if (le16(eocd + 4) != 0 || (le16(eocd + 6) != 0 && le16(eocd + 6) != 0xFFFF))
+	if (bf_load_le16(eocd + 4) != 0 ||
+	    (bf_load_le16(eocd + 6) != 0 && bf_load_le16(eocd + 6) != 0xFFFF))
 		return bf_err_set(err, BF_E_UNSUPPORTED,
 				  "'%s': multi-disk zip archives are not supported", d->label);
-	info->cd_size = le32(eocd + 12);
-	info->cd_off = le32(eocd + 16);
+	info->cd_size = bf_load_le32(eocd + 12);
+	info->cd_off = bf_load_le32(eocd + 16);
 	info->cd_end = base + i;
 	return read_zip64(d, base + i, eocd, info, err);
 not_zip:
@@ -185,7 +172,7 @@ static int apply_zip64_extra(const unsigned char *x, size_t xlen, struct zip_ent
 			     int need_c, int need_o)
 {
 	while (xlen >= 4) {
-		uint16_t id = le16(x), sz = le16(x + 2);
+		uint16_t id = bf_load_le16(x), sz = bf_load_le16(x + 2);
 		const unsigned char *p = x + 4;
 		size_t left;
 
@@ -196,17 +183,17 @@ static int apply_zip64_extra(const unsigned char *x, size_t xlen, struct zip_ent
 			if (need_u) {
 				if (left < 8)
 					return -1;
-				e->usize = le64(p), p += 8, left -= 8;
+				e->usize = bf_load_le64(p), p += 8, left -= 8;
 			}
 			if (need_c) {
 				if (left < 8)
 					return -1;
-				e->csize = le64(p), p += 8, left -= 8;
+				e->csize = bf_load_le64(p), p += 8, left -= 8;
 			}
 			if (need_o) {
 				if (left < 8)
 					return -1;
-				e->lho = le64(p);
+				e->lho = bf_load_le64(p);
 			}
 			return 0;
 		}
@@ -238,9 +225,9 @@ static int parse_cd(struct zip_dir *d, const unsigned char *cd, size_t cd_size, 
 					  "'%s': damaged zip archive: bad central directory "
 					  "entry %zu",
 					  d->label, idx);
-		nlen = le16(h + 28);
-		xlen = le16(h + 30);
-		clen = le16(h + 32);
+		nlen = bf_load_le16(h + 28);
+		xlen = bf_load_le16(h + 30);
+		clen = bf_load_le16(h + 32);
 		total = CDH_SIZE + nlen + xlen + clen;
 		if (total > cd_size - pos)
 			return bf_err_set(err, BF_E_FORMAT,
@@ -248,12 +235,12 @@ static int parse_cd(struct zip_dir *d, const unsigned char *cd, size_t cd_size, 
 					  "overruns the directory",
 					  d->label, idx);
 		memset(&e, 0, sizeof(e));
-		e.flags = le16(h + 8);
-		e.method = le16(h + 10);
-		e.crc = le32(h + 16);
-		e.csize = le32(h + 20);
-		e.usize = le32(h + 24);
-		e.lho = le32(h + 42);
+		e.flags = bf_load_le16(h + 8);
+		e.method = bf_load_le16(h + 10);
+		e.crc = bf_load_le32(h + 16);
+		e.csize = bf_load_le32(h + 20);
+		e.usize = bf_load_le32(h + 24);
+		e.lho = bf_load_le32(h + 42);
 		if (apply_zip64_extra(h + CDH_SIZE + nlen, xlen, &e, e.usize == 0xFFFFFFFFu,
 				      e.csize == 0xFFFFFFFFu, e.lho == 0xFFFFFFFFu) < 0)
 			return bf_err_set(err, BF_E_FORMAT,
@@ -419,10 +406,10 @@ static int local_data_offset(const struct zip_dir *d, const struct zip_entry *e,
 	if (!sig_is(h, 3, 4))
 		return bf_err_set(err, BF_E_FORMAT, "zip member '%s': bad local file header",
 				  e->name);
-	if (le16(h + 26) != cnlen || memcmp(h + LFH_SIZE, e->name, chk) != 0)
+	if (bf_load_le16(h + 26) != cnlen || memcmp(h + LFH_SIZE, e->name, chk) != 0)
 		return bf_err_set(err, BF_E_FORMAT,
 				  "zip member '%s': local file header names another file", e->name);
-	data = e->lho + LFH_SIZE + le16(h + 26) + le16(h + 28);
+	data = e->lho + LFH_SIZE + bf_load_le16(h + 26) + bf_load_le16(h + 28);
 	if (!in_range(data, e->csize, d->size))
 		return bf_err_set(err, BF_E_FORMAT,
 				  "zip member '%s': data (%llu bytes at %llu) runs past the end "

@@ -6,6 +6,7 @@
 #include "util/strbuf.h"
 #include "util/alloc.h"
 #include "util/err.h"
+#include "util/endian.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -95,14 +96,18 @@ int bf_strbuf_addf(struct bf_strbuf *sb, const char *fmt, ...)
 
 int bf_strbuf_add_u16le(struct bf_strbuf *sb, uint16_t v)
 {
-	uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+	uint8_t b[2];
+
+	bf_store_le16(b, v);
 
 	return bf_strbuf_add(sb, b, 2);
 }
 
 int bf_strbuf_add_u32le(struct bf_strbuf *sb, uint32_t v)
 {
-	uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+	uint8_t b[4];
+
+	bf_store_le32(b, v);
 
 	return bf_strbuf_add(sb, b, 4);
 }

@@ -15,6 +15,7 @@
 #include "zarr/blosc1.h"
 #include "util/alloc.h"
 #include "util/cpu.h"
+#include "util/endian.h"
 
 #include <lz4.h>
 #include <stdbool.h>
@@ -31,11 +32,6 @@
 #define CODE_ZLIB     3
 #define CODE_ZSTD     4
 
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 int blosc1_open(const uint8_t *p, size_t len, struct blosc1_frame *f)
 {
 	size_t nb, bs, code;
@@ -46,8 +42,8 @@ int blosc1_open(const uint8_t *p, size_t len, struct blosc1_frame *f)
 	code = (size_t)(p[2] >> 5) & 7;
 	if (code != CODE_LZ4 && code != CODE_ZLIB && code != CODE_ZSTD)
 		return BLOSC1_OTHER;
-	nb = rd32(p + 4);
-	bs = rd32(p + 8);
+	nb = bf_load_le32(p + 4);
+	bs = bf_load_le32(p + 8);
 	if (nb == 0 || bs == 0 || bs > nb || nb > INT32_MAX)
 		return BLOSC1_OTHER;
 	f->nblocks = (nb + bs - 1) / bs;
@@ -256,14 +252,14 @@ static int block(const struct blosc1_frame *f, struct tstate *t, size_t k, uint8
 		 bool planes, size_t want)
 {
 	size_t bl = k + 1 < f->nblocks ? f->blocksize : f->nbytes - k * f->blocksize;
-	size_t at = rd32(f->p + HDR + 4 * k), cb;
+	size_t at = bf_load_le32(f->p + HDR + 4 * k), cb;
 	bool unshuffle = !planes && (f->flags & FL_BITSHUFFLE) && bl % 8 == 0;
 	uint8_t *to = dst;
 	const uint8_t *src;
 
 	if (at > f->len || f->len - at < 4)
 		return -1;
-	cb = rd32(f->p + at);
+	cb = bf_load_le32(f->p + at);
 	src = f->p + at + 4;
 	if (cb > f->len - at - 4)
 		return -1;

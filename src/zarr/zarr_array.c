@@ -20,6 +20,7 @@
 #include "util/alloc.h"
 #include "util/log.h"
 #include "util/bigbuf.h"
+#include "util/endian.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -501,19 +502,6 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
 /*
  * Decode blocks k0..k1 of the compact frame `f` (the chunk's header and
  * table, blocks packed; clen[k - b0] their compressed sizes) into dst, which
@@ -558,12 +546,12 @@ static int decode_block_run(const uint8_t *f, size_t f_len, const uint32_t *clen
 	if (!sub)
 		return -1;
 	memcpy(sub, f, 16);
-	wr32(sub + 4, (uint32_t)sub_nb);
-	wr32(sub + 12, (uint32_t)total);
+	bf_store_le32(sub + 4, (uint32_t)sub_nb);
+	bf_store_le32(sub + 12, (uint32_t)total);
 	at = head;
 	for (size_t k = k0; k <= k1; k++) {
-		wr32(sub + 16 + 4 * (k - k0), (uint32_t)at);
-		memcpy(sub + at, f + rd32(f + 16 + 4 * k), clen[k - b0]);
+		bf_store_le32(sub + 16 + 4 * (k - k0), (uint32_t)at);
+		memcpy(sub + at, f + bf_load_le32(f + 16 + 4 * k), clen[k - b0]);
 		at += clen[k - b0];
 	}
 	rc = blosc_decompress_ctx(sub, dst, sub_nb, 1);
@@ -619,9 +607,9 @@ static int sparse_load(struct chunk_ctx *cx, size_t byte0, size_t nbytes, struct
 		bf_err_clear(err);
 		return 1;
 	}
-	nb = rd32(hdr + 4);
-	bs = rd32(hdr + 8);
-	cb = rd32(hdr + 12);
+	nb = bf_load_le32(hdr + 4);
+	bs = bf_load_le32(hdr + 8);
+	cb = bf_load_le32(hdr + 12);
 	ts = hdr[3];
 	if ((hdr[2] & 0x02) || ts == 0 || bs == 0 || bs > nb || bs % ts || cb != (size_t)sz ||
 	    nb != cx->a->chunk_nbytes || byte0 % ts || nbytes % ts || nbytes == 0)
@@ -646,11 +634,11 @@ static int sparse_load(struct chunk_ctx *cx, size_t byte0, size_t nbytes, struct
 	 * ends where the next larger start begins (or at the end of the frame).
 	 */
 	for (size_t b = 0; b < nblocks; b++)
-		starts[b] = rd32(tab + 4 * b);
+		starts[b] = bf_load_le32(tab + 4 * b);
 	qsort(starts, nblocks, sizeof(*starts), cmp_u32);
 	total = head;
 	for (size_t b = b0; b <= b1; b++) {
-		uint32_t s0 = rd32(tab + 4 * b), s1 = (uint32_t)cb;
+		uint32_t s0 = bf_load_le32(tab + 4 * b), s1 = (uint32_t)cb;
 		size_t lo_i = 0, hi_i = nblocks;
 
 		while (lo_i < hi_i) { /* first start > s0 */
@@ -675,9 +663,9 @@ static int sparse_load(struct chunk_ctx *cx, size_t byte0, size_t nbytes, struct
 	if (!sp->frame)
 		goto fallback;
 	memcpy(sp->frame, hdr, 16);
-	wr32(sp->frame + 12, (uint32_t)total);
+	bf_store_le32(sp->frame + 12, (uint32_t)total);
 	for (size_t b = 0; b < nblocks; b++) /* blocks not needed: never read */
-		wr32(sp->frame + 16 + 4 * b, (uint32_t)head);
+		bf_store_le32(sp->frame + 16 + 4 * b, (uint32_t)head);
 	at = head;
 	for (size_t b = b0; b <= b1;) {
 		size_t e = b, len;
@@ -689,7 +677,8 @@ static int sparse_load(struct chunk_ctx *cx, size_t byte0, size_t nbytes, struct
 		if (rc < 0)
 			goto fallback;
 		for (size_t k = b; k <= e; k++)
-			wr32(sp->frame + 16 + 4 * k, (uint32_t)(at + (lo[k - b0] - lo[b - b0])));
+			bf_store_le32(sp->frame + 16 + 4 * k,
+				      (uint32_t)(at + (lo[k - b0] - lo[b - b0])));
 		at += len;
 		b = e + 1;
 	}
@@ -1045,8 +1034,7 @@ static int parse_vlen(const struct zarr_array *a, uint8_t *buf, size_t len, stru
 
 	if (len < 4)
 		return bf_err_set(err, BF_E_FORMAT, "vlen-utf8: truncated header");
-	n = (uint32_t)buf[0] | (uint32_t)buf[1] << 8 | (uint32_t)buf[2] << 16 |
-	    (uint32_t)buf[3] << 24;
+	n = bf_load_le32(buf);
 	if (n != a->chunk_nelem)
 		return bf_err_set(err, BF_E_FORMAT, "vlen-utf8: %u items, expected %zu", n,
 				  a->chunk_nelem);
@@ -1062,8 +1050,7 @@ static int parse_vlen(const struct zarr_array *a, uint8_t *buf, size_t len, stru
 			zarr_strings_release(s);
 			return bf_err_set(err, BF_E_FORMAT, "vlen-utf8: truncated data");
 		}
-		l = (uint32_t)buf[pos] | (uint32_t)buf[pos + 1] << 8 |
-		    (uint32_t)buf[pos + 2] << 16 | (uint32_t)buf[pos + 3] << 24;
+		l = bf_load_le32(buf + pos);
 		pos += 4;
 		if (len - pos < l) {
 			zarr_strings_release(s);

@@ -14,6 +14,7 @@
 #include "zarr/blosc1.h"
 #include "zarr/zarr_internal.h"
 #include "util/alloc.h"
+#include "util/endian.h"
 
 #include <blosc.h>
 #include <bzlib.h>
@@ -279,11 +280,6 @@ static void out_drop(struct outbuf *o)
 
 /* ---- blosc ---- */
 
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* Validate a blosc1 frame header against the input; sets *nbytes. */
 static int blosc_check(const uint8_t *src, size_t len, size_t *nbytes, struct bf_err *err)
 {
@@ -295,9 +291,9 @@ static int blosc_check(const uint8_t *src, size_t len, size_t *nbytes, struct bf
 	if (len < BLOSC_MIN_HEADER_LENGTH)
 		return bf_err_set(err, BF_E_FORMAT, "blosc: truncated frame (%zu bytes)", len);
 	flags = src[2];
-	nb = rd32(src + 4);
-	bs = rd32(src + 8);
-	cb = rd32(src + 12);
+	nb = bf_load_le32(src + 4);
+	bs = bf_load_le32(src + 8);
+	cb = bf_load_le32(src + 12);
 	if (src[0] == 0 || src[0] > 2 || src[3] == 0)
 		return bf_err_set(err, BF_E_FORMAT, "blosc: corrupt header");
 	if (cb > len)
@@ -607,7 +603,7 @@ int zarr_codec_b2b(const struct zarr_codec *c, const uint8_t *src, size_t len, u
 
 		if (len < 4)
 			return bf_err_set(err, BF_E_FORMAT, "lz4: truncated frame");
-		n = rd32(src);
+		n = bf_load_le32(src);
 		if (n > ZARR_MAX_DECODED || n > (uint32_t)LZ4_MAX_INPUT_SIZE * 2u)
 			return bf_err_set(err, BF_E_RANGE, "lz4: decoded size %u exceeds the limit",
 					  n);
@@ -632,7 +628,7 @@ int zarr_codec_b2b(const struct zarr_codec *c, const uint8_t *src, size_t len, u
 
 		if (len < 4)
 			return bf_err_set(err, BF_E_FORMAT, "crc32c: truncated chunk");
-		want = rd32(src + len - 4);
+		want = bf_load_le32(src + len - 4);
 		if (zarr_crc32c(src, len - 4) != want)
 			return bf_err_set(err, BF_E_FORMAT, "crc32c: checksum mismatch");
 		rc = out_init(&o, fixed, fixed_len, len - 4, err);
