@@ -11,7 +11,10 @@
 #include "util/bf_config.h"
 
 #include "cli/commands.h"
-#include "cli/outfiles.h"
+#include "cli/outset.h"
+#include "cli/drain.h"
+#include "cli/stdout_mark.h"
+#include "cli/progress.h"
 #include "engine/export.h"
 #include "engine/sidecar.h"
 #include "engine/source.h"
@@ -180,9 +183,9 @@ int cmd_view_bgen(const struct cmd_bgen_opts *o)
 		stdout_mark(STDOUT_FILENO, &som);
 		streamed = som.kind == STDOUT_STREAM;
 	} else {
-		sample = path_join(o->output, ".sample");
-		bgen = path_join(o->output, ".bgen");
-		bgi_path = path_join(o->output, ".bgen.bgi");
+		sample = outset_path(o->output, ".sample");
+		bgen = outset_path(o->output, ".bgen");
+		bgi_path = outset_path(o->output, ".bgen.bgi");
 		if (!sample || !bgen || !bgi_path) {
 			rc = bf_err_set(&err, BF_E_NOMEM, "out of memory");
 			goto fail;

@@ -9,7 +9,8 @@
 #include "util/bf_config.h"
 
 #include "cli/commands.h"
-#include "cli/outfiles.h"
+#include "cli/outset.h"
+#include "cli/drain.h"
 #include "engine/sidecar.h"
 #include "engine/export.h"
 #include "util/alloc.h"
@@ -45,9 +46,9 @@ int cmd_view_plink(const struct cmd_plink_opts *o)
 	cfg.skip_plink_scan = !o->no_bim; /* writing the .bim checks the same rows */
 	if (export_open(&ex, &cfg, &err) < 0)
 		return cmd_fail(&err);
-	fam = path_join(o->output, ".fam");
-	bim = path_join(o->output, ".bim");
-	bed = path_join(o->output, ".bed");
+	fam = outset_path(o->output, ".fam");
+	bim = outset_path(o->output, ".bim");
+	bed = outset_path(o->output, ".bed");
 	if (!fam || !bim || !bed) {
 		rc = bf_err_set(&err, BF_E_NOMEM, "out of memory");
 		goto fail;

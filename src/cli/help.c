@@ -9,7 +9,7 @@
 #include "util/bf_config.h"
 
 #include "cli/help.h"
-#include "cli/options_internal.h"
+#include "cli/opt_table.h"
 
 #include <stdbool.h>
 #include <string.h>

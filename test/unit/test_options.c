@@ -16,9 +16,12 @@
 
 #include <cmocka.h>
 
+#include "cli/opt_table.h"
 #include "cli/options.h"
+#include "cli/suggest.h"
 #include "util/alloc.h"
 #include "util/err.h"
+#include "util/pyparse.h"
 #include "util/pyrepr.h"
 #include "util/size_parse.h"
 #include "util/strbuf.h"
@@ -994,6 +997,74 @@ static void test_no_leaks(void **state)
 	assert_int_equal(bf_alloc_live(), before);
 }
 
+/* difflib's ratio and get_close_matches, on values Python gives. */
+static void test_suggest(void **state)
+{
+	static const char *const names[] = {"--samples", "--samples-file", "--force-samples",
+					    "--regions", "--types"};
+	const char *best[3];
+	size_t n;
+
+	(void)state;
+	assert_true(cli_suggest_ratio("abcd", "bcde") == 0.75); /* 2 * 3 / 8 */
+	assert_true(cli_suggest_ratio("", "") == 1.0);
+	assert_true(cli_suggest_ratio("abc", "xyz") == 0.0);
+	n = cli_suggest("--sample", names, 5, best);
+	assert_int_equal(n, 3);
+	assert_string_equal(best[0], "--force-samples");
+	assert_string_equal(best[1], "--samples");
+	assert_string_equal(best[2], "--samples-file");
+	assert_int_equal(cli_suggest("--zzzzzz", names, 5, best), 0);
+}
+
+/* Python int()/float() rules, directly. */
+static void test_pyparse(void **state)
+{
+	int64_t v;
+	double d;
+
+	(void)state;
+	assert_true(bf_py_int(" +1_000 ", &v) && v == 1000);
+	assert_true(bf_py_int("-9223372036854775808", &v) && v == INT64_MIN);
+	assert_false(bf_py_int("9223372036854775808", &v));
+	assert_false(bf_py_int("1__0", &v));
+	assert_false(bf_py_int("_1", &v));
+	assert_false(bf_py_int("", &v));
+	assert_true(bf_py_float(" 2.5e1\n", &d) && d == 25.0);
+	assert_false(bf_py_float("0x10", &d));
+	assert_false(bf_py_float("1_0", &d));
+	assert_true(bf_ascii_ieq("WaRNing", "warning"));
+	assert_false(bf_ascii_ieq("warn", "warning"));
+}
+
+/* The table help, man page and completion are generated from is well formed. */
+static void test_opt_table_shape(void **state)
+{
+	size_t i, j;
+
+	(void)state;
+	assert_true(cli_opt_table_len <= CLI_OPT_TABLE_MAX);
+	for (i = 0; i < cli_opt_table_len; i++) {
+		const struct cli_opt *a = &cli_opt_table[i];
+
+		assert_true(a->long_name[0] == '-' && a->long_name[1] == '-');
+		assert_non_null(a->help);
+		assert_true((a->required & ~a->cmds) == 0);
+		assert_true((a->kind == CLI_K_FLAG || a->kind == CLI_K_HELP) ==
+			    (a->metavar == NULL));
+		for (j = i + 1; j < cli_opt_table_len; j++) {
+			const struct cli_opt *b = &cli_opt_table[j];
+
+			/* a name means one row per command */
+			if (!strcmp(a->long_name, b->long_name) ||
+			    (a->short_name && a->short_name == b->short_name))
+				assert_true((a->cmds & b->cmds) == 0);
+		}
+	}
+	for (i = 0; i < cli_cmd_table_len; i++)
+		assert_ptr_equal(cli_cmd_lookup(cli_cmd_table[i].cmd), &cli_cmd_table[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1022,6 +1093,9 @@ int main(void)
 	    cmocka_unit_test(test_size_parse),
 	    cmocka_unit_test(test_pyrepr),
 	    cmocka_unit_test(test_no_leaks),
+	    cmocka_unit_test(test_suggest),
+	    cmocka_unit_test(test_pyparse),
+	    cmocka_unit_test(test_opt_table_shape),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);

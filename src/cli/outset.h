@@ -1,11 +1,11 @@
 /*
- * outfiles.h - output files that appear whole or not at all.
+ * outset.h - output files that appear whole or not at all.
  *
  * Owns: a set of output files written under temporary names next to their
  * final names and renamed into place only when every one of them is
  * complete; on failure the temporaries are removed, so an error never leaves
- * a partial .bed or .bgen behind (the reference tool did).  Also the
- * terminal progress line.
+ * a partial .bed or .bgen behind (the reference tool did).  Also the output
+ * paths themselves ("<stem><ext>").
  *
  * A final path that is a FIFO or a character device, or a symlink to one
  * (`mkfifo x.bed` for a reader downstream, `ln -s /dev/null x.bed` to throw
@@ -13,16 +13,14 @@
  * regular file where the FIFO or symlink was.  Opening a FIFO waits for its
  * reader, and what reached a FIFO or device cannot be taken back on failure.
  */
-#ifndef BF_CLI_OUTFILES_H
-#define BF_CLI_OUTFILES_H
+#ifndef BF_CLI_OUTSET_H
+#define BF_CLI_OUTSET_H
 
 #include "util/bf_config.h"
 
 #include "util/err.h"
 
 #include <stddef.h>
-#include <stdint.h>
-#include <sys/types.h>
 
 #define OUTSET_MAX 4
 
@@ -58,40 +56,7 @@ int outset_commit(struct outset *o, struct bf_err *err) BF_MUST_CHECK;
 /* Close and unlink the temporaries (after a failure); frees everything. */
 void outset_abort(struct outset *o);
 
-/* Progress on a terminal stderr: bytes done, rate, time left. */
-struct progress {
-	int active; /* stderr is a terminal */
-	uint64_t total;
-	double t0, last;
-};
-
-void progress_start(struct progress *p, uint64_t total);
-void progress_update(struct progress *p, uint64_t done);
-void progress_end(struct progress *p);
-
-struct stream;
-
-/* Copy a whole stream into `fd` (named `name` in messages), with progress. */
-int drain_stream(struct stream *st, int fd, const char *name, struct bf_err *err) BF_MUST_CHECK;
-
-/*
- * What a failed run can take back of what it wrote to stdout.  A regular
- * file is cut back to where the run started; /dev/null shows nothing; from
- * a pipe, socket or terminal nothing can be taken back, so a caller that may
- * fail mid-stream checks everything first (view-bgen's pre-pass).
- */
-enum stdout_kind { STDOUT_FILE, STDOUT_NULL, STDOUT_STREAM };
-
-struct stdout_mark {
-	enum stdout_kind kind;
-	off_t start; /* STDOUT_FILE: the size to cut back to */
-};
-
-void stdout_mark(int fd, struct stdout_mark *m);
-/* After a failure: truncate a regular file back to its mark. */
-void stdout_rewind(int fd, const struct stdout_mark *m);
-
 /* "<stem><ext>" from bf_malloc, or NULL. */
-char *path_join(const char *stem, const char *ext);
+char *outset_path(const char *stem, const char *ext);
 
 #endif

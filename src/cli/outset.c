@@ -1,15 +1,11 @@
 /*
- * outfiles.c - all-or-nothing output files and the progress line (see outfiles.h).
+ * outset.c - all-or-nothing output files (see outset.h).
  */
 #include "util/bf_config.h"
 
-#include "cli/outfiles.h"
-#include "util/alloc.h"
-#include "util/clock.h"
-#include "util/bigbuf.h"
-#include "util/log.h"
+#include "cli/outset.h"
 #include "engine/sidecar.h"
-#include "engine/stream.h"
+#include "util/alloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 void outset_init(struct outset *o)
@@ -207,141 +202,7 @@ void outset_abort(struct outset *o)
 	outset_free(o);
 }
 
-void progress_start(struct progress *p, uint64_t total)
-{
-	p->active = isatty(STDERR_FILENO);
-	p->total = total;
-	p->t0 = p->last = bf_clock_now();
-}
-
-void progress_update(struct progress *p, uint64_t done)
-{
-	double t, rate, left;
-
-	if (!p->active)
-		return;
-	t = bf_clock_now();
-	if (t - p->last < 0.5 && done < p->total)
-		return;
-	p->last = t;
-	rate = (double)done / (t - p->t0 > 1e-9 ? t - p->t0 : 1e-9);
-	left = rate > 0 ? (double)(p->total - done) / rate : 0;
-	fprintf(stderr, "\r%.1f of %.1f MiB, %.1f MiB/s, %.0f s left   ", (double)done / 1048576.0,
-		(double)p->total / 1048576.0, rate / 1048576.0, left);
-}
-
-void progress_end(struct progress *p)
-{
-	if (p->active)
-		fprintf(stderr, "\n");
-}
-
-struct drain_sink {
-	int fd;
-	off_t base; /* positional writes: fd's offset when the drain began */
-	const char *name;
-	uint64_t done;
-	struct progress pr;
-};
-
-static int drain_write(void *ctx, const uint8_t *p, size_t n, struct bf_err *err)
-{
-	struct drain_sink *d = ctx;
-	int rc = sidecar_write_all(d->fd, p, n, d->name, err);
-
-	if (rc < 0)
-		return rc;
-	d->done += n;
-	progress_update(&d->pr, d->done);
-	return 0;
-}
-
-/* The positional sink: pwrite at the stream offset past where fd stood. */
-static int drain_pwrite(void *ctx, uint64_t off, const uint8_t *p, size_t n, struct bf_err *err)
-{
-	struct drain_sink *d = ctx;
-	off_t at = d->base + (off_t)off;
-
-	while (n > 0) {
-		ssize_t w = pwrite(d->fd, p, n, at);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return bf_err_sys(err, BF_E_IO, "cannot write '%s'", d->name);
-		if (w == 0)
-			return bf_err_set(err, BF_E_IO, "cannot write '%s': nothing written",
-					  d->name);
-		p += w;
-		n -= (size_t)w;
-		at += w;
-	}
-	return 0;
-}
-
-static void drain_progress(void *ctx, uint64_t done)
-{
-	struct drain_sink *d = ctx;
-
-	progress_update(&d->pr, done);
-}
-
-/*
- * Drain a stream into `fd`, writing straight from the encoded chunks: by
- * position from the encoder threads when fd takes it (a regular file not
- * opened for appending, /dev/null), so no chunk waits for an earlier one;
- * else in order.
- */
-int drain_stream(struct stream *st, int fd, const char *name, struct bf_err *err)
-{
-	struct drain_sink d = {.fd = fd, .name = name};
-	struct stdout_mark m;
-	int fl = fcntl(fd, F_GETFL), rc;
-
-	stdout_mark(fd, &m);
-	progress_start(&d.pr, stream_size(st));
-	if ((m.kind == STDOUT_FILE && fl >= 0 && !(fl & O_APPEND)) || m.kind == STDOUT_NULL) {
-		d.base = m.kind == STDOUT_FILE ? m.start : 0;
-		rc = stream_drain_at(st, drain_pwrite, drain_progress, &d, err);
-		/* leave the offset where writing in order would have */
-		if (rc == 0 && m.kind == STDOUT_FILE &&
-		    lseek(fd, d.base + (off_t)stream_size(st), SEEK_SET) < 0)
-			rc = bf_err_sys(err, BF_E_IO, "cannot seek '%s'", name);
-	} else {
-		rc = stream_drain(st, 0, drain_write, &d, err);
-	}
-	progress_end(&d.pr);
-	return rc;
-}
-
-void stdout_mark(int fd, struct stdout_mark *m)
-{
-	struct stat st, nul;
-	int fl = fcntl(fd, F_GETFL);
-
-	m->kind = STDOUT_STREAM;
-	m->start = 0;
-	if (fstat(fd, &st) != 0)
-		return;
-	if (S_ISREG(st.st_mode)) {
-		m->kind = STDOUT_FILE;
-		m->start = (fl >= 0 && (fl & O_APPEND)) ? st.st_size : lseek(fd, 0, SEEK_CUR);
-		if (m->start < 0)
-			m->kind = STDOUT_STREAM;
-	} else if (S_ISCHR(st.st_mode) && stat("/dev/null", &nul) == 0 && S_ISCHR(nul.st_mode) &&
-		   st.st_rdev == nul.st_rdev) {
-		m->kind = STDOUT_NULL;
-	}
-}
-
-void stdout_rewind(int fd, const struct stdout_mark *m)
-{
-	if (m->kind == STDOUT_FILE && ftruncate(fd, m->start) != 0)
-		bf_log_warn("cannot cut stdout back to %lld bytes: %s", (long long)m->start,
-			    strerror(errno));
-}
-
-char *path_join(const char *stem, const char *ext)
+char *outset_path(const char *stem, const char *ext)
 {
 	size_t n = strlen(stem) + strlen(ext) + 1;
 	char *p = bf_malloc(n);
