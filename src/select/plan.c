@@ -99,6 +99,10 @@ int select_plan(struct vcz *v, const struct select_opts *o, struct plan *p, stru
 	if (filter)
 		bf_log_info("materialise_variant_filter: %llu variants survive (%zu chunks)",
 			    (unsigned long long)p->n_variants, p->n_chunks);
+	if (p->n_variants == 0) {
+		plan_release(p);
+		return bf_err_set(err, BF_E_INVAL, "the selection keeps no variants");
+	}
 	return 0;
 fail:
 	bf_free(rows);
