@@ -54,7 +54,7 @@ static int describe_array(struct zarr_group *g, const char *name, json_t *arrays
 	return 0;
 }
 
-int cmd_inspect(const char *path, FILE *out)
+int cmd_inspect(const char *path, bool json, FILE *out)
 {
 	struct bf_err err;
 	struct vcz *v;
@@ -63,6 +63,7 @@ int cmd_inspect(const char *path, FILE *out)
 	size_t n, i;
 	char *text;
 
+	(void)json;
 	bf_err_clear(&err);
 	v = vcz_open(path, &err);
 	if (!v)

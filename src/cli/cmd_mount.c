@@ -45,6 +45,33 @@ static void remove_tree(const char *dir)
 	rmdir(dir);
 }
 
+/*
+ * --allow-other as a user other than root needs "user_allow_other" on a
+ * line of its own in /etc/fuse.conf (fusermount3 refuses the mount
+ * otherwise, with a message that does not say why).
+ */
+static bool fuse_conf_allows_other(void)
+{
+	FILE *f = fopen("/etc/fuse.conf", "r");
+	char line[512];
+	bool ok = false;
+
+	if (!f)
+		return false;
+	while (!ok && fgets(line, sizeof(line), f)) {
+		char *p = line, *e;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		e = p + strlen(p);
+		while (e > p && (e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+			*--e = '\0';
+		ok = !strcmp(p, "user_allow_other");
+	}
+	fclose(f);
+	return ok;
+}
+
 /* --background: the parent returns once the child says the mount is ready. */
 static int background(int *ready_fd)
 {
@@ -92,6 +119,12 @@ int cmd_mount(const struct cmd_mount_opts *o, int argc, char **argv)
 		fprintf(stderr, "Error: mount directory does not exist: %s\n", o->mount_dir);
 		return 1;
 	}
+	if (o->allow_other && geteuid() != 0 && !fuse_conf_allows_other()) {
+		fprintf(stderr, "Error: --allow-other needs a line 'user_allow_other' in "
+				"/etc/fuse.conf (ask the administrator to add it), or a mount "
+				"by root\n");
+		return 1;
+	}
 	if (o->background && background(&ready_fd) < 0) {
 		fprintf(stderr, "Error: cannot start in the background: %s\n", strerror(errno));
 		return 1;
@@ -132,6 +165,7 @@ int cmd_mount(const struct cmd_mount_opts *o, int argc, char **argv)
 	fc.max_open = o->max_open;
 	fc.open_wait_s = 30.0;
 	fc.fuse_debug = o->fuse_debug;
+	fc.allow_other = o->allow_other;
 	fc.ready_fd = ready_fd;
 	rc = front_run(&fc, &sup, &err) < 0 ? cmd_fail(&err) : 0;
 	sup_stop(&sup);

@@ -47,10 +47,14 @@ struct cmd_mount_opts {
 	double read_timeout;
 	int max_open;
 	bool background;
+	bool allow_other;
 	bool fuse_debug;
 };
 
-int cmd_inspect(const char *store, FILE *out);
+/* `json`: one JSON object instead of the text summary. */
+int cmd_inspect(const char *store, bool json, FILE *out);
+/* Summarise the access log at `path` ("-": stdin) on `out`. */
+int cmd_trace_summary(const char *path, bool json, FILE *out);
 /* `argv` is the user's command line, passed on to the encoder server. */
 int cmd_mount(const struct cmd_mount_opts *o, int argc, char **argv);
 int cmd_view_plink(const struct cmd_plink_opts *o);

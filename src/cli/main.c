@@ -154,7 +154,10 @@ int main(int argc, char **argv)
 	}
 	switch (o.cmd) {
 	case CLI_CMD_INSPECT:
-		rc = cmd_inspect(o.store, stdout);
+		rc = cmd_inspect(o.store, o.json, stdout);
+		break;
+	case CLI_CMD_TRACE_SUMMARY:
+		rc = cmd_trace_summary(o.store, o.json, stdout);
 		break;
 	case CLI_CMD_VIEW_PLINK: {
 		struct cmd_plink_opts p;
@@ -184,6 +187,7 @@ int main(int argc, char **argv)
 		m.read_timeout = o.read_timeout;
 		m.max_open = o.max_open;
 		m.background = o.background;
+		m.allow_other = o.allow_other;
 		m.fuse_debug = o.fuse_debug;
 		rc = cmd_mount(&m, argc, argv);
 		break;

@@ -18,6 +18,7 @@
 #define M_PLK (M_VP | M_MP)
 #define M_BGN (M_VB | M_MB)
 #define M_MNT (M_MP | M_MB)
+#define M_TS  CLI_M(CLI_CMD_TRACE_SUMMARY)
 
 static const char *const variant_id_choices[] = {"rsid", "varid", NULL};
 static const char *const log_level_choices[] = {"warning", "info", "debug", NULL};
@@ -81,6 +82,9 @@ const struct cli_opt cli_opt_table[] = {
      NULL},
     ROW(OPT_BACKGROUND, 0, "--background", CLI_K_FLAG, CLI_SEC_MOUNT, M_MNT, 0, false, NULL, NULL,
 	"Detach from the terminal once the mount is ready."),
+    ROW(OPT_ALLOW_OTHER, 0, "--allow-other", CLI_K_FLAG, CLI_SEC_MOUNT, M_MNT, 0, false, NULL, NULL,
+	"Let other users read the mount (shared nodes); needs user_allow_other in "
+	"/etc/fuse.conf unless run as root."),
     ROW(OPT_FOREGROUND, 'f', "--foreground", CLI_K_FLAG, CLI_SEC_MOUNT, M_MNT, 0, true, NULL, NULL,
 	"Stay in the foreground (the default)."),
     ROW(OPT_DEBUG, 'd', "--debug", CLI_K_FLAG, CLI_SEC_MOUNT, M_MNT, 0, true, NULL, NULL,
@@ -132,7 +136,11 @@ const struct cli_opt cli_opt_table[] = {
      "[WARNING|INFO|DEBUG]", "default: WARNING", "Logging verbosity.", log_level_choices},
     ROW(OPT_LOG_FILE, 0, "--log-file", CLI_K_STR, CLI_SEC_LOG, M_ALL, 0, false, "FILE", NULL,
 	"Write log output to FILE instead of stderr."),
-    ROW(OPT_HELP, 0, "--help", CLI_K_HELP, CLI_SEC_OPTIONS, M_ALL, 0, false, NULL, NULL,
+    ROW(OPT_JSON, 0, "--json", CLI_K_FLAG, CLI_SEC_OPTIONS, M_IN, 0, false, NULL, NULL,
+	"Print one JSON object (for scripts) instead of the summary."),
+    ROW(OPT_JSON, 0, "--json", CLI_K_FLAG, CLI_SEC_OPTIONS, M_TS, 0, false, NULL, NULL,
+	"Print the figures as one JSON object (for scripts)."),
+    ROW(OPT_HELP, 0, "--help", CLI_K_HELP, CLI_SEC_OPTIONS, M_ALL | M_TS, 0, false, NULL, NULL,
 	"Show this message and exit."),
 };
 const size_t cli_opt_table_len = sizeof(cli_opt_table) / sizeof(cli_opt_table[0]);
@@ -142,9 +150,12 @@ _Static_assert(sizeof(cli_opt_table) / sizeof(cli_opt_table[0]) <= CLI_OPT_TABLE
 /* Alphabetical, as Click lists a group's commands. */
 const struct cli_cmd_info cli_cmd_table[] = {
     {CLI_CMD_INSPECT, "inspect", "PATH",
-     "Describe a VCZ store: samples, contigs, variants, arrays.",
-     "Describe a VCZ store: its samples, contigs, variant count, chunking and "
-     "arrays."},
+     "Describe a VCZ store: samples, contigs, variants, fields, sizes.",
+     "Describe a VCZ store at a glance: samples, variants, ploidy and phasing; contigs "
+     "with their variant counts and position ranges; the INFO fields and FILTER ids a "
+     "-i/-e expression can use; chunk shapes, stored size and compression ratio of the "
+     "large arrays; and the size of the .bed and fixed-size .bgen a mount would "
+     "serve.\n\n--json prints one JSON object with the same facts for scripts."},
     {CLI_CMD_MOUNT_BGEN, "mount-bgen", "VCZ_URL MOUNT_DIR",
      "Mount a BGEN view of VCZ_URL at MOUNT_DIR.",
      "Mount a read-only BGEN view of VCZ_URL at MOUNT_DIR: BASENAME.bgen (BGEN 1.2, "
@@ -161,6 +172,14 @@ const struct cli_cmd_info cli_cmd_table[] = {
      "demand as it is read. Multi-allelic sites are refused: pass -M 2 to skip them. "
      "The mount runs in the foreground until interrupted with Ctrl-C (or SIGTERM) "
      "unless --background is given."},
+    {CLI_CMD_TRACE_SUMMARY, "trace-summary", "ACCESS_LOG",
+     "Summarise an --access-log trace: how each file was read.",
+     "Summarise a JSONL trace written by mount-* --access-log: per file, the opens, "
+     "reads and bytes read, a histogram of read sizes, the fraction of sequential reads, "
+     "the bytes read again, and read-latency percentiles (p50/p90/p99/max).\n\n"
+     "A read is sequential when it starts where the previous read of the same handle "
+     "ended. Re-read bytes are bytes read more than once (page-cache misses that came "
+     "back, or several handles). ACCESS_LOG '-' reads standard input."},
     {CLI_CMD_VIEW_BGEN, "view-bgen", "PATH", "Generate BGEN output from a VCZ store.",
      "Generate BGEN 1.2 (layout 2, 8-bit) output from a VCZ store.\n\n"
      "Without -o the .bgen streams to stdout. With -o STEM, writes STEM.bgen, "

@@ -91,6 +91,8 @@ enum cli_opt_id {
 	OPT_READAHEAD_BUFFER_SIZE,
 	OPT_LOG_LEVEL,
 	OPT_LOG_FILE,
+	OPT_JSON,
+	OPT_ALLOW_OTHER,
 };
 
 /* Upper bound of cli_opt_table_len, for fixed-size per-option arrays. */

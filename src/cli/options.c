@@ -458,6 +458,10 @@ static int convert_option(struct pstate *ps, const struct cli_opt *opt, struct c
 		return set_int32(ps, opt, v, &o->max_open, NULL);
 	case OPT_BACKGROUND:
 		return set_flag(&o->background, true);
+	case OPT_ALLOW_OTHER:
+		return set_flag(&o->allow_other, true);
+	case OPT_JSON:
+		return set_flag(&o->json, true);
 	case OPT_FOREGROUND:
 		return set_flag(&o->background, false);
 	case OPT_DEBUG:
@@ -517,7 +521,9 @@ static const char *zarr_alias(const struct pstate *ps)
 /* The positional parameter names of a command, in order. */
 static size_t positional_names(enum cli_command cmd, const char *names[2])
 {
-	names[0] = (cmd == CLI_CMD_MOUNT_PLINK || cmd == CLI_CMD_MOUNT_BGEN) ? "VCZ_URL" : "PATH";
+	names[0] = (cmd == CLI_CMD_MOUNT_PLINK || cmd == CLI_CMD_MOUNT_BGEN) ? "VCZ_URL"
+		   : cmd == CLI_CMD_TRACE_SUMMARY			     ? "ACCESS_LOG"
+									     : "PATH";
 	names[1] = "MOUNT_DIR";
 	return (cmd == CLI_CMD_MOUNT_PLINK || cmd == CLI_CMD_MOUNT_BGEN) ? 2 : 1;
 }

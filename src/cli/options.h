@@ -44,6 +44,7 @@ enum cli_command {
 	CLI_CMD_VIEW_BGEN,
 	CLI_CMD_MOUNT_PLINK,
 	CLI_CMD_MOUNT_BGEN,
+	CLI_CMD_TRACE_SUMMARY,
 	CLI_CMD_SERVER, /* reserved for the internal encoder-server subcommand; not parsed here */
 };
 
@@ -80,11 +81,14 @@ struct cli_options {
 	bool show_version; /* "biofuse, version X" was printed: exit 0 */
 
 	/* Positionals. */
-	const char *store;     /* PATH / VCZ_URL */
+	const char *store;     /* PATH / VCZ_URL; trace-summary: ACCESS_LOG */
 	const char *mount_dir; /* MOUNT_DIR (mount-* only) */
 
 	/* view-plink / view-bgen: -o STEM (NULL for view-bgen = .bgen to stdout). */
 	const char *output;
+
+	/* inspect / trace-summary: --json (one JSON object instead of the text summary). */
+	bool json;
 
 	/* PLINK. */
 	bool no_bim, no_fam;
@@ -131,6 +135,7 @@ struct cli_options {
 	double read_timeout;	/* seconds, > 0, default 30 */
 	int max_open;		/* >= 1, default 16 */
 	bool background;	/* --background: detach once mounted */
+	bool allow_other;	/* --allow-other: other users may read the mount */
 	bool fuse_debug;	/* hidden -d/--debug: libfuse debug output */
 };
 

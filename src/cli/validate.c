@@ -241,7 +241,7 @@ static int validate_bgen(struct cli_options *o, FILE *err)
 int cli_validate(struct cli_options *o, const struct cli_given *g, FILE *err)
 {
 	bool mount = o->cmd == CLI_CMD_MOUNT_PLINK || o->cmd == CLI_CMD_MOUNT_BGEN;
-	bool sel = o->cmd != CLI_CMD_INSPECT;
+	bool sel = o->cmd != CLI_CMD_INSPECT && o->cmd != CLI_CMD_TRACE_SUMMARY;
 	int rc;
 
 	if (g->zarr_alias && !o->backend_name) {

@@ -454,7 +454,7 @@ static void raise_readahead(const char *dir)
 int front_run(const struct front_config *c, struct supervisor *sup, struct bf_err *err)
 {
 	static struct front f;
-	char maxread_opt[64];
+	char maxread_opt[128];
 	const char *argv[8];
 	int argc = 0, rc = 0;
 	struct fuse_args args;
@@ -495,7 +495,8 @@ int front_run(const struct front_config *c, struct supervisor *sup, struct bf_er
 		}
 	}
 	snprintf(maxread_opt, sizeof(maxread_opt),
-		 "ro,fsname=biofuse,default_permissions,max_read=%u", MAX_READ);
+		 "ro,fsname=biofuse,default_permissions,max_read=%u%s", MAX_READ,
+		 c->allow_other ? ",allow_other" : "");
 	argv[argc++] = "biofuse";
 	argv[argc++] = "-o";
 	argv[argc++] = maxread_opt;

@@ -25,7 +25,8 @@ struct front_config {
 	int max_open;		/* concurrently open streaming handles */
 	double open_wait_s;	/* how long an open waits for a handle (then EAGAIN) */
 	bool fuse_debug;
-	int ready_fd; /* >= 0: write one byte here once mounted (--background) */
+	bool allow_other; /* mount with allow_other (checked against fuse.conf by the caller) */
+	int ready_fd;	  /* >= 0: write one byte here once mounted (--background) */
 };
 
 /*
