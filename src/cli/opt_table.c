@@ -77,8 +77,11 @@ const struct cli_opt cli_opt_table[] = {
     {OPT_READ_TIMEOUT, 0, "--read-timeout", CLI_K_FLOAT, CLI_SEC_MOUNT, M_MNT, 0, false, 0, 0,
      "FLOAT", "default: 30; x>0", "Seconds a read may wait for data before it fails with EIO.",
      NULL},
-    {OPT_MAX_OPEN, 0, "--max-open", CLI_K_INT_RANGE, CLI_SEC_MOUNT, M_MNT, 0, false, 1, INT32_MAX,
-     "INTEGER RANGE", "default: 16; x>=1", "Streaming files that may be open at the same time.",
+    {OPT_MAX_OPEN, 0, "--max-open", CLI_K_INT_RANGE, CLI_SEC_MOUNT, M_MNT, 0, false, 0, INT32_MAX,
+     "INTEGER RANGE", "default: 0; x>=0",
+     "Streaming file handles that may be open at once; 0 means no limit. A handle costs a "
+     "few bytes (all share one cache and the --readahead-buffer-size budget); an open past "
+     "a limit waits up to 30 s, then fails with EAGAIN.",
      NULL},
     ROW(OPT_BACKGROUND, 0, "--background", CLI_K_FLAG, CLI_SEC_MOUNT, M_MNT, 0, false, NULL, NULL,
 	"Detach from the terminal once the mount is ready."),

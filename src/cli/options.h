@@ -71,7 +71,7 @@ struct cli_kv {
 #define CLI_DEFAULT_READAHEAD_WORKERS	  32
 #define CLI_DEFAULT_READAHEAD_BUFFER_SIZE ((uint64_t)256 << 20)
 #define CLI_DEFAULT_READ_TIMEOUT	  30.0
-#define CLI_DEFAULT_MAX_OPEN		  16
+#define CLI_DEFAULT_MAX_OPEN		  0
 #define CLI_DEFAULT_TOTAL_STRING_LENGTH	  64
 #define CLI_DEFAULT_PAD_BYTE		  '.'
 
@@ -133,7 +133,7 @@ struct cli_options {
 	char *basename_owned;	/* the computed default, when it is the one in use */
 	const char *access_log; /* NULL = none */
 	double read_timeout;	/* seconds, > 0, default 30 */
-	int max_open;		/* >= 1, default 16 */
+	int max_open;		/* 0 (default): no limit */
 	bool background;	/* --background: detach once mounted */
 	bool allow_other;	/* --allow-other: other users may read the mount */
 	bool fuse_debug;	/* hidden -d/--debug: libfuse debug output */

@@ -209,7 +209,13 @@ static void fr_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	atomic_init(&fs->run_start, 0);
 	atomic_init(&fs->run_end, 0);
 	fi->fh = (uint64_t)(uintptr_t)fs;
-	if (ff->streaming) {
+	/*
+	 * A handle is a few bytes: every handle shares the one cache and budget,
+	 * so by default (max_open 0) opens never wait.  A consumer that keeps
+	 * mappings (fio's mmap engine maps, closes, never unmaps: each pass
+	 * keeps a handle alive) must not make the mount refuse opens.
+	 */
+	if (ff->streaming && f->cfg->max_open > 0) {
 		struct timespec ts;
 		double dl = t0 + f->cfg->open_wait_s;
 
@@ -227,8 +233,9 @@ static void fr_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		}
 		f->open_streams++;
 		pthread_mutex_unlock(&f->lock);
-		access_log_add(f->log, ff->name, fs->id, 0, 0, t0, bf_clock_now(), "limiter_wait");
 	}
+	if (ff->streaming)
+		access_log_add(f->log, ff->name, fs->id, 0, 0, t0, bf_clock_now(), "limiter_wait");
 	fi->keep_cache = 1;
 	fi->direct_io = 0;
 	access_log_add(f->log, ff->name, fs->id, 0, 0, t0, bf_clock_now(), "open");
@@ -354,11 +361,13 @@ static void fr_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	double t0 = bf_clock_now();
 
 	if (ff && ff->streaming) {
-		pthread_mutex_lock(&f->lock);
-		if (f->open_streams > 0)
-			f->open_streams--;
-		pthread_cond_signal(&f->cv);
-		pthread_mutex_unlock(&f->lock);
+		if (f->cfg->max_open > 0) {
+			pthread_mutex_lock(&f->lock);
+			if (f->open_streams > 0)
+				f->open_streams--;
+			pthread_cond_signal(&f->cv);
+			pthread_mutex_unlock(&f->lock);
+		}
 		access_log_add(f->log, ff->name, fs->id, 0, 0, t0, bf_clock_now(), "aclose");
 	}
 	if (ff)

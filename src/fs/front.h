@@ -22,7 +22,7 @@
 struct front_config {
 	const char *mount_dir;
 	const char *access_log; /* NULL: none */
-	int max_open;		/* concurrently open streaming handles */
+	int max_open;		/* concurrently open streaming handles; 0: no limit */
 	double open_wait_s;	/* how long an open waits for a handle (then EAGAIN) */
 	bool fuse_debug;
 	bool allow_other; /* mount with allow_other (checked against fuse.conf by the caller) */

@@ -448,7 +448,7 @@ static void test_mount_options(void **state)
 	assert_string_equal(r.o.mount_dir, tmpdir);
 	assert_string_equal(r.o.basename, "sample");
 	assert_true(r.o.read_timeout == 30.0);
-	assert_int_equal(r.o.max_open, 16);
+	assert_int_equal(r.o.max_open, 0);
 	assert_false(r.o.background);
 	assert_false(r.o.fuse_debug);
 	assert_null(r.o.access_log);
@@ -475,8 +475,8 @@ static void test_mount_options(void **state)
 	assert_string_equal(r.o.basename, "x");
 	done(&r);
 
-	expect_usage("mount-plink", "Invalid value for '--max-open': 0 is not in the range x>=1.",
-		     "mount-plink", "s", tmpdir, "--max-open", "0", NULL);
+	expect_usage("mount-plink", "Invalid value for '--max-open': -1 is not in the range x>=0.",
+		     "mount-plink", "s", tmpdir, "--max-open", "-1", NULL);
 	expect_usage("mount-plink",
 		     "Invalid value for '--read-timeout': 0.0 is not in the range x>0.",
 		     "mount-plink", "s", tmpdir, "--read-timeout", "0", NULL);
