@@ -15,7 +15,16 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 OPT     ?= -O2 -g
 SAN     ?=
 CFLAGS_ALL = -std=c11 $(OPT) $(SAN) $(WARN) -Isrc $(PC_CFLAGS) $(EXTRA_CFLAGS)
-LDFLAGS_ALL = $(SAN) $(PC_LIBS)
+LDFLAGS_ALL = $(SAN) $(EXTRA_LDFLAGS) $(PC_LIBS)
+
+# make install / uninstall (DESTDIR for staged installs, as packagers expect)
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/biofuse
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+INSTALL     ?= install
+DOC_FILES   := README.md $(sort $(wildcard docs/*.md))
 
 LIB_SRC  := $(shell find src -name '*.c' ! -path 'src/cli/main.c' | sort)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -27,9 +36,38 @@ BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC := $(sort $(wildcard test/fuzz/fuzz_*.c))
 
+.PHONY: install uninstall deb man
 .PHONY: all deps test unit asan-unit fuzz-smoke fuzz integration demo bench bench-memory clean format format-check tools
 
-all: $(BUILD)/biofuse tools
+all: $(BUILD)/biofuse tools man
+
+# The man page and the bash completion come from the binary's own option
+# tables (src/cli/docgen.c), so they list exactly what --help lists.
+man: $(BUILD)/biofuse.1 $(BUILD)/biofuse.bash
+
+$(BUILD)/biofuse.1: $(BUILD)/biofuse
+	$(BUILD)/biofuse __man >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/biofuse.bash: $(BUILD)/biofuse
+	$(BUILD)/biofuse __bash-completion >$@.tmp && mv $@.tmp $@
+
+install: $(BUILD)/biofuse $(BUILD)/biofuse.1 $(BUILD)/biofuse.bash
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 755 $(BUILD)/biofuse $(DESTDIR)$(BINDIR)/biofuse
+	$(INSTALL) -m 644 $(BUILD)/biofuse.1 $(DESTDIR)$(MANDIR)/man1/biofuse.1
+	$(INSTALL) -m 644 $(BUILD)/biofuse.bash $(DESTDIR)$(BASHCOMPDIR)/biofuse
+	$(INSTALL) -m 644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/biofuse $(DESTDIR)$(MANDIR)/man1/biofuse.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/biofuse $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOC_FILES)))
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+# A Debian package built with dpkg-buildflags' hardening, dependencies from
+# dpkg-shlibdeps, checked with lintian: build/deb/biofuse_VERSION_ARCH.deb.
+deb: deps
+	@sh packaging/build-deb.sh
 
 deps:
 	@sh scripts/install-deps.sh

@@ -4,7 +4,8 @@
 set -e
 PKGS="pkg-config clang libfuse3-dev fuse3 libblosc-dev libzstd-dev liblz4-dev libbz2-dev \
 libsqlite3-dev libjansson-dev libcmocka-dev zlib1g-dev python3-zarr python3-numcodecs \
-python3-numpy python3-pytest plink1.9 plink2 bcftools tabix sqlite3 fio stress-ng"
+python3-numpy python3-pytest plink1.9 plink2 bcftools tabix sqlite3 fio stress-ng \
+lintian dpkg-dev man-db bash-completion"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

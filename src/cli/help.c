@@ -23,6 +23,11 @@ static const char *const section_titles[CLI_SEC__COUNT] = {
     "Reader options", "Logging options",
 };
 
+const char *cli_help_section_title(int sec)
+{
+	return sec >= 0 && sec < CLI_SEC__COUNT ? section_titles[sec] : "";
+}
+
 static void spaces(FILE *out, size_t n)
 {
 	while (n--)

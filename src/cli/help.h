@@ -20,6 +20,9 @@
 /* "Usage: biofuse view-plink [OPTIONS] PATH\n" (CLI_CMD_NONE: the group's). */
 void cli_usage_print(enum cli_command cmd, FILE *out);
 
+/* The title of help section `sec` (enum cli_section): "Selection options". */
+const char *cli_help_section_title(int sec);
+
 /* The full --help page of `cmd` (CLI_CMD_NONE: the top-level page). */
 void cli_help_print(enum cli_command cmd, FILE *out);
 

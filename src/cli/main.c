@@ -5,6 +5,7 @@
 #include "util/bf_config.h"
 
 #include "cli/commands.h"
+#include "cli/docgen.h"
 #include "cli/options.h"
 #include "server/ipc.h"
 #include "server/server.h"
@@ -143,6 +144,15 @@ int main(int argc, char **argv)
 	mallopt(M_ARENA_MAX, 2);
 	if (argc > 1 && !strcmp(argv[1], "__server"))
 		return server_entry(argc, argv);
+	/* build-time generators (Makefile): the man page and the completion script */
+	if (argc == 2 && !strcmp(argv[1], "__man")) {
+		cli_man_print(stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	if (argc == 2 && !strcmp(argv[1], "__bash-completion")) {
+		cli_bash_completion_print(stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	rc = cli_parse(argc, argv, &o, stdout, stderr);
 	if (rc != 0 || !cli_should_run(&o)) {
 		cli_options_release(&o);

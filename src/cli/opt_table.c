@@ -153,7 +153,7 @@ _Static_assert(sizeof(cli_opt_table) / sizeof(cli_opt_table[0]) <= CLI_OPT_TABLE
 /* Alphabetical, as Click lists a group's commands. */
 const struct cli_cmd_info cli_cmd_table[] = {
     {CLI_CMD_INSPECT, "inspect", "PATH",
-     "Describe a VCZ store: samples, contigs, variants, fields, sizes.",
+     "Describe a store: samples, variants, contigs, fields, sizes.",
      "Describe a VCZ store at a glance: samples, variants, ploidy and phasing; contigs "
      "with their variant counts and position ranges; the INFO fields and FILTER ids a "
      "-i/-e expression can use; chunk shapes, stored size and compression ratio of the "
