@@ -115,6 +115,7 @@ static void bench_chunk(size_t nv, size_t ns, int missing_per_10k, const char *l
 	c.ploidy = 2;
 	c.gt = gt;
 	c.phased = ph;
+	c.row_phase = NULL;
 	bpv = bgen_fixed_bytes_per_variant(&p, ns, 2);
 	total = (size_t)bpv * nv;
 	out = xmalloc(total);

@@ -19,6 +19,7 @@
 #include "engine/sidecar.h"
 #include "engine/source.h"
 #include "format/bgen.h"
+#include "format/format.h"
 #include "format/bgi.h"
 #include "util/alloc.h"
 #include "util/log.h"
@@ -41,38 +42,49 @@ void cmd_bgen_params(const struct cmd_bgen_opts *o, struct bgen_params *p)
 	p->string_opts_given = o->string_opts_given;
 }
 
+/* Variable-size BGEN through the format interface (fmt_bgen_variable_ops). */
+struct var_bgen {
+	const struct fmt_ops *fmt;
+	void *state;
+	struct fmt_info info;
+	struct bf_strbuf prefix; /* the header and sample block */
+};
+
+static void var_bgen_close(struct var_bgen *vb)
+{
+	if (vb->fmt && vb->state)
+		vb->fmt->close(vb->state);
+	vb->state = NULL;
+	bf_strbuf_release(&vb->prefix);
+}
+
 /* Variable-size .bgen written chunk by chunk; bgi rows added as blocks land. */
-static int write_variable(struct selection *s, const struct bgen_params *p, int fd,
-			  const char *name, struct bgi_writer *bgi, struct bf_err *err)
+static int write_variable(struct selection *s, struct var_bgen *vb, const struct bgen_params *p,
+			  int fd, const char *name, struct bgi_writer *bgi, struct bf_err *err)
 {
 	struct source src = {.v = s->v, .plan = &s->plan, .sel = &s->sel};
-	struct bf_strbuf hdr = BF_STRBUF_INIT, out = BF_STRBUF_INIT, scratch = BF_STRBUF_INIT,
-			 rsid = BF_STRBUF_INIT;
+	struct bf_strbuf out = BF_STRBUF_INIT, scratch = BF_STRBUF_INIT, rsid = BF_STRBUF_INIT;
 	struct source_ws *ws = NULL;
-	struct fmt_str *ids = NULL;
-	uint64_t *sizes = NULL, at, mixed = 0, done = 0;
+	uint64_t *sizes = NULL, at, done = 0;
 	struct progress pr;
 	size_t j, k;
 	int rc;
 
+	src.fmt = vb->fmt;
+	src.fmt_state = vb->state;
+	src.info = vb->info;
 	src.need_gt = true;
-	src.need_phased = !p->unphased;
-	ids = bf_calloc(s->sel.n + 1, sizeof(*ids));
 	sizes = bf_calloc((size_t)s->v->vchunk + 1, sizeof(*sizes));
 	rc = source_plan_pieces(&src, EXPORT_PIECE_BYTES, err);
 	if (rc < 0)
 		goto out;
 	ws = source_ws_create(&src, err);
-	if (!ids || !sizes || !ws) {
+	if (!sizes || !ws) {
 		rc = ws ? bf_err_set(err, BF_E_NOMEM, "out of memory") : err->code;
 		goto out;
 	}
-	for (j = 0; j < s->sel.n; j++)
-		ids[j].p = selection_sample_id(s, j, &ids[j].len);
-	rc = bgen_header(p, s->plan.n_variants, ids, s->sel.n, &hdr, err);
-	if (rc == 0)
-		rc = sidecar_write_all(fd, hdr.buf, hdr.len, name, err);
-	at = hdr.len;
+	rc = sidecar_write_all(fd, vb->prefix.buf, vb->prefix.len, name, err);
+	at = vb->prefix.len;
 	progress_start(&pr, s->plan.n_variants);
 	for (k = 0; k < src.n_pieces && rc == 0; k++) {
 		struct fmt_chunk c;
@@ -81,7 +93,7 @@ static int write_variable(struct selection *s, const struct bgen_params *p, int 
 		if (rc < 0)
 			break;
 		bf_strbuf_reset(&out);
-		rc = bgen_encode_variable_chunk(p, &c, &scratch, &out, sizes, &mixed, err);
+		rc = vb->fmt->append(vb->state, &c, &scratch, &out, sizes, err);
 		if (rc < 0)
 			break;
 		rc = sidecar_write_all(fd, out.buf, out.len, name, err);
@@ -99,35 +111,34 @@ static int write_variable(struct selection *s, const struct bgen_params *p, int 
 		progress_update(&pr, done);
 	}
 	progress_end(&pr);
-	if (mixed)
-		bf_log_warn(
-		    "write_bgen: %llu variant(s) had mixed phase across samples; emitted as "
-		    "unphased (the BGEN phased flag is per variant)",
-		    (unsigned long long)mixed);
+	vb->fmt->report(vb->state, "write_bgen", false);
 out:
 	source_release(&src);
 	source_ws_free(ws);
-	bf_free(ids);
 	bf_free(sizes);
-	bf_strbuf_release(&hdr);
 	bf_strbuf_release(&out);
 	bf_strbuf_release(&scratch);
 	bf_strbuf_release(&rsid);
 	return rc;
 }
 
-static int check_variable(struct selection *s, const struct bgen_params *p, struct bf_err *err)
+/* Open the variable format on the selection and run its up-front checks. */
+static int check_variable(struct selection *s, const struct bgen_params *p, struct var_bgen *vb,
+			  struct bf_err *err)
 {
-	if (!s->v->gt)
-		return bf_err_set(err, BF_E_FORMAT, "'%s' has no 'call_genotype' array",
-				  s->v->path);
-	if (s->v->ploidy != 1 && s->v->ploidy != 2)
-		return bf_err_set(
-		    err, BF_E_INVAL,
-		    "BGEN output requires call_genotype.shape[2] in (1, 2); got shape "
-		    "(%lld, %zu, %d).",
-		    (long long)s->v->n_variants, s->v->n_raw_samples, s->v->ploidy);
-	return export_check_bgen_strings(s, p, err);
+	struct fmt_setup fs;
+	struct fmt_str *ctg, *ids;
+	int rc;
+
+	vb->fmt = &fmt_bgen_variable_ops;
+	bf_strbuf_init(&vb->prefix);
+	BF_FORWARD(export_fmt_setup(s, &fs, &ctg, &ids, err));
+	rc = vb->fmt->open(p, &fs, &vb->prefix, &vb->info, &vb->state, err);
+	bf_free(ctg);
+	bf_free(ids);
+	if (rc < 0)
+		return rc;
+	return source_check_variants(s, vb->fmt, vb->state, err);
 }
 
 int cmd_view_bgen(const struct cmd_bgen_opts *o)
@@ -138,6 +149,7 @@ int cmd_view_bgen(const struct cmd_bgen_opts *o)
 	struct selection *s;
 	struct outset out;
 	struct bgi_writer *bgi = NULL;
+	struct var_bgen vb = {NULL, NULL, {0}, BF_STRBUF_INIT};
 	char *sample = NULL, *bgen = NULL, *bgi_path = NULL;
 	bool to_stdout = !o->output;
 	struct stdout_mark som = {STDOUT_STREAM, 0};
@@ -159,7 +171,7 @@ int cmd_view_bgen(const struct cmd_bgen_opts *o)
 		struct export_config cfg;
 
 		memset(&cfg, 0, sizeof(cfg));
-		cfg.format = EXPORT_BGEN_FIXED;
+		cfg.format = "bgen";
 		cfg.sel = o->c.sel;
 		cfg.budget = o->c.readahead_buffer_size;
 		cfg.n_threads = cmd_threads();
@@ -174,7 +186,7 @@ int cmd_view_bgen(const struct cmd_bgen_opts *o)
 		if (selection_open(&o->c.sel, &ex.s, &err) < 0)
 			return cmd_fail(&err);
 		s = &ex.s;
-		rc = check_variable(s, &p, &err);
+		rc = check_variable(s, &p, &vb, &err);
 		if (rc < 0)
 			goto fail;
 	}
@@ -246,12 +258,12 @@ int cmd_view_bgen(const struct cmd_bgen_opts *o)
 		if (rc2 < 0)
 			rc = rc2;
 		if (rc == 0)
-			export_warn_mixed_phase(&ex, "BgenEncoder");
+			export_report(&ex, "BgenEncoder");
 		if (rc == 0 && ibgi >= 0)
 			rc = sidecar_write_bgi_fixed(s, &p, ex.prefix.len, ex.bpv, out.tmp[ibgi],
 						     &err);
 	} else {
-		rc = write_variable(s, &p, fd, to_stdout ? "<stdout>" : bgen, bgi, &err);
+		rc = write_variable(s, &vb, &p, fd, to_stdout ? "<stdout>" : bgen, bgi, &err);
 		if (bgi) {
 			if (rc == 0)
 				rc = bgi_writer_finish(bgi, &err);
@@ -273,6 +285,7 @@ fail:
 	if (rc < 0 && to_stdout)
 		stdout_rewind(STDOUT_FILENO, &som);
 	export_close(&ex);
+	var_bgen_close(&vb);
 	bf_free(sample);
 	bf_free(bgen);
 	bf_free(bgi_path);

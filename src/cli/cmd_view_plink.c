@@ -38,12 +38,12 @@ int cmd_view_plink(const struct cmd_plink_opts *o)
 	bf_err_clear(&err);
 	outset_init(&out);
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.format = EXPORT_PLINK;
+	cfg.format = "bed";
 	cfg.sel = o->c.sel;
 	cfg.budget = o->c.readahead_buffer_size;
 	cfg.n_threads = cmd_threads();
 	cfg.one_pass = true;
-	cfg.skip_plink_scan = !o->no_bim; /* writing the .bim checks the same rows */
+	cfg.skip_checks = !o->no_bim; /* writing the .bim checks the same rows */
 	if (export_open(&ex, &cfg, &err) < 0)
 		return cmd_fail(&err);
 	fam = outset_path(o->output, ".fam");

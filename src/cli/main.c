@@ -104,7 +104,7 @@ static int server_entry(int argc, char **argv)
 	}
 	memset(&sc, 0, sizeof(sc));
 	bgen_from(&o, &bo);
-	sc.export.format = o.cmd == CLI_CMD_MOUNT_BGEN ? EXPORT_BGEN_FIXED : EXPORT_PLINK;
+	sc.export.format = o.cmd == CLI_CMD_MOUNT_BGEN ? "bgen" : "bed";
 	sc.export.sel = bo.c.sel;
 	sc.export.budget = o.readahead_buffer_size;
 	sc.export.n_threads = cmd_threads();

@@ -5,122 +5,13 @@
 
 #include "engine/export.h"
 #include "engine/sidecar.h"
-#include "format/bed.h"
 #include "util/alloc.h"
-#include "zarr/zarr.h"
 #include "util/bigbuf.h"
 #include "util/log.h"
 
 #include <stdio.h>
 
 #include <string.h>
-
-static int bed_chunk(const void *params, const struct fmt_chunk *c, uint8_t *out, size_t cap,
-		     struct bf_err *err)
-{
-	(void)params;
-	return bed_encode_chunk(c, out, cap, err);
-}
-
-static int bgen_chunk(const void *params, const struct fmt_chunk *c, uint8_t *out, size_t cap,
-		      struct bf_err *err)
-{
-	struct export *e = (struct export *)params;
-	uint64_t mixed = 0;
-	int rc = bgen_encode_fixed_chunk(&e->bgen, c, out, cap, &mixed, err);
-
-	if (mixed)
-		atomic_fetch_add(&e->mixed_phase, mixed);
-	return rc;
-}
-
-static uint8_t bgen_planes_flags(const void *params, bool have_phased, bool any, bool all,
-				 size_t n_samples)
-{
-	const struct export *e = params;
-
-	return bgen_row_flags(have_phased, e->bgen.unphased, any, all, n_samples);
-}
-
-static int bgen_planes_row(const void *params, const struct fmt_chunk *c, uint8_t flags, size_t s0,
-			   const uint8_t *planes, size_t stride, size_t nbytes, uint8_t *row_out,
-			   uint64_t *acc)
-{
-	const struct export *e = params;
-
-	return bgen_fixed_planes(planes, stride, nbytes, s0, c->n_samples, flags & BGEN_ROW_PHASED,
-				 row_out + bgen_fixed_geno_offset(&e->bgen), acc);
-}
-
-static int bgen_planes_finish(const void *params, const struct fmt_chunk *c, const uint8_t *flags,
-			      const uint64_t *acc, uint8_t *out, size_t len, struct bf_err *err)
-{
-	struct export *e = (struct export *)params;
-	uint64_t mixed = 0;
-	int rc = bgen_encode_fixed_chunk_planned(&e->bgen, c, flags, acc, out, len, &mixed, err);
-
-	if (mixed)
-		atomic_fetch_add(&e->mixed_phase, mixed);
-	return rc;
-}
-
-struct string_scan {
-	const struct bgen_params *p;
-	int64_t max_used;
-	struct fmt_variant first_bad;
-	char chrom[256];
-	bool bad;
-	struct bf_err first; /* the first bad variant's message (the walk's err is reused) */
-};
-
-static int scan_row(void *opaque, const struct fmt_variant *fv, struct bf_err *err)
-{
-	struct string_scan *sc = opaque;
-	int64_t slack, used;
-
-	if (fv->multi_allelic)
-		return bf_err_set(err, BF_E_INVAL, "%s", BGEN_MSG_MULTI_ALLELIC);
-	if (!sc->p->fixed)
-		return 0;
-	slack = bgen_fixed_slack(sc->p, fv);
-	used = (int64_t)sc->p->total_string_length - slack;
-	if (used > sc->max_used)
-		sc->max_used = used;
-	if (slack < 1 && !sc->bad) {
-		sc->bad = true;
-		sc->first_bad = *fv;
-		/* keep the fields the message needs beyond this chunk */
-		snprintf(sc->chrom, sizeof(sc->chrom), "%.*s", (int)fv->chrom.len, fv->chrom.p);
-		sc->first_bad.chrom.p = sc->chrom;
-		sc->first_bad.chrom.len = strlen(sc->chrom);
-		bgen_fixed_slack_error(sc->p, fv, &sc->first);
-	}
-	return 0;
-}
-
-int export_check_bgen_strings(struct selection *s, const struct bgen_params *p, struct bf_err *err)
-{
-	struct string_scan sc;
-	struct bf_err walk;
-	int rc;
-
-	memset(&sc, 0, sizeof(sc));
-	sc.p = p;
-	bf_err_clear(&sc.first);
-	bf_err_clear(&walk);
-	rc = source_walk_variants(s, scan_row, &sc, &walk);
-	if (rc < 0) {
-		/* multi-allelic row or chunk read error: report it, not a stale message */
-		bf_err_copy(err, &walk);
-		return rc;
-	}
-	if (sc.bad)
-		return bf_err_set(err, BF_E_RANGE,
-				  "%s; the smallest --total-string-length that fits every variant "
-				  "is %lld",
-				  sc.first.msg, (long long)sc.max_used + 1);
-	return 0;
-}
 
 static int discard_sink(void *ctx, const uint8_t *p, size_t n, struct bf_err *err)
 {
@@ -139,11 +30,10 @@ static void *prescan_ws_init(void *ctx, struct bf_err *err)
 static void prescan_ws_free(void *ctx, void *ws)
 {
 	(void)ctx;
-	source_ws_free(ws);
-	zarr_thread_release(); /* runs on the worker thread itself */
+	source_ws_free(ws); /* runs on the worker thread itself */
 }
 
-/* Any genotype byte the fixed BGEN encoder refuses: outside {-1, 0, 1}. */
+/* Any genotype byte outside {-1, 0, 1} (what a format may refuse). */
 static bool gt_suspect(const int8_t *gt, size_t n)
 {
 	size_t i, j;
@@ -183,7 +73,7 @@ static int prescan_piece(void *ctx, void *ws, size_t k, uint8_t *out, size_t len
 	tmp = bf_bigbuf_alloc(cap);
 	if (!tmp)
 		return bf_err_set(err, BF_E_NOMEM, "out of memory");
-	rc = bgen_encode_fixed_chunk(&e->bgen, &c, tmp, cap, NULL, err);
+	rc = e->fmt->encode(e->fmt_state, &c, tmp, cap, err);
 	bf_bigbuf_free(tmp, cap);
 	return rc;
 }
@@ -208,107 +98,82 @@ int export_prescan(struct export *e, struct bf_err *err)
 		return err ? err->code : BF_E_NOMEM;
 	rc = stream_drain(st, 0, discard_sink, NULL, err);
 	stream_free(st);
-	atomic_store(&e->mixed_phase, 0);
+	if (e->fmt->report) /* the drain counts again */
+		e->fmt->report(e->fmt_state, NULL, true);
 	return rc;
 }
 
-void export_warn_mixed_phase(struct export *e, const char *who)
+void export_report(struct export *e, const char *who)
 {
-	uint64_t n = atomic_load(&e->mixed_phase);
-
-	if (n)
-		bf_log_warn("%s: %llu variant(s) had mixed phase across samples; emitted as "
-			    "unphased (the BGEN phased flag is per variant)",
-			    who, (unsigned long long)n);
+	if (e->fmt && e->fmt->report)
+		e->fmt->report(e->fmt_state, who, false);
 }
 
-static int setup_bgen_fixed(struct export *e, struct bf_err *err)
+int export_fmt_setup(const struct selection *s, struct fmt_setup *fs, struct fmt_str **contigs,
+		     struct fmt_str **ids, struct bf_err *err)
 {
-	struct vcz *v = e->s.v;
-	struct fmt_str *ids = NULL, *ctg = NULL;
-	size_t j;
+	struct vcz *v = s->v;
+
+	memset(fs, 0, sizeof(*fs));
+	*contigs = bf_calloc(v->n_contigs + 1, sizeof(**contigs));
+	*ids = bf_calloc(s->sel.n + 1, sizeof(**ids));
+	if (!*contigs || !*ids) {
+		bf_free(*contigs);
+		bf_free(*ids);
+		*contigs = *ids = NULL;
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	}
+	for (size_t j = 0; j < v->n_contigs; j++) {
+		(*contigs)[j].p = v->contigs[j];
+		(*contigs)[j].len = v->contig_len[j];
+	}
+	for (size_t j = 0; j < s->sel.n; j++)
+		(*ids)[j].p = selection_sample_id(s, j, &(*ids)[j].len);
+	fs->store = v->path;
+	fs->has_gt = v->gt != NULL;
+	fs->ploidy = v->ploidy;
+	fs->store_variants = v->n_variants;
+	fs->store_samples = v->n_raw_samples;
+	fs->n_variants = s->plan.n_variants;
+	fs->n_samples = s->sel.n;
+	fs->contigs = *contigs;
+	fs->n_contigs = v->n_contigs;
+	fs->sample_ids = *ids;
+	return 0;
+}
+
+/* Open the configured format on the selection: prefix, info, state. */
+static int open_format(struct export *e, const struct export_config *c, struct bf_err *err)
+{
+	struct fmt_setup fs;
+	struct fmt_str *ctg, *ids;
 	int rc;
 
-	if (!v->gt)
-		return bf_err_set(err, BF_E_FORMAT, "'%s' has no 'call_genotype' array", v->path);
-	if (v->ploidy != 1 && v->ploidy != 2)
-		return bf_err_set(err, BF_E_INVAL,
-				  "BgenEncoder requires call_genotype.shape[2] in (1, 2); got "
-				  "(%lld, %zu, %d).",
-				  (long long)v->n_variants, v->n_raw_samples, v->ploidy);
-	BF_FORWARD(bgen_params_validate(&e->bgen, err));
-	ctg = bf_calloc(v->n_contigs + 1, sizeof(*ctg));
-	ids = bf_calloc(e->s.sel.n + 1, sizeof(*ids));
-	if (!ctg || !ids) {
-		rc = bf_err_set(err, BF_E_NOMEM, "out of memory");
-		goto out;
-	}
-	for (j = 0; j < v->n_contigs; j++) {
-		ctg[j].p = v->contigs[j];
-		ctg[j].len = v->contig_len[j];
-	}
-	rc = bgen_check_contigs(ctg, v->n_contigs, err);
-	if (rc < 0)
-		goto out;
-	/* the variants' strings are checked once decoding runs: in export_open, or for
-	 * one pass by export_checks_start / export_checks_wait */
-	for (j = 0; j < e->s.sel.n; j++)
-		ids[j].p = selection_sample_id(&e->s, j, &ids[j].len);
-	rc = bgen_header(&e->bgen, e->s.plan.n_variants, ids, e->s.sel.n, &e->prefix, err);
-	if (rc < 0)
-		goto out;
-	e->bpv = bgen_fixed_bytes_per_variant(&e->bgen, e->s.sel.n, v->ploidy);
-	e->src.encode = bgen_chunk;
-	if (v->ploidy == 2) {
-		e->src.planes_flags = bgen_planes_flags;
-		e->src.planes_row = bgen_planes_row;
-		e->src.planes_finish = bgen_planes_finish;
-	}
-	e->src.params = e;
-	e->src.need_gt = true;
-	e->src.need_phased = !e->bgen.unphased;
-out:
+	e->fmt = fmt_find(c->format);
+	if (!e->fmt)
+		return bf_err_set(err, BF_E_INTERNAL, "unknown output format '%s'",
+				  c->format ? c->format : "");
+	BF_FORWARD(export_fmt_setup(&e->s, &fs, &ctg, &ids, err));
+	rc = e->fmt->open(c->format_params, &fs, &e->prefix, &e->info, &e->fmt_state, err);
 	bf_free(ctg);
 	bf_free(ids);
-	return rc;
-}
-
-static int setup_plink(struct export *e, struct bf_err *err)
-{
-	struct vcz *v = e->s.v;
-
-	if (!v->gt)
-		return bf_err_set(err, BF_E_FORMAT, "'%s' has no 'call_genotype' array", v->path);
-	if (v->ploidy != 1 && v->ploidy != 2)
-		return bf_err_set(err, BF_E_INVAL, "%s", BED_MSG_NOT_DIPLOID);
-	BF_FORWARD(bf_strbuf_add(&e->prefix, bed_magic, BED_MAGIC_LEN));
-	e->bpv = bed_bytes_per_variant(e->s.sel.n);
-	e->src.encode = bed_chunk;
-	/* ploidy 1 (haploid calls coded as homozygous, as plink 2 does) takes the
-	 * general path: the direct and block paths read genotype pairs */
-	e->src.bed_direct = v->ploidy == 2;
+	if (rc < 0)
+		return rc;
+	if (e->info.bytes_per_variant == 0)
+		return bf_err_set(err, BF_E_INTERNAL, "format '%s' is not a fixed-size stream",
+				  e->fmt->name);
+	e->bpv = e->info.bytes_per_variant;
+	e->src.fmt = e->fmt;
+	e->src.fmt_state = e->fmt_state;
+	e->src.info = e->info;
 	e->src.need_gt = true;
-	e->src.bed_blocks = vcz_gt_blocks_ok(v, &e->s.sel, 4);
-	for (size_t k = 0; k < e->s.plan.n_chunks && e->src.bed_blocks; k++)
-		if (e->s.plan.chunks[k].rows)
-			e->src.bed_blocks = false;
-	if (e->src.bed_blocks)
-		bf_log_debug("bed: encoding each sample chunk's rows in place (no gather)");
-	/* every planned row is checked bi-allelic before the stream is served:
-	 * by export_open's scan, or by the caller's .bim (skip_plink_scan) */
-	e->src.skip_meta = true;
 	return 0;
 }
 
 /* Bytes a worker holds per row of a piece (source_ws_create's buffers). */
 static uint64_t worker_row_bytes(const struct export *e)
 {
-	struct vcz *v = e->s.v;
-	uint64_t scratch = vcz_row_scratch_size(v);
-
-	if (e->src.bed_blocks)
-		return scratch;
-	return vcz_row_out_size(v, &e->s.sel) + scratch + e->s.sel.n;
+	return source_row_bytes(&e->src);
 }
 
 /*
@@ -322,7 +187,7 @@ static size_t piece_bytes(const struct export *e, uint64_t budget, size_t n_thre
 {
 	struct vcz *v = e->s.v;
 	uint64_t out = vcz_row_out_size(v, &e->s.sel), scratch = vcz_row_scratch_size(v);
-	uint64_t row = e->src.bed_blocks ? scratch : out > scratch ? out : scratch;
+	uint64_t row = e->src.mode == VCZ_GT_COLS ? scratch : out > scratch ? out : scratch;
 	uint64_t per_row = n_threads * worker_row_bytes(e) + (n_threads + prefetch + 1) * e->bpv;
 	uint64_t rows = per_row ? budget / per_row : 1;
 
@@ -351,73 +216,66 @@ static uint64_t pool_budget(uint64_t budget)
 	return budget - reserve;
 }
 
-int export_open(struct export *e, const struct export_config *c, struct bf_err *err)
+/* Pieces, their counts and the stream's configuration. */
+static int plan_stream(struct export *e, const struct export_config *c, struct stream_config *sc,
+		       struct bf_err *err)
 {
-	struct stream_source ss;
-	struct stream_config sc;
-	size_t k;
-	int rc;
-
-	memset(e, 0, sizeof(*e));
-	memset(&sc, 0, sizeof(sc));
-	e->format = c->format;
-	bf_strbuf_init(&e->prefix);
-	BF_FORWARD(selection_open(&c->sel, &e->s, err));
-	e->src.v = e->s.v;
-	e->src.plan = &e->s.plan;
-	e->src.sel = &e->s.sel;
-	e->src.params = c->format_params;
-	switch (c->format) {
-	case EXPORT_PLINK:
-		rc = setup_plink(e, err);
-		break;
-	case EXPORT_BGEN_FIXED:
-		e->bgen = *(const struct bgen_params *)c->format_params;
-		rc = setup_bgen_fixed(e, err);
-		break;
-	default:
-		rc = bf_err_set(err, BF_E_INTERNAL, "unknown output format");
-		break;
-	}
-	if (rc < 0)
-		goto fail;
-	sc.n_threads = c->n_threads ? c->n_threads : 1;
-	e->n_threads = sc.n_threads;
+	sc->n_threads = c->n_threads ? c->n_threads : 1;
+	e->n_threads = sc->n_threads;
 	/* one reader that waits on every chunk: the workers' worth of prefetch
 	 * keeps them busy; each more slot is only fresh memory to fault in */
-	sc.prefetch = c->one_pass ? sc.n_threads : sc.n_threads + 1;
-	sc.one_pass = c->one_pass;
+	sc->prefetch = c->one_pass ? sc->n_threads : sc->n_threads + 1;
+	sc->one_pass = c->one_pass;
 	/* 500 KB pieces under 1 MiB reads out of order: without it one cat of a
 	 * 1,000-piece .bed encoded 1,060 pieces (reused under a pending read) */
-	sc.pass_slack = c->one_pass ? 0 : EXPORT_PASS_SLACK;
-	rc = source_plan_pieces(
-	    &e->src, piece_bytes(e, pool_budget(c->budget), sc.n_threads, sc.prefetch), err);
-	if (rc < 0)
-		goto fail;
+	sc->pass_slack = c->one_pass ? 0 : EXPORT_PASS_SLACK;
+	BF_FORWARD(source_plan_pieces(
+	    &e->src, piece_bytes(e, pool_budget(c->budget), sc->n_threads, sc->prefetch), err));
 	if (!c->one_pass && e->src.max_span > 0) {
 		/* a reader of the mount: keep EXPORT_AHEAD_BYTES of encoded bytes ahead */
 		uint64_t piece = (uint64_t)e->src.max_span * e->bpv;
 		uint64_t ahead = (EXPORT_AHEAD_BYTES + piece - 1) / piece;
 
-		if (ahead > sc.prefetch)
-			sc.prefetch = (size_t)ahead;
+		if (ahead > sc->prefetch)
+			sc->prefetch = (size_t)ahead;
 	}
 	e->counts = bf_calloc(e->src.n_pieces + 1, sizeof(uint32_t));
-	if (!e->counts) {
-		rc = bf_err_set(err, BF_E_NOMEM, "out of memory");
-		goto fail;
-	}
-	for (k = 0; k < e->src.n_pieces; k++)
+	if (!e->counts)
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	for (size_t k = 0; k < e->src.n_pieces; k++)
 		e->counts[k] = e->src.pieces[k].n;
-	source_stream_source(&e->src, &ss);
 	/* the workers' decode buffers come out of the same budget as the cache */
 	{
 		uint64_t per = (uint64_t)e->src.max_span * worker_row_bytes(e);
-		uint64_t workers = per * sc.n_threads;
+		uint64_t workers = per * sc->n_threads;
 		uint64_t pool = pool_budget(c->budget);
 
-		sc.budget = pool > workers ? pool - workers : 0;
+		sc->budget = pool > workers ? pool - workers : 0;
 	}
+	return 0;
+}
+
+int export_open(struct export *e, const struct export_config *c, struct bf_err *err)
+{
+	struct stream_source ss;
+	struct stream_config sc;
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	memset(&sc, 0, sizeof(sc));
+	bf_strbuf_init(&e->prefix);
+	BF_FORWARD(selection_open(&c->sel, &e->s, err));
+	e->src.v = e->s.v;
+	e->src.plan = &e->s.plan;
+	e->src.sel = &e->s.sel;
+	rc = open_format(e, c, err);
+	if (rc == 0) {
+		source_classify(&e->src);
+		rc = plan_stream(e, c, &sc, err);
+	}
+	if (rc < 0)
+		goto fail;
+	source_stream_source(&e->src, &ss);
 	e->stream = stream_create((const uint8_t *)e->prefix.buf, e->prefix.len, e->src.n_pieces,
 				  e->counts, e->bpv, &ss, &sc, err);
 	if (!e->stream) {
@@ -425,20 +283,15 @@ int export_open(struct export *e, const struct export_config *c, struct bf_err *
 		goto fail;
 	}
 	/* start decoding now: the checks and sidecars below overlap with it
-	 * (nothing is written before they pass).  Not for one pass of the
-	 * fixed BGEN: its pieces stream out row by row (source encode_at), and
-	 * a warm-up would map whole-piece buffers for nothing. */
-	if (!(c->one_pass && c->format == EXPORT_BGEN_FIXED))
+	 * (nothing is written before they pass).  Not for one pass of a format
+	 * whose rows stream out as they complete (source encode_at): a warm-up
+	 * would map whole-piece buffers for nothing. */
+	if (!(c->one_pass && e->info.stream_rows))
 		stream_warm(e->stream);
-	if (c->format == EXPORT_PLINK && !c->skip_plink_scan) {
-		rc = sidecar_check_biallelic_plink(&e->s, err);
-		if (rc < 0)
-			goto fail;
-	}
-	if (c->format == EXPORT_BGEN_FIXED && c->one_pass) {
+	if (c->one_pass && e->info.checks_async) {
 		e->check_pending = true; /* export_checks_start / _wait */
-	} else if (c->format == EXPORT_BGEN_FIXED) {
-		rc = export_check_bgen_strings(&e->s, &e->bgen, err);
+	} else if (!c->skip_checks) {
+		rc = source_check_variants(&e->s, e->fmt, e->fmt_state, err);
 		if (rc < 0)
 			goto fail;
 	}
@@ -452,7 +305,7 @@ static void *check_main(void *arg)
 {
 	struct export *e = arg;
 
-	e->check_rc = export_check_bgen_strings(&e->s, &e->bgen, &e->check_err);
+	e->check_rc = source_check_variants(&e->s, e->fmt, e->fmt_state, &e->check_err);
 	if (e->check_rc < 0)
 		stream_abort(e->stream, &e->check_err);
 	return NULL;
@@ -474,7 +327,7 @@ int export_checks_wait(struct export *e, struct bf_err *err)
 	if (e->check_running)
 		pthread_join(e->check_thread, NULL);
 	else
-		e->check_rc = export_check_bgen_strings(&e->s, &e->bgen, &e->check_err);
+		e->check_rc = source_check_variants(&e->s, e->fmt, e->fmt_state, &e->check_err);
 	e->check_running = false;
 	e->check_pending = false;
 	if (e->check_rc < 0) {
@@ -497,5 +350,8 @@ void export_close(struct export *e)
 	e->counts = NULL;
 	source_release(&e->src);
 	bf_strbuf_release(&e->prefix);
+	if (e->fmt && e->fmt_state)
+		e->fmt->close(e->fmt_state);
+	e->fmt_state = NULL;
 	selection_release(&e->s);
 }

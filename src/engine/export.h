@@ -15,7 +15,7 @@
 #include "engine/stream.h"
 #include "select/selection.h"
 #include "util/err.h"
-#include "format/bgen.h"
+#include "format/format.h"
 #include "util/strbuf.h"
 
 #include <pthread.h>
@@ -56,38 +56,35 @@
 #define EXPORT_WINDOW_PIECE_BYTES ((size_t)4 << 20)
 #endif
 
-enum export_format {
-	EXPORT_PLINK,	   /* .bed stream, .bim/.fam sidecars */
-	EXPORT_BGEN_FIXED, /* fixed-size .bgen stream, .sample/.bgen.bgi sidecars */
-};
-
 struct export_config {
-	enum export_format format;
+	/* the output format: a name registered in format/format.c ("bed", "bgen") */
+	const char *format;
+	const void *format_params; /* the format's own options (bgen: struct bgen_params) */
 	struct selection_opts sel;
-	uint64_t budget;	   /* bytes of encoded chunks cached (--readahead-buffer-size) */
-	size_t n_threads;	   /* encoder threads */
-	const void *format_params; /* BGEN: const struct bgen_params * */
+	uint64_t budget;  /* bytes of encoded chunks cached (--readahead-buffer-size) */
+	size_t n_threads; /* encoder threads */
 	/*
-	 * PLINK: skip the up-front multi-allelic scan because the caller writes
-	 * the .bim, which fails on the same rows before the .bed is produced.
+	 * Skip the format's up-front variant checks because the caller writes
+	 * a sidecar that fails on the same rows before the stream is produced
+	 * (view-plink's .bim).
 	 */
-	bool skip_plink_scan;
+	bool skip_checks;
 	bool one_pass; /* one sequential reader (view-*): see stream_config */
 };
 
 struct export
 {
-	enum export_format format;
 	struct selection s;
+	const struct fmt_ops *fmt; /* the format (fmt_find of the config's name) */
+	void *fmt_state;	   /* its state (fmt_ops.open) */
+	struct fmt_info info;	   /* what it needs and offers */
 	struct source src;
 	struct stream *stream;
-	uint32_t *counts;	      /* variants per stream piece */
-	struct bf_strbuf prefix;      /* bytes before the first chunk */
-	uint64_t bpv;		      /* bytes per variant */
-	size_t n_threads;	      /* encoder threads of the stream */
-	struct bgen_params bgen;      /* BGEN parameters (copied from the config) */
-	_Atomic uint64_t mixed_phase; /* BGEN variants written unphased for mixed phase */
-	/* one pass of the fixed BGEN: the string check, left to export_checks_* */
+	uint32_t *counts;	 /* variants per stream piece */
+	struct bf_strbuf prefix; /* bytes before the first chunk */
+	uint64_t bpv;		 /* bytes per variant */
+	size_t n_threads;	 /* encoder threads of the stream */
+	/* one pass with info.checks_async: the variant checks, left to export_checks_* */
 	bool check_pending;
 	bool check_running;
 	pthread_t check_thread;
@@ -95,41 +92,38 @@ struct export
 	struct bf_err check_err;
 };
 
-/*
- * BGEN: check every planned variant before any byte is written: no
- * multi-allelic row, and (fixed mode) every variant's strings fit the
- * total string length; the message names the first variant that does not
- * and the smallest --total-string-length that fits them all.
- */
-int export_check_bgen_strings(struct selection *s, const struct bgen_params *p,
-			      struct bf_err *err) BF_MUST_CHECK;
-
-/* Log the reference's mixed-phase warning if any variant needed it. */
-void export_warn_mixed_phase(struct export *e, const char *who);
+/* Log what the format counted while encoding (mixed-phase warnings) as `who`. */
+void export_report(struct export *e, const char *who);
 
 /*
- * Fixed BGEN: decode every piece's genotypes once (in parallel, nothing
- * encoded or kept), so a failure that only the genotypes show (mixed
- * ploidy, out-of-range values) stops a caller that cannot take bytes back
- * (a pipe) before it writes any.  A piece holding a value the encoder
- * refuses is encoded to get the encoder's own error.  Costs one more pass
- * of decoding.
+ * Decode every piece's genotypes once (in parallel, nothing encoded or
+ * kept), so a failure that only the genotypes show (mixed ploidy,
+ * out-of-range values) stops a caller that cannot take bytes back (a pipe)
+ * before it writes any.  A piece holding a value outside {-1, 0, 1} is
+ * encoded to get the format's own error.  Costs one more pass of decoding.
  */
 int export_prescan(struct export *e, struct bf_err *err) BF_MUST_CHECK;
 
 /*
- * One pass of the fixed BGEN (config one_pass) leaves export_open's string
- * check (export_check_bgen_strings) to these, so it can run beside the
- * decoding: export_checks_start runs it on a thread of its own, which on
+ * One pass of a format whose checks may run beside the drain (config
+ * one_pass, info.checks_async) leaves export_open's variant checks to
+ * these: export_checks_start runs them on a thread of its own, which on
  * failure stops the stream's drain (stream_abort); export_checks_wait
- * joins it (or runs it, if not started) and returns its result.  A caller
- * that cannot take bytes back (a pipe) waits before writing; one that can
- * (files it renames, a regular file it cuts back, /dev/null) waits after
- * the drain and reports the check's failure in preference to the drain's.
- * Both are no-ops for every other export.
+ * joins it (or runs them, if not started) and returns the result.  A
+ * caller that cannot take bytes back (a pipe) waits before writing; one
+ * that can (files it renames, a regular file it cuts back, /dev/null)
+ * waits after the drain and reports the check's failure in preference to
+ * the drain's.  Both are no-ops for every other export.
  */
 void export_checks_start(struct export *e);
 int export_checks_wait(struct export *e, struct bf_err *err) BF_MUST_CHECK;
+
+/*
+ * Describe selection `s` to a format (fmt_setup): contig and sample id
+ * tables are allocated into *contigs / *ids (free both with bf_free).
+ */
+int export_fmt_setup(const struct selection *s, struct fmt_setup *fs, struct fmt_str **contigs,
+		     struct fmt_str **ids, struct bf_err *err) BF_MUST_CHECK;
 
 /* Set everything up; on failure nothing is left open. */
 int export_open(struct export *e, const struct export_config *c, struct bf_err *err) BF_MUST_CHECK;

@@ -16,6 +16,7 @@
 #include "util/bf_config.h"
 
 #include "format/bed.h"
+#include "format/format.h"
 #include "util/alloc.h"
 #include "util/cpu.h"
 
@@ -274,3 +275,80 @@ int bed_encode_chunk(const struct fmt_chunk *c, uint8_t *out, size_t cap, struct
 		bed_encode_gt(c->gt, c->n_variants, c->n_samples, out);
 	return 0;
 }
+
+/* ---- the format interface (format.h) ---- */
+
+static int bed_fmt_open(const void *opts, const struct fmt_setup *s, struct bf_strbuf *prefix,
+			struct fmt_info *info, void **state, struct bf_err *err)
+{
+	(void)opts;
+	*state = NULL;
+	if (!s->has_gt)
+		return bf_err_set(err, BF_E_FORMAT, "'%s' has no 'call_genotype' array", s->store);
+	if (s->ploidy != 1 && s->ploidy != 2)
+		return bf_err_set(err, BF_E_INVAL, "%s", BED_MSG_NOT_DIPLOID);
+	BF_FORWARD(bf_strbuf_add(prefix, bed_magic, BED_MAGIC_LEN));
+	info->bytes_per_variant = bed_bytes_per_variant(s->n_samples);
+	/* rows are checked bi-allelic up front (check_variant, or the caller's .bim) */
+	info->need_meta = false;
+	/* ploidy 1 (haploid calls coded as homozygous, as plink 2 does) takes
+	 * whole rows only: the sample-block and planes kernels read pairs */
+	info->col_align = s->ploidy == 2 ? 4 : 0;
+	info->planes = s->ploidy == 2;
+	return 0;
+}
+
+static void bed_fmt_close(void *state)
+{
+	(void)state;
+}
+
+static int bed_fmt_check(void *state, void *scan, const struct fmt_variant *v, struct bf_err *err)
+{
+	(void)state;
+	(void)scan;
+	if (v->multi_allelic)
+		return bf_err_set(err, BF_E_INVAL, "%s", BED_MSG_MULTI_ALLELIC);
+	return 0;
+}
+
+static int bed_fmt_encode(void *state, const struct fmt_chunk *c, uint8_t *out, size_t cap,
+			  struct bf_err *err)
+{
+	(void)state;
+	return bed_encode_chunk(c, out, cap, err);
+}
+
+static void bed_fmt_cols(void *state, const int8_t *gt, size_t rows, size_t j0, size_t n,
+			 size_t stride, uint8_t *out, size_t row_bytes)
+{
+	(void)state;
+	bed_encode_gt_strided(gt, rows, n, stride, out + j0 / 4, row_bytes);
+}
+
+/* Each plane byte is one .bed byte (4 samples); padding past n is masked off. */
+static int bed_fmt_planes_row(void *state, uint8_t phase, size_t s0, size_t n,
+			      const uint8_t *planes, size_t stride, uint8_t *row_out, uint64_t *acc)
+{
+	size_t k = (n + 3) / 4;
+	uint8_t *o = row_out + s0 / 4;
+
+	(void)state;
+	(void)phase;
+	(void)acc;
+	bed_encode_planes(planes, stride, k, o);
+	if (n % 4)
+		o[k - 1] &= (uint8_t)((1u << (2 * (n % 4))) - 1);
+	return 0;
+}
+
+const struct fmt_ops fmt_bed_ops = {
+    .name = "bed",
+    .open = bed_fmt_open,
+    .close = bed_fmt_close,
+    .check_size = 1,
+    .check_variant = bed_fmt_check,
+    .encode = bed_fmt_encode,
+    .encode_cols = bed_fmt_cols,
+    .planes_row = bed_fmt_planes_row,
+};

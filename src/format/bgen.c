@@ -6,13 +6,16 @@
 #include "format/bgen.h"
 #include "format/adler32.h"
 #include "format/fmt_text.h"
+#include "format/format.h"
 #include "util/pyrepr.h"
 #include "util/alloc.h"
 #include "util/cpu.h"
 #include "util/endian.h"
+#include "util/log.h"
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -430,9 +433,17 @@ __attribute__((target("avx2"))) static int geno_avx2(const int8_t *gt, int ploid
 }
 #endif
 
+/* The phase flag given as a row's BGEN_ROW_* flags (the byte path without phase bytes). */
+static int forced_phase(int flags, bool *mixed)
+{
+	if (mixed)
+		*mixed = (flags & BGEN_ROW_MIXED) != 0;
+	return flags & BGEN_ROW_PHASED;
+}
+
 static int geno_block(const int8_t *gt, const uint8_t *phased, size_t n_samples, int ploidy,
 		      bool unphased, uint8_t *out, size_t cap, size_t *len, bool *mixed_phase,
-		      bool scalar, struct bf_err *err)
+		      bool scalar, int force, struct bf_err *err)
 {
 	uint8_t *pl = out + 8, *pr;
 	bool hap = false, dip = false;
@@ -446,13 +457,15 @@ static int geno_block(const int8_t *gt, const uint8_t *phased, size_t n_samples,
 	pr = out + 10 + n_samples;
 #if BF_HAVE_X86
 	if (!scalar && n_samples >= 32 && bf_cpu_avx2()) {
-		ph = variant_phase_avx2(phased, n_samples, unphased, mixed_phase);
+		ph = force >= 0 ? forced_phase(force, mixed_phase)
+				: variant_phase_avx2(phased, n_samples, unphased, mixed_phase);
 		rc = geno_avx2(gt, ploidy, ph, n_samples, pl, &pr, &hap, &dip, err);
 	} else
 #endif
 	{
 		(void)scalar;
-		ph = variant_phase_scalar(phased, n_samples, unphased, mixed_phase);
+		ph = force >= 0 ? forced_phase(force, mixed_phase)
+				: variant_phase_scalar(phased, n_samples, unphased, mixed_phase);
 		rc = geno_scalar(gt, ploidy, ph, 0, n_samples, pl, &pr, &hap, &dip, err);
 	}
 	if (rc < 0)
@@ -925,7 +938,7 @@ int bgen_geno_block(const int8_t *gt, const uint8_t *phased, size_t n_samples, i
 		    struct bf_err *err)
 {
 	return geno_block(gt, phased, n_samples, ploidy, unphased, out, cap, len, mixed_phase,
-			  false, err);
+			  false, -1, err);
 }
 
 int bgen_geno_block_scalar(const int8_t *gt, const uint8_t *phased, size_t n_samples, int ploidy,
@@ -933,7 +946,7 @@ int bgen_geno_block_scalar(const int8_t *gt, const uint8_t *phased, size_t n_sam
 			   struct bf_err *err)
 {
 	return geno_block(gt, phased, n_samples, ploidy, unphased, out, cap, len, mixed_phase, true,
-			  err);
+			  -1, err);
 }
 
 static int ploidy_dim_error(const struct fmt_chunk *c, bool fixed, struct bf_err *err)
@@ -1031,8 +1044,17 @@ static uint8_t *put_pad16(uint8_t *p, size_t slack, uint8_t pad)
 	return p + 2 + slack;
 }
 
+/* Row i's BGEN_ROW_* flags from c->row_phase (0 without it or with --unphased). */
+static int row_phase_flags(const struct bgen_params *p, const struct fmt_chunk *c, size_t i)
+{
+	uint8_t f = c->row_phase ? c->row_phase[i] : 0;
+
+	return bgen_row_flags(c->row_phase != NULL, p->unphased, f & FMT_PHASE_ANY,
+			      f & FMT_PHASE_ALL, c->n_samples);
+}
+
 static int encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chunk *c, uint8_t *out,
-			      size_t cap, uint64_t *mixed_phase_count, bool scalar,
+			      size_t cap, uint64_t *mixed_phase_count, bool scalar, bool planned,
 			      const uint8_t *row_flags, const uint64_t *row_acc, struct bf_err *err)
 {
 	uint64_t bpv, geno, need;
@@ -1080,6 +1102,7 @@ static int encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chun
 		size_t slack = (size_t)bgen_fixed_slack(p, v), glen = 0;
 		const int8_t *gt = c->gt + i * c->n_samples * (size_t)c->ploidy;
 		const uint8_t *ph = c->phased ? c->phased + i * c->n_samples : NULL;
+		int flags = row_flags ? row_flags[i] : row_phase_flags(p, c, i);
 		bool mixed = false;
 		uint8_t *z;
 		int rc;
@@ -1106,12 +1129,13 @@ static int encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chun
 		bf_store_le32(q + 4, (uint32_t)geno);
 		z = q + 8;
 		/* geno block first goes contiguously where the first stored block's data starts */
-		if (row_flags) {
-			rc = geno_header_diploid(row_flags[i], c->n_samples, z + 7, &glen, &mixed);
+		if (planned) {
+			rc =
+			    geno_header_diploid((uint8_t)flags, c->n_samples, z + 7, &glen, &mixed);
 		} else {
 			rc = geno_block(gt, ph, c->n_samples, c->ploidy, p->unphased, z + 7,
 					(size_t)(bpv - (uint64_t)(z + 7 - b)), &glen, &mixed,
-					scalar, err);
+					scalar, ph ? -1 : flags, err);
 		}
 		if (rc < 0)
 			return rc;
@@ -1119,7 +1143,7 @@ static int encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chun
 			return bf_err_set(err, BF_E_UNSUPPORTED,
 					  "variant at %.*s:%" PRId64 ": " BGEN_MSG_MIXED_PLOIDY,
 					  (int)v->chrom.len, v->chrom.p, v->pos);
-		if (row_flags) {
+		if (planned) {
 			uint32_t ad = planned_adler(z + 7, c->n_samples, row_acc + 2 * i);
 
 			stored_frame(z, glen, scalar, &ad);
@@ -1136,7 +1160,7 @@ static int encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chun
 int bgen_encode_fixed_chunk(const struct bgen_params *p, const struct fmt_chunk *c, uint8_t *out,
 			    size_t cap, uint64_t *mixed_phase_count, struct bf_err *err)
 {
-	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, false, NULL, NULL, err);
+	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, false, false, NULL, NULL, err);
 }
 
 int bgen_encode_fixed_chunk_planned(const struct bgen_params *p, const struct fmt_chunk *c,
@@ -1145,15 +1169,15 @@ int bgen_encode_fixed_chunk_planned(const struct bgen_params *p, const struct fm
 {
 	if (c->ploidy != 2)
 		return bf_err_set(err, BF_E_INTERNAL, "planned BGEN rows need ploidy 2");
-	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, false, row_flags, row_acc,
-				  err);
+	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, false, true, row_flags,
+				  row_acc, err);
 }
 
 int bgen_encode_fixed_chunk_scalar(const struct bgen_params *p, const struct fmt_chunk *c,
 				   uint8_t *out, size_t cap, uint64_t *mixed_phase_count,
 				   struct bf_err *err)
 {
-	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, true, NULL, NULL, err);
+	return encode_fixed_chunk(p, c, out, cap, mixed_phase_count, true, false, NULL, NULL, err);
 }
 
 static int str16_check(const struct fmt_variant *v, const char *what, size_t len,
@@ -1277,3 +1301,201 @@ int bgen_encode_variable_chunk(const struct bgen_params *p, const struct fmt_chu
 		*mixed_phase_count += nmixed;
 	return 0;
 }
+
+/* ---- the format interface (format.h): fixed and variable BGEN ---- */
+
+struct bgen_fmt {
+	struct bgen_params p;
+	size_t n_samples;
+	size_t geno_off;	/* fixed: offset of a row's genotype block */
+	_Atomic uint64_t mixed; /* variants written unphased for mixed phase */
+};
+
+/* The up-front checks of one pass over the planned variants. */
+struct bgen_scan {
+	int64_t max_used;
+	bool bad;
+	struct bf_err first; /* the first variant without slack */
+};
+
+static int bgen_fmt_open(const void *opts, const struct fmt_setup *s, struct bf_strbuf *prefix,
+			 struct fmt_info *info, void **state, bool fixed, struct bf_err *err)
+{
+	struct bgen_fmt *f;
+	int rc;
+
+	*state = NULL;
+	if (!s->has_gt)
+		return bf_err_set(err, BF_E_FORMAT, "'%s' has no 'call_genotype' array", s->store);
+	if (s->ploidy != 1 && s->ploidy != 2)
+		return bf_err_set(err, BF_E_INVAL,
+				  fixed ? "BgenEncoder requires call_genotype.shape[2] in (1, 2); "
+					  "got (%lld, %zu, %d)."
+					: "BGEN output requires call_genotype.shape[2] in (1, 2); "
+					  "got shape (%lld, %zu, %d).",
+				  (long long)s->store_variants, s->store_samples, s->ploidy);
+	f = bf_calloc(1, sizeof(*f));
+	if (!f)
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	if (opts)
+		f->p = *(const struct bgen_params *)opts;
+	else
+		bgen_params_init(&f->p, fixed);
+	f->n_samples = s->n_samples;
+	f->geno_off = bgen_fixed_geno_offset(&f->p);
+	*state = f;
+	if (fixed) {
+		BF_FORWARD(bgen_params_validate(&f->p, err));
+		BF_FORWARD(bgen_check_contigs(s->contigs, s->n_contigs, err));
+	}
+	rc = bgen_header(&f->p, s->n_variants, s->sample_ids, s->n_samples, prefix, err);
+	if (rc < 0)
+		return rc;
+	info->need_meta = true;
+	info->need_phase = !f->p.unphased;
+	if (fixed) {
+		info->bytes_per_variant =
+		    bgen_fixed_bytes_per_variant(&f->p, s->n_samples, s->ploidy);
+		info->planes = s->ploidy == 2;
+		info->stream_rows = true;
+		info->checks_async = true;
+	}
+	return 0;
+}
+
+static int bgen_fixed_open(const void *opts, const struct fmt_setup *s, struct bf_strbuf *prefix,
+			   struct fmt_info *info, void **state, struct bf_err *err)
+{
+	return bgen_fmt_open(opts, s, prefix, info, state, true, err);
+}
+
+static int bgen_variable_open(const void *opts, const struct fmt_setup *s, struct bf_strbuf *prefix,
+			      struct fmt_info *info, void **state, struct bf_err *err)
+{
+	return bgen_fmt_open(opts, s, prefix, info, state, false, err);
+}
+
+static void bgen_fmt_close(void *state)
+{
+	bf_free(state);
+}
+
+static int bgen_fmt_check(void *state, void *scan, const struct fmt_variant *v, struct bf_err *err)
+{
+	const struct bgen_fmt *f = state;
+	struct bgen_scan *sc = scan;
+	int64_t slack, used;
+
+	if (v->multi_allelic)
+		return bf_err_set(err, BF_E_INVAL, "%s", BGEN_MSG_MULTI_ALLELIC);
+	if (!f->p.fixed)
+		return 0;
+	slack = bgen_fixed_slack(&f->p, v);
+	used = (int64_t)f->p.total_string_length - slack;
+	if (used > sc->max_used)
+		sc->max_used = used;
+	if (slack < 1 && !sc->bad) {
+		sc->bad = true;
+		bgen_fixed_slack_error(&f->p, v, &sc->first);
+	}
+	return 0;
+}
+
+static int bgen_fmt_check_end(void *state, void *scan, struct bf_err *err)
+{
+	const struct bgen_scan *sc = scan;
+
+	(void)state;
+	if (sc->bad)
+		return bf_err_set(err, BF_E_RANGE,
+				  "%s; the smallest --total-string-length that fits every variant "
+				  "is %lld",
+				  sc->first.msg, (long long)sc->max_used + 1);
+	return 0;
+}
+
+static int bgen_fmt_encode(void *state, const struct fmt_chunk *c, uint8_t *out, size_t cap,
+			   struct bf_err *err)
+{
+	struct bgen_fmt *f = state;
+	uint64_t mixed = 0;
+	int rc = encode_fixed_chunk(&f->p, c, out, cap, &mixed, false, false, NULL, NULL, err);
+
+	if (mixed)
+		atomic_fetch_add(&f->mixed, mixed);
+	return rc;
+}
+
+static int bgen_fmt_planes_row(void *state, uint8_t phase, size_t s0, size_t n,
+			       const uint8_t *planes, size_t stride, uint8_t *row_out,
+			       uint64_t *acc)
+{
+	const struct bgen_fmt *f = state;
+	uint8_t fl = bgen_row_flags(true, f->p.unphased, phase & FMT_PHASE_ANY,
+				    phase & FMT_PHASE_ALL, f->n_samples);
+
+	return bgen_fixed_planes(planes, stride, (n + 3) / 4, s0, f->n_samples,
+				 fl & BGEN_ROW_PHASED, row_out + f->geno_off, acc);
+}
+
+static int bgen_fmt_planes_finish(void *state, const struct fmt_chunk *c, const uint64_t *acc,
+				  uint8_t *out, size_t len, struct bf_err *err)
+{
+	struct bgen_fmt *f = state;
+	uint64_t mixed = 0;
+	int rc;
+
+	if (c->ploidy != 2)
+		return bf_err_set(err, BF_E_INTERNAL, "planned BGEN rows need ploidy 2");
+	rc = encode_fixed_chunk(&f->p, c, out, len, &mixed, false, true, NULL, acc, err);
+	if (mixed)
+		atomic_fetch_add(&f->mixed, mixed);
+	return rc;
+}
+
+static int bgen_fmt_append(void *state, const struct fmt_chunk *c, struct bf_strbuf *scratch,
+			   struct bf_strbuf *out, uint64_t *sizes, struct bf_err *err)
+{
+	struct bgen_fmt *f = state;
+	uint64_t mixed = 0;
+	int rc = bgen_encode_variable_chunk(&f->p, c, scratch, out, sizes, &mixed, err);
+
+	if (mixed)
+		atomic_fetch_add(&f->mixed, mixed);
+	return rc;
+}
+
+static void bgen_fmt_report(void *state, const char *who, bool reset)
+{
+	struct bgen_fmt *f = state;
+	uint64_t n = reset ? atomic_exchange(&f->mixed, 0) : atomic_load(&f->mixed);
+
+	if (n && who)
+		bf_log_warn("%s: %llu variant(s) had mixed phase across samples; emitted as "
+			    "unphased (the BGEN phased flag is per variant)",
+			    who, (unsigned long long)n);
+}
+
+const struct fmt_ops fmt_bgen_fixed_ops = {
+    .name = "bgen",
+    .open = bgen_fixed_open,
+    .close = bgen_fmt_close,
+    .check_size = sizeof(struct bgen_scan),
+    .check_variant = bgen_fmt_check,
+    .check_end = bgen_fmt_check_end,
+    .encode = bgen_fmt_encode,
+    .planes_row = bgen_fmt_planes_row,
+    .planes_finish = bgen_fmt_planes_finish,
+    .report = bgen_fmt_report,
+};
+
+const struct fmt_ops fmt_bgen_variable_ops = {
+    .name = "bgen-variable",
+    .open = bgen_variable_open,
+    .close = bgen_fmt_close,
+    .check_size = sizeof(struct bgen_scan),
+    .check_variant = bgen_fmt_check,
+    .check_end = bgen_fmt_check_end,
+    .append = bgen_fmt_append,
+    .report = bgen_fmt_report,
+};

@@ -42,6 +42,14 @@ struct fmt_chunk {
 	const int8_t *gt;
 	/* call_genotype_phased [n_variants][n_samples] (0/1), or NULL when absent */
 	const uint8_t *phased;
+	/*
+	 * Without `phased`: each row's FMT_PHASE_* flags (whether some / every
+	 * selected sample is phased), or NULL when the store has no phasing.
+	 */
+	const uint8_t *row_phase;
 };
+
+#define FMT_PHASE_ANY 1 /* some selected sample of the row is phased */
+#define FMT_PHASE_ALL 2 /* every selected sample of the row is phased */
 
 #endif

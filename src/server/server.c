@@ -170,8 +170,8 @@ static int make_sidecar(struct srv *sv, struct ipc_file *f, const char *ext, sid
 			rc = fn(&sv->ex.s, fd, f->name, err);
 		} else {
 			/* the BGEN index: SQLite writes the file by name */
-			rc = sidecar_write_bgi_fixed(&sv->ex.s, &sv->ex.bgen, sv->ex.prefix.len,
-						     sv->ex.bpv, tmp, err);
+			rc = sidecar_write_bgi_fixed(&sv->ex.s, c->export.format_params,
+						     sv->ex.prefix.len, sv->ex.bpv, tmp, err);
 		}
 		if (close(fd) != 0 && rc == 0)
 			rc = bf_err_sys(err, BF_E_IO, "cannot write '%s'", tmp);
@@ -204,7 +204,7 @@ static int build_files(struct srv *sv, struct ipc_hello *h, struct bf_err *err)
 	struct ipc_file *f = h->files;
 
 	h->n_files = 0;
-	if (c->export.format == EXPORT_PLINK) {
+	if (strcmp(c->export.format, "bed") == 0) {
 		snprintf(f[0].name, sizeof(f[0].name), "%s.bed", c->basename);
 		f[0].streaming = 1;
 		f[0].size = stream_size(sv->ex.stream);

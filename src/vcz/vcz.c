@@ -4,6 +4,7 @@
 #include "util/bf_config.h"
 
 #include "vcz/vcz.h"
+#include "vcz/vcz_internal.h"
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/log.h"
@@ -22,8 +23,7 @@ static int64_t gcd64(int64_t a, int64_t b)
 	return a;
 }
 
-/* Read one element of a decoded integer/bool buffer as int64. */
-static int64_t load_int(const void *buf, size_t i, const struct zarr_dtype *dt)
+int64_t vcz_load_int(const void *buf, size_t i, const struct zarr_dtype *dt)
 {
 	const uint8_t *p = (const uint8_t *)buf + i * (size_t)dt->itemsize;
 
@@ -120,7 +120,7 @@ static int read_int_rows(struct zarr_array *a, int64_t row0, int64_t n, int64_t 
 			take = n - done;
 		BF_FORWARD(read_chunk_alloc(a, idx, &buf, &len, err));
 		for (i = 0; i < take; i++)
-			out[done + i] = load_int(buf, (size_t)(off + i), zarr_array_dtype(a));
+			out[done + i] = vcz_load_int(buf, (size_t)(off + i), zarr_array_dtype(a));
 		bf_free(buf);
 		done += take;
 	}
@@ -440,7 +440,9 @@ int vcz_meta_read(struct vcz *v, int64_t ci, struct vcz_meta *m, struct bf_err *
 	m->n_allele_cols = v->n_allele_cols;
 	m->contig = bf_calloc((size_t)m->n + 1, sizeof(int64_t));
 	m->pos = bf_calloc((size_t)m->n + 1, sizeof(int64_t));
-	if (!m->contig || !m->pos) {
+	m->alleles = bf_calloc(1, sizeof(*m->alleles));
+	m->ids = bf_calloc(1, sizeof(*m->ids));
+	if (!m->contig || !m->pos || !m->alleles || !m->ids) {
 		vcz_meta_release(m);
 		return bf_err_set(err, BF_E_NOMEM, "out of memory");
 	}
@@ -450,9 +452,9 @@ int vcz_meta_read(struct vcz *v, int64_t ci, struct vcz_meta *m, struct bf_err *
 	if (rc == 0)
 		rc = read_int_rows(v->pos, row0, m->n, m->pos, err);
 	if (rc == 0)
-		rc = read_strings_for_row(v->allele, row0, &m->alleles, &m->allele_row0, err);
+		rc = read_strings_for_row(v->allele, row0, m->alleles, &m->allele_row0, err);
 	if (rc == 0 && v->id) {
-		rc = read_strings_for_row(v->id, row0, &m->ids, &m->id_row0, err);
+		rc = read_strings_for_row(v->id, row0, m->ids, &m->id_row0, err);
 		m->has_id = true;
 	}
 	if (rc < 0) {
@@ -480,8 +482,12 @@ void vcz_meta_release(struct vcz_meta *m)
 		return;
 	bf_free(m->contig);
 	bf_free(m->pos);
-	zarr_strings_release(&m->alleles);
-	zarr_strings_release(&m->ids);
+	if (m->alleles)
+		zarr_strings_release(m->alleles);
+	if (m->ids)
+		zarr_strings_release(m->ids);
+	bf_free(m->alleles);
+	bf_free(m->ids);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -489,26 +495,26 @@ void vcz_meta_allele(const struct vcz_meta *m, int64_t r, int col, const char **
 {
 	size_t i = (size_t)(m->allele_row0 + r) * (size_t)m->n_allele_cols + (size_t)col;
 
-	if (col >= m->n_allele_cols || i >= m->alleles.n) {
+	if (col >= m->n_allele_cols || !m->alleles || i >= m->alleles->n) {
 		*p = "";
 		*len = 0;
 		return;
 	}
-	*p = (const char *)m->alleles.data + m->alleles.off[i];
-	*len = m->alleles.len[i];
+	*p = (const char *)m->alleles->data + m->alleles->off[i];
+	*len = m->alleles->len[i];
 }
 
 void vcz_meta_id(const struct vcz_meta *m, int64_t r, const char **p, size_t *len)
 {
 	size_t i = (size_t)(m->id_row0 + r);
 
-	if (!m->has_id || i >= m->ids.n) {
+	if (!m->has_id || !m->ids || i >= m->ids->n) {
 		*p = "";
 		*len = 0;
 		return;
 	}
-	*p = (const char *)m->ids.data + m->ids.off[i];
-	*len = m->ids.len[i];
+	*p = (const char *)m->ids->data + m->ids->off[i];
+	*len = m->ids->len[i];
 }
 
 int vcz_meta_n_alt(const struct vcz_meta *m, int64_t r)
@@ -601,244 +607,4 @@ void vcz_samplesel_release(struct vcz_samplesel *sel)
 	bf_free(sel->raw);
 	bf_free(sel->runs);
 	memset(sel, 0, sizeof(*sel));
-}
-
-/* Bytes of one decoded row (every sample of one sample chunk) of array `a`. */
-static size_t row_bytes(const struct zarr_array *a)
-{
-	size_t n = 0;
-
-	if (a && !bf_size_mul(zarr_array_chunk_nelem(a) / (size_t)zarr_array_chunks(a)[0],
-			      (size_t)zarr_array_dtype(a)->itemsize, &n))
-		return SIZE_MAX;
-	return n;
-}
-
-size_t vcz_row_scratch_size(const struct vcz *v)
-{
-	size_t a = row_bytes(v->gt), b = row_bytes(v->phased);
-
-	return a > b ? a : b;
-}
-
-/* The direct path: the decoded rows already are the output layout. */
-static bool gt_direct(const struct vcz *v, const struct vcz_samplesel *sel,
-		      const struct zarr_array *a)
-{
-	return sel->whole && zarr_array_dtype(a)->itemsize == 1 &&
-	       (size_t)v->schunk == v->n_raw_samples;
-}
-
-size_t vcz_row_out_size(const struct vcz *v, const struct vcz_samplesel *sel)
-{
-	size_t n = sel->n * (size_t)(v->ploidy > 0 ? v->ploidy : 1);
-
-	if (v->gt && gt_direct(v, sel, v->gt) && row_bytes(v->gt) > n)
-		n = row_bytes(v->gt);
-	return n;
-}
-
-static inline int8_t sat8(int64_t x)
-{
-	return x > 127 ? 127 : x < -128 ? -128 : (int8_t)x;
-}
-
-/*
- * Gather the selected samples of decoded rows (rows x sc x width elements of
- * `itemsize`) of one sample chunk into out (rows x sel->n x width int8).
- */
-static void gather(const struct vcz_samplesel *sel, int64_t schunk, const uint8_t *chunk, size_t sc,
-		   size_t width, const struct zarr_dtype *dt, int64_t rows, int8_t *out)
-{
-	size_t ri;
-	int64_t r;
-	const size_t isz = (size_t)dt->itemsize;
-
-	for (ri = 0; ri < sel->n_runs; ri++) {
-		const struct vcz_run *run = &sel->runs[ri];
-
-		if (run->schunk != schunk)
-			continue;
-		for (r = 0; r < rows; r++) {
-			const uint8_t *src = chunk + ((size_t)r * sc + run->local0) * width * isz;
-			int8_t *dst = out + ((size_t)r * sel->n + run->out0) * width;
-			size_t k, cnt = run->count * width;
-
-			if (isz == 1) {
-				if (dt->kind == ZARR_KIND_UINT) {
-					for (k = 0; k < cnt; k++)
-						dst[k] = sat8(src[k]);
-				} else {
-					memcpy(dst, src, cnt);
-				}
-			} else {
-				for (k = 0; k < cnt; k++)
-					dst[k] = sat8(load_int(src, k, dt));
-			}
-		}
-	}
-}
-
-static int read_selected(struct zarr_array *a, int64_t ci, int64_t row0, int64_t rows,
-			 const struct vcz_samplesel *sel, size_t width, int8_t *out, size_t cap,
-			 void *scratch, size_t scap, size_t sc, struct bf_err *err)
-{
-	int64_t idx[ZARR_MAX_DIMS] = {0};
-	size_t need, sneed, ri;
-	int64_t last = -1;
-
-	if (!bf_size_mul((size_t)rows * width, sel->n, &need) || need > cap ||
-	    !bf_size_mul((size_t)rows, row_bytes(a), &sneed) || sneed > scap)
-		return bf_err_set(err, BF_E_INTERNAL, "genotype buffers too small");
-	idx[0] = ci;
-	for (ri = 0; ri < sel->n_runs; ri++) {
-		int64_t sj = sel->runs[ri].schunk;
-
-		if (sj == last)
-			continue;
-		last = sj;
-		idx[1] = sj;
-		BF_FORWARD(zarr_array_read_chunk_rows(a, idx, row0, rows, scratch, sneed, err));
-		gather(sel, sj, scratch, sc, width, zarr_array_dtype(a), rows, out);
-	}
-	return 0;
-}
-
-int vcz_read_gt_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,
-		     const struct vcz_samplesel *sel, int8_t *out, size_t cap, void *scratch,
-		     size_t scap, struct bf_err *err)
-{
-	const struct zarr_dtype *dt;
-
-	if (!v->gt)
-		return bf_err_set(err, BF_E_NOTFOUND, "the store has no 'call_genotype' array");
-	if (sel->n == 0 || nrows <= 0)
-		return 0;
-	if (row0 < 0 || row0 + nrows > vcz_chunk_rows(v, ci))
-		return bf_err_set(err, BF_E_INTERNAL, "rows out of range");
-	dt = zarr_array_dtype(v->gt);
-	if (gt_direct(v, sel, v->gt)) {
-		int64_t idx[ZARR_MAX_DIMS] = {0};
-		size_t need = (size_t)nrows * row_bytes(v->gt);
-		int rc;
-
-		if (need > cap)
-			return bf_err_set(err, BF_E_INTERNAL, "genotype buffer too small");
-		idx[0] = ci;
-		rc = zarr_array_read_chunk_rows(v->gt, idx, row0, nrows, out, need, err);
-		if (rc == 0 && dt->kind == ZARR_KIND_UINT) {
-			size_t k;
-
-			for (k = 0; k < need; k++)
-				out[k] = sat8(((uint8_t *)out)[k]);
-		}
-		return rc;
-	}
-	return read_selected(v->gt, ci, row0, nrows, sel, (size_t)v->ploidy, out, cap, scratch,
-			     scap, (size_t)v->schunk, err);
-}
-
-bool vcz_gt_blocks_ok(const struct vcz *v, const struct vcz_samplesel *sel, size_t multiple)
-{
-	const struct zarr_dtype *dt;
-
-	if (!v->gt || !sel->whole || v->ploidy != 2 || multiple == 0 || v->schunk <= 0 ||
-	    (size_t)v->schunk >= v->n_raw_samples || (size_t)v->schunk % multiple)
-		return false;
-	dt = zarr_array_dtype(v->gt);
-	return dt->itemsize == 1 && dt->kind == ZARR_KIND_INT;
-}
-
-struct block_walk {
-	vcz_gt_block_fn fn;
-	vcz_gt_planes_fn pfn;
-	void *ctx;
-	size_t j0, n, stride;
-	int64_t row0;
-};
-
-static int block_planes(void *ctx, size_t off, size_t nbytes, const uint8_t *planes, size_t stride,
-			struct bf_err *err)
-{
-	struct block_walk *b = ctx;
-
-	return b->pfn(b->ctx, b->j0, b->n, b->stride, off, nbytes, planes, stride, err);
-}
-
-static int block_rows(void *ctx, int64_t r, int64_t n, const uint8_t *rows, struct bf_err *err)
-{
-	struct block_walk *b = ctx;
-
-	return b->fn(b->ctx, b->j0, b->n, (size_t)(r - b->row0), (const int8_t *)rows, b->stride, n,
-		     err);
-}
-
-int vcz_each_gt_block(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows, struct zarr_window *w,
-		      vcz_gt_block_fn fn, vcz_gt_planes_fn pfn, void *ctx, struct bf_err *err)
-{
-	int64_t idx[ZARR_MAX_DIMS] = {0};
-	struct block_walk b = {fn, pfn, ctx, 0, 0, row_bytes(v->gt), row0};
-
-	if (row0 < 0 || nrows <= 0 || row0 + nrows > vcz_chunk_rows(v, ci))
-		return bf_err_set(err, BF_E_INTERNAL, "rows out of range");
-	idx[0] = ci;
-	for (b.j0 = 0; b.j0 < v->n_raw_samples; b.j0 += (size_t)v->schunk) {
-		b.n = v->n_raw_samples - b.j0 < (size_t)v->schunk ? v->n_raw_samples - b.j0
-								  : (size_t)v->schunk;
-		idx[1] = (int64_t)(b.j0 / (size_t)v->schunk);
-		BF_FORWARD(zarr_array_each_rows(v->gt, idx, row0, nrows, w, block_rows,
-						pfn ? block_planes : NULL, 8, &b, err));
-	}
-	return 0;
-}
-
-bool vcz_gt_rows_ok(const struct vcz *v, const struct vcz_samplesel *sel)
-{
-	return v->gt && gt_direct(v, sel, v->gt) && zarr_array_dtype(v->gt)->kind == ZARR_KIND_INT;
-}
-
-int vcz_each_gt_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows, struct zarr_window *w,
-		     vcz_gt_block_fn fn, vcz_gt_planes_fn pfn, void *ctx, struct bf_err *err)
-{
-	int64_t idx[ZARR_MAX_DIMS] = {0};
-	struct block_walk b = {fn, pfn, ctx, 0, v->n_raw_samples, row_bytes(v->gt), row0};
-
-	if (row0 < 0 || nrows <= 0 || row0 + nrows > vcz_chunk_rows(v, ci))
-		return bf_err_set(err, BF_E_INTERNAL, "rows out of range");
-	idx[0] = ci;
-	return zarr_array_each_rows(v->gt, idx, row0, nrows, w, block_rows,
-				    pfn ? block_planes : NULL, 8, &b, err);
-}
-
-bool vcz_phased_rows_ok(const struct vcz *v, const struct vcz_samplesel *sel)
-{
-	return v->phased && sel->whole && (size_t)v->schunk == v->n_raw_samples &&
-	       zarr_array_dtype(v->phased)->itemsize == 1;
-}
-
-int vcz_each_phased_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,
-			 struct zarr_window *w, zarr_rows_fn fn, zarr_planes_fn pfn, void *ctx,
-			 struct bf_err *err)
-{
-	int64_t idx[ZARR_MAX_DIMS] = {0};
-
-	if (!v->phased || row0 < 0 || nrows <= 0 || row0 + nrows > vcz_chunk_rows(v, ci))
-		return bf_err_set(err, BF_E_INTERNAL, "rows out of range");
-	idx[0] = ci;
-	/* booleans: bit 0 is the value (Zarr's bool items are 0 or 1) */
-	return zarr_array_each_rows(v->phased, idx, row0, nrows, w, fn, pfn, 1, ctx, err);
-}
-
-int vcz_read_phased_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,
-			 const struct vcz_samplesel *sel, uint8_t *out, size_t cap, void *scratch,
-			 size_t scap, struct bf_err *err)
-{
-	if (!v->phased)
-		return BF_E_NOTFOUND;
-	if (sel->n == 0 || nrows <= 0)
-		return 0;
-	if (row0 < 0 || row0 + nrows > vcz_chunk_rows(v, ci))
-		return bf_err_set(err, BF_E_INTERNAL, "rows out of range");
-	return read_selected(v->phased, ci, row0, nrows, sel, 1, (int8_t *)out, cap, scratch, scap,
-			     (size_t)v->schunk, err);
 }

@@ -21,13 +21,15 @@
 #include "util/bf_config.h"
 
 #include "util/err.h"
-#include "zarr/zarr.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct store;
+struct zarr_group;
+struct zarr_array;
+struct zarr_strings;
 
 struct vcz {
 	struct store *store;
@@ -74,14 +76,14 @@ int64_t vcz_chunk_rows(const struct vcz *v, int64_t ci);
 
 /* Variant metadata of one min chunk. */
 struct vcz_meta {
-	int64_t ci;		     /* min chunk number */
-	int64_t n;		     /* rows */
-	int64_t *contig;	     /* n contig indexes */
-	int64_t *pos;		     /* n positions */
-	struct zarr_strings alleles; /* decoded chunk of variant_allele */
-	int64_t allele_row0;	     /* first row of this min chunk within `alleles` */
+	int64_t ci;		      /* min chunk number */
+	int64_t n;		      /* rows */
+	int64_t *contig;	      /* n contig indexes */
+	int64_t *pos;		      /* n positions */
+	struct zarr_strings *alleles; /* decoded chunk of variant_allele */
+	int64_t allele_row0;	      /* first row of this min chunk within `alleles` */
 	int n_allele_cols;
-	struct zarr_strings ids; /* decoded chunk of variant_id (n == 0 when absent) */
+	struct zarr_strings *ids; /* decoded chunk of variant_id (n == 0 when absent) */
 	int64_t id_row0;
 	bool has_id;
 };
@@ -119,102 +121,115 @@ int vcz_samplesel_init(const struct vcz *v, const size_t *raw, size_t n, struct 
 		       struct bf_err *err) BF_MUST_CHECK;
 void vcz_samplesel_release(struct vcz_samplesel *sel);
 
+/* ---- genotype blocks (vcz_gt.c) ---- */
+
 /* Scratch bytes per row that genotype/phase reads need (one decoded row of a sample chunk). */
 size_t vcz_row_scratch_size(const struct vcz *v);
 
 /*
- * Output bytes per row `out` must hold for vcz_read_gt_rows: sel->n * ploidy,
- * or a whole decoded row when the direct path applies.
+ * Bytes per row of a gathered genotype block: sel->n * ploidy, or a whole
+ * decoded row when the rows are decoded in place (every sample, in order,
+ * one sample chunk, one-byte items).
  */
 size_t vcz_row_out_size(const struct vcz *v, const struct vcz_samplesel *sel);
 
-/*
- * Genotypes of rows [row0, row0 + nrows) of min chunk `ci` for the selected
- * samples: out[r][j][p] = call_genotype[ci*vchunk + row0 + r][sel->raw[j]][p]
- * cast to int8 (saturating).  Only the compressed blocks covering the rows
- * are decoded where the codec allows it, so memory follows `nrows`, not the
- * chunk shape.  `out` holds nrows * vcz_row_out_size() bytes and `scratch`
- * nrows * vcz_row_scratch_size() bytes.
- */
-int vcz_read_gt_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,
-		     const struct vcz_samplesel *sel, int8_t *out, size_t cap, void *scratch,
-		     size_t scap, struct bf_err *err) BF_MUST_CHECK;
+/* The store has call_genotype_phased. */
+bool vcz_has_phased(const struct vcz *v);
 
 /*
- * A block of decoded genotypes: samples [j0, j0 + n) of the selection, for
- * `rows` consecutive rows starting `r0` rows into the requested range; row r
- * starts at gt + r * stride (int8 pairs).  Valid only during the call.
+ * A genotype reader: the per-thread state of genotype reads (gather buffers
+ * for up to `max_rows` rows a request, the window rows decode through, and
+ * the thread's decoder contexts).  Owned by the one thread that reads
+ * through it; vcz_reader_free runs on that thread and also frees its
+ * decoder contexts.  Buffers are mapped on first use.
  */
-typedef int (*vcz_gt_block_fn)(void *ctx, size_t j0, size_t n, size_t r0, const int8_t *gt,
-			       size_t stride, int64_t rows, struct bf_err *err);
+struct vcz_reader;
+
+struct vcz_reader *vcz_reader_create(struct vcz *v, const struct vcz_samplesel *sel,
+				     size_t max_rows, struct bf_err *err);
+void vcz_reader_free(struct vcz_reader *r);
+
+/* What a consumer of vcz_gt_each takes (vcz_gt_request.accept). */
+enum vcz_accept_flags {
+	VCZ_ACCEPT_PLANES = 1 << 0, /* bit-plane row segments (ploidy 2, bit-shuffled chunks) */
+	VCZ_ACCEPT_COLS = 1 << 1,   /* byte blocks of col_align-multiple sample ranges */
+	VCZ_WANT_PHASED = 1 << 2,   /* byte blocks carry their phase bytes */
+	VCZ_WANT_WHOLE = 1 << 3,    /* one byte block of every requested row */
+};
+
+enum vcz_block_kind {
+	VCZ_BLOCK_BYTES,  /* int8 genotypes, [nrows][n][ploidy] with a row stride */
+	VCZ_BLOCK_PLANES, /* one row segment as blosc bit planes */
+};
 
 /*
- * The same samples as bit planes (zarr_planes_fn): bytes [off, off + nbytes)
- * of the rows from the first requested one, `rb` bytes a row (the sample
- * chunk's full width: samples past j0 + n are padding).
+ * One block of a request: selected samples [j0, j0 + n) of rows r0 ..
+ * r0 + nrows - 1, rows counted in the request (row i is the request's i-th
+ * row).  Valid only during the callback.
  */
-typedef int (*vcz_gt_planes_fn)(void *ctx, size_t j0, size_t n, size_t rb, size_t off,
-				size_t nbytes, const uint8_t *planes, size_t stride,
-				struct bf_err *err);
+struct vcz_block {
+	enum vcz_block_kind kind;
+	size_t r0, nrows; /* PLANES: nrows is 1 */
+	size_t j0, n;
+	/* BYTES: row r at gt + r * stride (wider stored ints saturate to int8) */
+	const int8_t *gt;
+	size_t stride;
+	/* BYTES with VCZ_WANT_PHASED: [nrows][n] phase flags (0/1); else NULL */
+	const uint8_t *phased;
+	/*
+	 * PLANES: plane b's byte j at planes[b * pstride + j] holds bit b of the
+	 * 8 genotype bytes of samples j0 + 4j .. j0 + 4j + 3; ceil(n / 4) bytes
+	 * a plane (the last may cover padding past n).
+	 */
+	const uint8_t *planes;
+	size_t pstride;
+	bool fresh; /* PLANES: the first segment of a newly decoded compressed block */
+};
+
+/* The rows of one variant chunk a consumer asks for, and how it takes them. */
+struct vcz_gt_request {
+	int64_t ci;	      /* min chunk */
+	uint32_t first;	      /* first requested chunk row */
+	uint32_t n;	      /* requested rows */
+	const uint32_t *rows; /* n ascending chunk rows (rows[0] == first), or NULL: consecutive */
+	unsigned accept;      /* enum vcz_accept_flags */
+	size_t col_align;     /* VCZ_ACCEPT_COLS: sample blocks a multiple of this wide */
+};
+
+/* @return 0 to go on, or nonzero to stop the walk (returned by vcz_gt_each). */
+typedef int (*vcz_block_fn)(void *ctx, const struct vcz_block *b, struct bf_err *err);
 
 /*
- * Whether vcz_each_gt_block applies: the selection is every sample in store
- * order, spread over several sample chunks of `multiple`-aligned width, and
- * call_genotype is signed int8 (no conversion needed).
+ * Hand the requested rows x selected samples to fn, in row order, as blocks
+ * whose representation the block carries: consecutive rows of the whole
+ * selection in one sample chunk go through a small window a few rows (or,
+ * with VCZ_ACCEPT_PLANES on bit-shuffled chunks, a row segment) at a time;
+ * with VCZ_ACCEPT_COLS, a selection of every sample over several aligned
+ * sample chunks goes one sample chunk at a time; anything else (sample
+ * subsets, row subsets, VCZ_WANT_WHOLE) is gathered into the reader's
+ * buffers and handed over as one block.
+ * @return 0, fn's nonzero return, or a negative read error.
  */
-bool vcz_gt_blocks_ok(const struct vcz *v, const struct vcz_samplesel *sel, size_t multiple);
+int vcz_gt_each(struct vcz_reader *r, const struct vcz_gt_request *q, vcz_block_fn fn, void *ctx,
+		struct bf_err *err) BF_MUST_CHECK;
+
+/* How vcz_gt_each hands over a request of consecutive rows (for sizing). */
+enum vcz_gt_mode {
+	VCZ_GT_GATHER, /* one gathered block (the reader holds the rows) */
+	VCZ_GT_ROWS,   /* whole rows through the window */
+	VCZ_GT_COLS,   /* sample chunk by sample chunk through the window */
+};
+enum vcz_gt_mode vcz_gt_mode(const struct vcz *v, const struct vcz_samplesel *sel, unsigned accept,
+			     size_t col_align);
+
+#define VCZ_PHASE_ANY 1 /* some selected sample of the row is phased */
+#define VCZ_PHASE_ALL 2 /* every selected sample of the row is phased */
 
 /*
- * Decode rows [row0, row0 + nrows) of variant chunk ci one sample chunk at a
- * time and hand them to fn a few rows at a time through the window `w`
- * (zarr_array_each_rows), skipping the gather into full-width rows that
- * vcz_read_gt_rows does; to pfn as bit planes instead where the chunk
- * allows (pfn may be NULL).  Only when vcz_gt_blocks_ok.
- * @return 0, fn's error, or a read error.
+ * Each requested row's VCZ_PHASE_* flags into flags[0 .. q->n), from bit 0
+ * of the phase booleans' planes where the chunk allows (the later planes
+ * are not decompressed), else from the bytes.  Only when vcz_has_phased.
  */
-int vcz_each_gt_block(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows, struct zarr_window *w,
-		      vcz_gt_block_fn fn, vcz_gt_planes_fn pfn, void *ctx,
-		      struct bf_err *err) BF_MUST_CHECK;
-
-/*
- * Whether vcz_each_gt_rows applies: the selection is every sample in store
- * order, in one sample chunk, and call_genotype is signed int8, so decoded
- * rows already are fmt_chunk's gt layout.
- */
-bool vcz_gt_rows_ok(const struct vcz *v, const struct vcz_samplesel *sel);
-
-/*
- * Rows [row0, row0 + nrows) of variant chunk ci, whole selection, to fn a
- * few at a time through the window `w` (fn gets the sample range 0..n and
- * r0 as for vcz_each_gt_block).  Only when vcz_gt_rows_ok.
- */
-int vcz_each_gt_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows, struct zarr_window *w,
-		     vcz_gt_block_fn fn, vcz_gt_planes_fn pfn, void *ctx,
-		     struct bf_err *err) BF_MUST_CHECK;
-
-/*
- * Whether vcz_each_phased_rows applies: call_genotype_phased exists with
- * one-byte items, and the selection is every sample of its one sample chunk.
- */
-bool vcz_phased_rows_ok(const struct vcz *v, const struct vcz_samplesel *sel);
-
-/*
- * Rows [row0, row0 + nrows) of call_genotype_phased in chunk ci through
- * zarr_array_each_rows (rows to fn, or bit planes to pfn).  pfn gets plane 0
- * only: a Zarr bool item is 0 or 1, so its bit 0 is its value (the later
- * planes of a bit-shuffled block are not decompressed).  Only when
- * vcz_phased_rows_ok.
- */
-int vcz_each_phased_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,
-			 struct zarr_window *w, zarr_rows_fn fn, zarr_planes_fn pfn, void *ctx,
-			 struct bf_err *err) BF_MUST_CHECK;
-
-/*
- * Phase flags (0/1) of the same rows: out[r][j].  @return 0, or BF_E_NOTFOUND
- * when the store has no call_genotype_phased (nothing written).
- */
-int vcz_read_phased_rows(struct vcz *v, int64_t ci, int64_t row0, int64_t nrows,
-			 const struct vcz_samplesel *sel, uint8_t *out, size_t cap, void *scratch,
-			 size_t scap, struct bf_err *err) BF_MUST_CHECK;
-
+int vcz_phase_rows(struct vcz_reader *r, const struct vcz_gt_request *q, uint8_t *flags,
+		   struct bf_err *err) BF_MUST_CHECK;
 #endif

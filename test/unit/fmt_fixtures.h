@@ -61,13 +61,13 @@ static const struct fmt_str fx_m_ids[3] = {FS("tsk_0"), FS("tsk_1"), FS("tsk_2")
 
 static inline struct fmt_chunk fx_s_chunk(void)
 {
-	struct fmt_chunk c = {6, fx_s_vars, 3, 2, fx_s_gt, fx_s_phased};
+	struct fmt_chunk c = {6, fx_s_vars, 3, 2, fx_s_gt, fx_s_phased, NULL};
 	return c;
 }
 
 static inline struct fmt_chunk fx_m_chunk(void)
 {
-	struct fmt_chunk c = {4, fx_m_vars, 3, 2, fx_m_gt, fx_m_phased};
+	struct fmt_chunk c = {4, fx_m_vars, 3, 2, fx_m_gt, fx_m_phased, NULL};
 	return c;
 }
 

@@ -521,7 +521,7 @@ static void test_fixed_stored_boundaries(void **state)
 		uint8_t *out = malloc(bpv), *block = malloc(geno), *ref, *back;
 		uLongf rlen = compressBound(geno), blen = geno;
 		size_t glen;
-		struct fmt_chunk c = {1, &v, s, 2, gt, NULL};
+		struct fmt_chunk c = {1, &v, s, 2, gt, NULL, NULL};
 		struct bf_err err;
 		const uint8_t *z = NULL;
 
@@ -577,7 +577,7 @@ static void fixed_planes_at(enum bf_simd level)
 			uint8_t *ph = malloc(nv * n), *planes = malloc(2 * n);
 			uint64_t bpv;
 			uint8_t *want, *got;
-			struct fmt_chunk c = {nv, v, n, 2, gt, mode == 0 ? NULL : ph};
+			struct fmt_chunk c = {nv, v, n, 2, gt, mode == 0 ? NULL : ph, NULL};
 			uint64_t mixed_w = 0, mixed_g = 0;
 			uint8_t flags[3];
 			uint64_t acc[6] = {0};
@@ -735,7 +735,7 @@ static void test_fixed_errors(void **state)
 	/* all-haploid in a diploid store is still mixed ploidy */
 	{
 		static const int8_t h[6] = {0, -2, 1, -2, -1, -2};
-		struct fmt_chunk hc = {1, fx_s_vars, 3, 2, h, NULL};
+		struct fmt_chunk hc = {1, fx_s_vars, 3, 2, h, NULL, NULL};
 		expect_err(
 		    bgen_encode_fixed_chunk(&p, &hc, out, sizeof(out), NULL, &err),
 		    BF_E_UNSUPPORTED, &err,
@@ -744,7 +744,7 @@ static void test_fixed_errors(void **state)
 		    "instead.");
 		/* a ploidy-1 store with the same calls encodes (119-byte blocks) */
 		static const int8_t h1[3] = {0, 1, -1};
-		struct fmt_chunk c1 = {1, fx_s_vars, 3, 1, h1, NULL};
+		struct fmt_chunk c1 = {1, fx_s_vars, 3, 1, h1, NULL, NULL};
 		assert_int_equal(bgen_fixed_bytes_per_variant(&p, 3, 1), 119);
 		assert_int_equal(bgen_encode_fixed_chunk(&p, &c1, out, 119, NULL, &err), 0);
 		assert_memory_equal(

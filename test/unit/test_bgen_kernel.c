@@ -479,6 +479,7 @@ static void compare_chunk(size_t nv, size_t ns, int ploidy, int mode, int pm, bo
 	c.ploidy = ploidy;
 	c.gt = gt;
 	c.phased = pm == 0 ? NULL : ph;
+	c.row_phase = NULL;
 	bpv = bgen_fixed_bytes_per_variant(&p, ns, ploidy);
 	assert_true(bpv > 0);
 	total = (size_t)bpv * nv;
