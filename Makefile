@@ -6,7 +6,7 @@ CC      ?= cc
 BUILD   ?= build
 PY      := /usr/bin/python3
 
-LIBS_PC := fuse3 blosc libzstd zlib liblz4 sqlite3 jansson
+LIBS_PC := fuse3 blosc libzstd zlib liblz4 sqlite3 jansson libcurl
 PC_CFLAGS = $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS   = $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null) -lbz2 -lpthread -lm
 

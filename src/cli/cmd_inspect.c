@@ -45,16 +45,20 @@ static int describe_array(struct zarr_group *g, const char *name, json_t *arrays
 	json_object_set_new(o, "codecs", codecs ? codecs : json_null());
 	files = zarr_array_count_chunk_files(a, err);
 	zarr_array_free(a);
-	if (files < 0) {
+	if (files == BF_E_UNSUPPORTED) { /* a store that cannot list keys (plain HTTP) */
+		bf_err_clear(err);
+		json_object_set_new(o, "chunk_files", json_null());
+	} else if (files < 0) {
 		json_decref(o);
 		return (int)files;
+	} else {
+		json_object_set_new(o, "chunk_files", json_integer(files));
 	}
-	json_object_set_new(o, "chunk_files", json_integer(files));
 	json_object_set_new(arrays, name, o);
 	return 0;
 }
 
-int cmd_inspect(const char *path, bool json, FILE *out)
+int cmd_inspect(const char *path, const struct store_config *cfg, bool json, FILE *out)
 {
 	struct bf_err err;
 	struct vcz *v;
@@ -65,7 +69,7 @@ int cmd_inspect(const char *path, bool json, FILE *out)
 
 	(void)json;
 	bf_err_clear(&err);
-	v = vcz_open(path, &err);
+	v = vcz_open_cfg(path, cfg, &err);
 	if (!v)
 		return cmd_fail(&err);
 	root = json_object();

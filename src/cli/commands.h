@@ -52,7 +52,7 @@ struct cmd_mount_opts {
 };
 
 /* `json`: one JSON object instead of the text summary. */
-int cmd_inspect(const char *store, bool json, FILE *out);
+int cmd_inspect(const char *store, const struct store_config *cfg, bool json, FILE *out);
 /* Summarise the access log at `path` ("-": stdin) on `out`. */
 int cmd_trace_summary(const char *path, bool json, FILE *out);
 /* `argv` is the user's command line, passed on to the encoder server. */

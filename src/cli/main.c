@@ -9,6 +9,7 @@
 #include "cli/options.h"
 #include "server/ipc.h"
 #include "server/server.h"
+#include "store/store.h"
 #include "util/log.h"
 
 #include <malloc.h>
@@ -16,10 +17,53 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void common_from(const struct cli_options *o, struct cmd_common *c)
+/*
+ * The store configuration of a command line: the storage options (borrowed
+ * from `o`; `opts` holds the array) and the reader's limits.
+ * @return 0, or 1 after printing "Error: out of memory".
+ */
+static int store_cfg_from(const struct cli_options *o, struct store_config *sc,
+			  struct store_opt **opts)
+{
+	size_t i;
+
+	memset(sc, 0, sizeof(*sc));
+	*opts = NULL;
+	if (o->n_storage_options) {
+		*opts = calloc(o->n_storage_options, sizeof(**opts));
+		if (!*opts) {
+			fprintf(stderr, "Error: out of memory\n");
+			return 1;
+		}
+		for (i = 0; i < o->n_storage_options; i++) {
+			(*opts)[i].key = o->storage_options[i].key;
+			(*opts)[i].value = o->storage_options[i].value;
+		}
+	}
+	sc->backend = o->backend_name;
+	sc->opts = *opts;
+	sc->n_opts = o->n_storage_options;
+	sc->max_inflight = (int)o->readahead_workers;
+	/*
+	 * A mount's remote reads give up (EIO) a little before the front's
+	 * --read-timeout, so the server answers instead of being replaced.
+	 */
+	if (o->cmd == CLI_CMD_MOUNT_PLINK || o->cmd == CLI_CMD_MOUNT_BGEN)
+		sc->deadline_s = 0.8 * (o->read_timeout > 0 ? o->read_timeout : 30.0);
+	else
+		sc->deadline_s = CLI_DEFAULT_READ_TIMEOUT;
+	sc->cache_bytes = o->readahead_buffer_size / 4;
+	if (sc->cache_bytes < ((uint64_t)8 << 20))
+		sc->cache_bytes = (uint64_t)8 << 20;
+	return 0;
+}
+
+static void common_from(const struct cli_options *o, const struct store_config *sc,
+			struct cmd_common *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->sel.store = o->store;
+	c->sel.store_cfg = sc;
 	c->sel.samples = o->samples;
 	c->sel.samples_file = o->samples_file;
 	c->sel.force_samples = o->force_samples;
@@ -37,10 +81,11 @@ static void common_from(const struct cli_options *o, struct cmd_common *c)
 	c->readahead_buffer_size = o->readahead_buffer_size;
 }
 
-static void bgen_from(const struct cli_options *o, struct cmd_bgen_opts *b)
+static void bgen_from(const struct cli_options *o, const struct store_config *sc,
+		      struct cmd_bgen_opts *b)
 {
 	memset(b, 0, sizeof(*b));
-	common_from(o, &b->c);
+	common_from(o, sc, &b->c);
 	b->output = o->output;
 	b->fixed_variant_size = o->fixed_variant_size || o->cmd == CLI_CMD_MOUNT_BGEN;
 	b->compression_level = o->compression_level;
@@ -54,14 +99,14 @@ static void bgen_from(const struct cli_options *o, struct cmd_bgen_opts *b)
 	b->string_opts_given = o->total_string_length_set || o->pad_byte_set;
 }
 
-/* Things the parser accepts that this build cannot do yet. */
-static int check_supported(const struct cli_options *o)
+/* Things the parser accepts that this build cannot do. */
+static int check_supported(const struct cli_options *o, const struct store_config *sc)
 {
-	if (o->backend != CLI_BACKEND_NONE) {
-		fprintf(stderr,
-			"Error: --backend-storage %s is not supported yet: biofuse reads local "
-			"directories and .vcz.zip files\n",
-			o->backend_name ? o->backend_name : "");
+	struct bf_err err;
+
+	bf_err_clear(&err);
+	if (store_config_check(o->store, sc, &err) < 0) {
+		fprintf(stderr, "Error: %s\n", err.msg);
 		return 1;
 	}
 	if (o->zarr_backend_alias_used)
@@ -85,6 +130,8 @@ static int server_entry(int argc, char **argv)
 	struct cli_options o;
 	struct server_config sc;
 	struct cmd_bgen_opts bo;
+	struct store_config scfg;
+	struct store_opt *sopts = NULL;
 	int rc;
 
 	if (argc < 10 || strcmp(argv[2], "--ipc-fd") || strcmp(argv[4], "--shm-fd") ||
@@ -98,12 +145,12 @@ static int server_entry(int argc, char **argv)
 		cli_options_release(&o);
 		return rc ? rc : 2;
 	}
-	if (apply_logging(&o)) {
+	if (apply_logging(&o) || store_cfg_from(&o, &scfg, &sopts)) {
 		cli_options_release(&o);
 		return 1;
 	}
 	memset(&sc, 0, sizeof(sc));
-	bgen_from(&o, &bo);
+	bgen_from(&o, &scfg, &bo);
 	sc.export.format = o.cmd == CLI_CMD_MOUNT_BGEN ? "bgen" : "bed";
 	sc.export.sel = bo.c.sel;
 	sc.export.budget = o.readahead_buffer_size;
@@ -121,6 +168,7 @@ static int server_entry(int argc, char **argv)
 	sc.slot_size = IPC_SLOT_SIZE;
 	sc.handler_threads = 16;
 	rc = cmd_server_run(&sc, &bo);
+	free(sopts);
 	cli_options_release(&o);
 	return rc;
 }
@@ -128,6 +176,8 @@ static int server_entry(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct cli_options o;
+	struct store_config scfg;
+	struct store_opt *sopts = NULL;
 	int rc;
 
 	/*
@@ -158,13 +208,14 @@ int main(int argc, char **argv)
 		cli_options_release(&o);
 		return rc;
 	}
-	if (apply_logging(&o) || check_supported(&o)) {
+	if (apply_logging(&o) || store_cfg_from(&o, &scfg, &sopts) || check_supported(&o, &scfg)) {
+		free(sopts);
 		cli_options_release(&o);
 		return 1;
 	}
 	switch (o.cmd) {
 	case CLI_CMD_INSPECT:
-		rc = cmd_inspect(o.store, o.json, stdout);
+		rc = cmd_inspect(o.store, &scfg, o.json, stdout);
 		break;
 	case CLI_CMD_TRACE_SUMMARY:
 		rc = cmd_trace_summary(o.store, o.json, stdout);
@@ -173,7 +224,7 @@ int main(int argc, char **argv)
 		struct cmd_plink_opts p;
 
 		memset(&p, 0, sizeof(p));
-		common_from(&o, &p.c);
+		common_from(&o, &scfg, &p.c);
 		p.output = o.output;
 		p.no_bim = o.no_bim;
 		p.no_fam = o.no_fam;
@@ -183,7 +234,7 @@ int main(int argc, char **argv)
 	case CLI_CMD_VIEW_BGEN: {
 		struct cmd_bgen_opts b;
 
-		bgen_from(&o, &b);
+		bgen_from(&o, &scfg, &b);
 		rc = cmd_view_bgen(&b);
 		break;
 	}
@@ -208,6 +259,7 @@ int main(int argc, char **argv)
 		rc = 2;
 		break;
 	}
+	free(sopts);
 	cli_options_release(&o);
 	return rc;
 }

@@ -184,6 +184,34 @@ void source_ws_free(struct source_ws *ws)
 	bf_free(ws);
 }
 
+/*
+ * Plan chunks a remote store should fetch while this one is encoded: the
+ * store keeps what fits its in-flight and byte limits, nearest first.
+ */
+#define SOURCE_HINT_AHEAD 8
+
+/* Hint the plan chunks after piece `k` (pieces = true) or plan chunk `k`. */
+static void hint_ahead(const struct source *src, size_t k, bool pieces, bool meta, bool gt)
+{
+	int64_t last = -1;
+	size_t j, n = 0;
+
+	for (j = k + 1; n < SOURCE_HINT_AHEAD; j++) {
+		size_t pk;
+		int64_t ci;
+
+		if (pieces ? j >= src->n_pieces : j >= src->plan->n_chunks)
+			break;
+		pk = pieces ? src->pieces[j].k : j;
+		ci = src->plan->chunks[pk].ci;
+		if (ci == last)
+			continue;
+		vcz_prefetch(src->v, ci, meta, gt);
+		last = ci;
+		n++;
+	}
+}
+
 int source_load_meta(struct source *src, struct source_ws *ws, size_t k, size_t *n,
 		     struct bf_err *err)
 {
@@ -199,6 +227,7 @@ int source_load_meta(struct source *src, struct source_ws *ws, size_t k, size_t 
 		ws->have_meta = false;
 		ws->meta_k = -1;
 	}
+	hint_ahead(src, k, false, true, false);
 	BF_FORWARD(vcz_meta_read(v, pc->ci, &ws->meta, err));
 	ws->have_meta = true;
 	ws->meta_k = (int64_t)k;
@@ -244,6 +273,7 @@ int source_load_base(struct source *src, struct source_ws *ws, size_t pi, struct
 	const struct source_piece *p = &src->pieces[pi];
 	size_t n;
 
+	hint_ahead(src, pi, true, src->info.need_meta, src->need_gt && src->v->gt);
 	memset(c, 0, sizeof(*c));
 	if (src->info.need_meta) {
 		BF_FORWARD(source_load_meta(src, ws, p->k, &n, err));

@@ -15,7 +15,7 @@ int selection_open(const struct selection_opts *o, struct selection *s, struct b
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	s->v = vcz_open(o->store, err);
+	s->v = vcz_open_cfg(o->store, o->store_cfg, err);
 	if (!s->v)
 		return err ? err->code : BF_E_FORMAT;
 	rc = select_samples(s->v, o->samples, o->samples_file, o->force_samples, &raw, &n, err);

@@ -17,10 +17,13 @@
 
 #include <stdbool.h>
 
+struct store_config;
+
 struct selection_opts {
 	const char *store;
-	const char *samples;	  /* -s */
-	const char *samples_file; /* -S */
+	const struct store_config *store_cfg; /* NULL: a local store with no options */
+	const char *samples;		      /* -s */
+	const char *samples_file;	      /* -S */
 	bool force_samples;
 	struct select_opts variants;
 };

@@ -75,14 +75,40 @@ static int looks_like_zip(const char *path)
 	return n == 4 && sig[0] == 'P' && sig[1] == 'K';
 }
 
+bool store_is_remote_url(const char *path)
+{
+	return !strncmp(path, "http://", 7) || !strncmp(path, "https://", 8) ||
+	       !strncmp(path, "s3://", 5);
+}
+
 struct store *store_open(const char *path, struct bf_err *err)
 {
+	return store_open_cfg(path, NULL, err);
+}
+
+struct store *store_open_cfg(const char *path, const struct store_config *cfg, struct bf_err *err)
+{
+	static const struct store_config none;
 	struct stat st;
 	void *state;
 
-	if (strstr(path, "://")) {
+	if (!cfg)
+		cfg = &none;
+	if (store_config_check(path, cfg, err) < 0)
+		return NULL;
+	if (store_is_remote_url(path)) {
+		const struct store_backend *be = NULL;
+
+		state = store_remote_open(path, cfg, &be, err);
+		return state ? store_wrap(be, state, path, err) : NULL;
+	}
+	if (!strncmp(path, "file://", 7))
+		path += 7;
+	else if (strstr(path, "://")) {
 		bf_err_set(err, BF_E_UNSUPPORTED,
-			   "cannot open '%s': remote stores are not supported yet", path);
+			   "cannot open '%s': only http://, https://, s3:// and file:// URLs are "
+			   "supported",
+			   path);
 		return NULL;
 	}
 	if (stat(path, &st) != 0) {
@@ -176,6 +202,18 @@ int store_get(struct store *s, const char *key, size_t max_len, uint8_t **data, 
 	*data = buf;
 	*len = (size_t)n;
 	return 0;
+}
+
+void store_prefetch(struct store *s, const char *const *keys, size_t n)
+{
+	if (s && s->be->prefetch && n)
+		s->be->prefetch(s->state, keys, n);
+}
+
+void store_trim(struct store *s)
+{
+	if (s && s->be->trim)
+		s->be->trim(s->state);
 }
 
 int store_list(struct store *s, const char *prefix, store_list_fn fn, void *opaque,

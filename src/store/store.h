@@ -9,7 +9,9 @@
  * Zarr.
  *
  * Backends are vtables (struct store_backend in store_internal.h), one file
- * each: store_local.c, store_zip.c, store_mem.c.
+ * each: store_local.c, store_zip.c, store_mem.c, and store_remote.c for
+ * http://, https:// and s3:// URLs (directory stores and .zip archives,
+ * fetched through store/http.c, configured by store/remote_conf.c).
  *
  * Thread-safety: after store_open*() returns, every function may be called
  * from many threads at once (reads use pread on shared descriptors).
@@ -21,19 +23,64 @@
 
 #include "util/err.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct store;
 
+/* One --storage-option KEY=VALUE (VALUE as typed; JSON-decoded when it can be). */
+struct store_opt {
+	const char *key;
+	const char *value;
+};
+
+/*
+ * How to open a store: the reference's --backend-storage / --storage-option
+ * and the reader's limits.  All fields may be zero: a local path needs none.
+ */
+struct store_config {
+	const char *backend;	      /* NULL, "fsspec" or "obstore" (a URL needs none) */
+	const struct store_opt *opts; /* storage options, in command-line order */
+	size_t n_opts;
+	int max_inflight;     /* remote requests in flight; 0 = 32 */
+	double deadline_s;    /* one remote read, retries included; 0 = 30 s */
+	uint64_t cache_bytes; /* fetched-ahead bytes a remote store keeps; 0 = 64 MiB */
+};
+
 /*
  * Open a store.  A path ending in ".zip" (or a regular file that starts with a
  * zip signature) opens as a zip archive; a directory opens as a local store.
- * URLs ("scheme://") are refused with BF_E_UNSUPPORTED for now.
+ * "http://", "https://" and "s3://bucket/prefix" URLs open remote stores
+ * (a URL ending in ".zip" as a zip archive read by ranged GETs); "file://" is
+ * a local path.  Other schemes are BF_E_UNSUPPORTED.
  * @return the store, or NULL with `err` set (BF_E_NOTFOUND if the path does
- *         not exist, BF_E_FORMAT for a damaged zip, BF_E_IO otherwise).
+ *         not exist, BF_E_FORMAT for a damaged zip, BF_E_INVAL for a bad
+ *         storage option, BF_E_IO otherwise, e.g. a server that is down).
  */
+struct store *store_open_cfg(const char *path, const struct store_config *cfg, struct bf_err *err);
+
+/* store_open_cfg with no configuration. */
 struct store *store_open(const char *path, struct bf_err *err);
+
+/* True when `path` is a URL store_open_cfg opens as a remote store. */
+bool store_is_remote_url(const char *path);
+
+/*
+ * Check a configuration without opening anything: unknown storage options,
+ * bad values, options given for a local path.  @return 0 or BF_E_INVAL.
+ */
+int store_config_check(const char *path, const struct store_config *cfg, struct bf_err *err);
+
+/*
+ * Hint that the objects at `keys` will be read soon.  A remote store starts
+ * fetching them (within its in-flight and byte limits) so that the reads
+ * that follow find them; other stores ignore the hint.  Never fails.
+ */
+void store_prefetch(struct store *s, const char *const *keys, size_t n);
+
+/* Drop what a remote store fetched ahead and nobody read (idle memory). */
+void store_trim(struct store *s);
 
 /*
  * An in-memory store.  `keys[i]` maps to `vals[i]` of `lens[i]` bytes; all are
@@ -48,7 +95,7 @@ void store_free(struct store *s);
 /* The path or URL the store was opened with. */
 const char *store_path(const struct store *s);
 
-/* "dir", "zip" or "mem". */
+/* "dir", "zip", "mem", "http", "http-zip", "s3" or "s3-zip". */
 const char *store_kind(const struct store *s);
 
 /*

@@ -20,6 +20,9 @@ struct store_backend {
 	int (*list)(void *state, const char *prefix, store_list_fn fn, void *opaque,
 		    struct bf_err *err);
 	void (*close)(void *state);
+	/* optional: store_prefetch / store_trim */
+	void (*prefetch)(void *state, const char *const *keys, size_t n);
+	void (*trim)(void *state);
 };
 
 struct store {
@@ -37,6 +40,9 @@ void *store_local_open(const char *path, struct bf_err *err);
 void *store_zip_open(const char *path, struct bf_err *err);
 void *store_mem_open(size_t n, const char *const *keys, const void *const *vals, const size_t *lens,
 		     struct bf_err *err);
+/* A remote store (store_remote.c); `*be` receives its backend. */
+void *store_remote_open(const char *url, const struct store_config *cfg,
+			const struct store_backend **be, struct bf_err *err);
 extern const struct store_backend store_local_backend;
 extern const struct store_backend store_zip_backend;
 extern const struct store_backend store_mem_backend;

@@ -565,3 +565,13 @@ int zip_dir_read_range(const struct zip_dir *d, const struct zip_entry *e, uint6
 				  e->name);
 	return d->rd(d->opaque, data + off, buf, len, err);
 }
+
+int zip_dir_read_with(const struct zip_dir *d, const struct zip_entry *e, zip_read_fn rd,
+		      void *opaque, void *buf, size_t len, struct bf_err *err)
+{
+	struct zip_dir view = *d; /* same index, another reader: nothing is kept */
+
+	view.rd = rd;
+	view.opaque = opaque;
+	return zip_dir_read(&view, e, buf, len, err);
+}

@@ -114,4 +114,12 @@ int zip_dir_read_range(const struct zip_dir *d, const struct zip_entry *e, uint6
 int zip_dir_read_range(const struct zip_dir *d, const struct zip_entry *e, uint64_t off, void *buf,
 		       size_t len, struct bf_err *err) BF_MUST_CHECK;
 
+/*
+ * zip_dir_read() with the member's bytes read through `rd`/`opaque` instead
+ * of the callback given at open (a remote store hands in the window of the
+ * archive it fetched for this member).
+ */
+int zip_dir_read_with(const struct zip_dir *d, const struct zip_entry *e, zip_read_fn rd,
+		      void *opaque, void *buf, size_t len, struct bf_err *err) BF_MUST_CHECK;
+
 #endif

@@ -150,6 +150,12 @@ static int read_all_strings(struct zarr_array *a, char ***out, size_t **lens, si
 		rc = bf_err_set(err, BF_E_NOMEM, "out of memory");
 		goto fail;
 	}
+	for (c = 0; c < nc; c++) { /* remote stores: every chunk in flight at once */
+		int64_t idx[ZARR_MAX_DIMS] = {0};
+
+		idx[0] = c;
+		zarr_array_prefetch(a, idx, 1);
+	}
 	for (c = 0; c < nc; c++) {
 		int64_t idx[ZARR_MAX_DIMS] = {0};
 		struct zarr_strings zs = {0};
@@ -250,6 +256,14 @@ static int vcz_load(struct vcz *v, struct bf_err *err)
 	if (!v->group)
 		return err ? err->code : BF_E_FORMAT;
 	v->version = zarr_group_attr_string(v->group, "vcf_zarr_version");
+	{
+		static const char *const arrays[] = {
+		    "sample_id",      "contig_id",  "variant_position", "variant_contig",
+		    "variant_allele", "variant_id", "call_genotype",	"call_genotype_phased",
+		    "variant_length"};
+
+		zarr_group_prefetch_arrays(v->group, arrays, sizeof(arrays) / sizeof(arrays[0]));
+	}
 
 	sid = open_required(v, "sample_id", &rc, err);
 	if (!sid)
@@ -355,6 +369,11 @@ static int vcz_load(struct vcz *v, struct bf_err *err)
 
 struct vcz *vcz_open(const char *path, struct bf_err *err)
 {
+	return vcz_open_cfg(path, NULL, err);
+}
+
+struct vcz *vcz_open_cfg(const char *path, const struct store_config *cfg, struct bf_err *err)
+{
 	struct vcz *v = bf_calloc(1, sizeof(*v));
 
 	if (!v || !(v->path = bf_strdup(path))) {
@@ -362,7 +381,7 @@ struct vcz *vcz_open(const char *path, struct bf_err *err)
 		bf_err_set(err, BF_E_NOMEM, "out of memory");
 		return NULL;
 	}
-	v->store = store_open(path, err);
+	v->store = store_open_cfg(path, cfg, err);
 	if (!v->store || vcz_load(v, err) < 0) {
 		vcz_free(v);
 		return NULL;
@@ -607,4 +626,49 @@ void vcz_samplesel_release(struct vcz_samplesel *sel)
 	bf_free(sel->raw);
 	bf_free(sel->runs);
 	memset(sel, 0, sizeof(*sel));
+}
+
+/* Chunk of variants-axis array `a` that holds min chunk `ci`'s first row. */
+static void hint_rows(const struct vcz *v, const struct zarr_array *a, int64_t ci)
+{
+	int64_t idx[ZARR_MAX_DIMS] = {0};
+
+	if (!a)
+		return;
+	idx[0] = ci * v->vchunk / zarr_array_chunks(a)[0];
+	zarr_array_prefetch(a, idx, 1);
+}
+
+void vcz_prefetch(const struct vcz *v, int64_t ci, bool meta, bool gt)
+{
+	if (ci < 0 || ci >= v->n_vchunks)
+		return;
+	if (gt && v->gt) {
+		int64_t idx[8 * ZARR_MAX_DIMS] = {0};
+		int64_t j, ns = zarr_array_nchunks(v->gt, 1), nd = zarr_array_ndim(v->gt);
+		size_t k = 0;
+
+		for (j = 0; j < ns; j++) {
+			idx[k * (size_t)nd] = ci;
+			idx[k * (size_t)nd + 1] = j;
+			if (++k == 8 || j + 1 == ns) {
+				zarr_array_prefetch(v->gt, idx, k);
+				memset(idx, 0, sizeof(idx));
+				k = 0;
+			}
+		}
+		if (v->phased) {
+			for (j = 0; j < ns; j++) {
+				int64_t p[ZARR_MAX_DIMS] = {ci, j};
+
+				zarr_array_prefetch(v->phased, p, 1);
+			}
+		}
+	}
+	if (meta) {
+		hint_rows(v, v->pos, ci);
+		hint_rows(v, v->contig, ci);
+		hint_rows(v, v->allele, ci);
+		hint_rows(v, v->id, ci);
+	}
 }

@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct store_config;
+
 struct store;
 struct zarr_group;
 struct zarr_array;
@@ -61,6 +63,16 @@ struct vcz {
 
 /* Open a VCZ store (directory or .vcz.zip).  @return NULL with err set on failure. */
 struct vcz *vcz_open(const char *path, struct bf_err *err);
+
+/*
+ * Hint that min chunk `ci` will be read soon: its variant metadata (`meta`)
+ * and/or every sample chunk of its genotypes (`gt`).  A remote store fetches
+ * those objects ahead; a local one ignores it.  Never fails.
+ */
+void vcz_prefetch(const struct vcz *v, int64_t ci, bool meta, bool gt);
+
+/* vcz_open with a store configuration (remote stores, storage options). */
+struct vcz *vcz_open_cfg(const char *path, const struct store_config *cfg, struct bf_err *err);
 void vcz_free(struct vcz *v);
 
 /*

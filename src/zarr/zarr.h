@@ -124,6 +124,18 @@ const char *zarr_array_codecs_json(const struct zarr_array *a);
 int zarr_array_chunk_key(const struct zarr_array *a, const int64_t *idx, char *buf, size_t cap);
 
 /*
+ * Hint that chunks `idx[0..n)` (each ndim coordinates, packed) will be read
+ * soon: a remote store fetches them ahead (store_prefetch).  Never fails.
+ */
+void zarr_array_prefetch(const struct zarr_array *a, const int64_t *idx, size_t n);
+
+/*
+ * Hint that arrays `names` will be opened soon: without consolidated
+ * metadata a remote store fetches their metadata objects at once.
+ */
+void zarr_group_prefetch_arrays(struct zarr_group *g, const char *const *names, size_t n);
+
+/*
  * Decode the whole chunk `idx` of a fixed-size dtype into `out`, which holds
  * `cap` bytes (at least zarr_array_chunk_nelem() * itemsize).
  * @return 0; BF_E_UNSUPPORTED for a string dtype or unknown codec; BF_E_FORMAT

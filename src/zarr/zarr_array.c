@@ -1313,3 +1313,21 @@ int64_t zarr_array_count_chunk_files(struct zarr_array *a, struct bf_err *err)
 		return bf_err_prefix(err, "array '%s'", a->name);
 	return cc.n;
 }
+
+void zarr_array_prefetch(const struct zarr_array *a, const int64_t *idx, size_t n)
+{
+	char keys[16][1200];
+	const char *kp[16];
+	size_t i, k = 0, nd = a->ndim > 0 ? (size_t)a->ndim : 1;
+
+	for (i = 0; i < n; i++) {
+		if (zarr_array_chunk_key(a, idx + i * nd, keys[k], sizeof(keys[k])) == 0) {
+			kp[k] = keys[k];
+			k++;
+		}
+		if (k == 16 || (i + 1 == n && k)) {
+			store_prefetch(a->g->store, kp, k);
+			k = 0;
+		}
+	}
+}

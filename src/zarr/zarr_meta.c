@@ -710,3 +710,26 @@ struct zarr_array *zarr_array_open(struct zarr_group *g, const char *name, struc
 	}
 	return a;
 }
+
+void zarr_group_prefetch_arrays(struct zarr_group *g, const char *const *names, size_t n)
+{
+	char keys[2][1100];
+	const char *kp[2];
+	size_t i;
+
+	if (g->consolidated)
+		return;
+	for (i = 0; i < n; i++) {
+		if (g->format == 3) {
+			snprintf(keys[0], sizeof(keys[0]), "%s/zarr.json", names[i]);
+			kp[0] = keys[0];
+			store_prefetch(g->store, kp, 1);
+		} else {
+			snprintf(keys[0], sizeof(keys[0]), "%s/.zarray", names[i]);
+			snprintf(keys[1], sizeof(keys[1]), "%s/.zattrs", names[i]);
+			kp[0] = keys[0];
+			kp[1] = keys[1];
+			store_prefetch(g->store, kp, 2);
+		}
+	}
+}

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "store/remote_conf.h"
 #include "store/store.h"
 #include "store/zip_crc.h"
 #include "store/zip_dir.h"
@@ -518,8 +519,121 @@ static void test_local_store(void **state)
 	snprintf(p, sizeof(p), "%s/b/c/d", root);
 	assert_null(store_open(p, &err));
 	assert_int_equal(err.code, BF_E_FORMAT);
-	assert_null(store_open("http://example.org/x.vcz", &err));
+	assert_null(store_open("ftp://example.org/x.vcz", &err));
 	assert_int_equal(err.code, BF_E_UNSUPPORTED);
+}
+
+/* ---- remote configuration: storage options, AWS chain ------------------ */
+
+static void test_remote_conf(void **state)
+{
+	char dir[] = "/tmp/bf_rconf_XXXXXX", cred[300], conf[300];
+	struct store_opt bad[] = {{"region", "eu-west-2"}, {"colour", "blue"}};
+	struct store_opt kw[] = {{"client_kwargs", "{\"endpoint_url\": \"http://h:9\", "
+						   "\"region_name\": \"r1\"}"},
+				 {"treat_403_as_missing", "true"}};
+	struct store_opt kwbad[] = {{"client_kwargs", "{\"verify\": false}"}};
+	struct store_opt secret[] = {
+	    {"key", "AKIDX"}, {"secret", "s3cr3t-value"}, {"token", "T0K"}};
+	struct store_config cfg;
+	struct remote_conf rc;
+	struct bf_err err;
+	FILE *f;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.opts = bad;
+	cfg.n_opts = 2;
+	assert_int_equal(remote_conf_check(&cfg, &err), BF_E_INVAL);
+	assert_non_null(strstr(err.msg, "'colour'"));
+	assert_null(strstr(err.msg, "blue")); /* values are never echoed */
+	cfg.opts = kwbad;
+	cfg.n_opts = 1;
+	assert_int_equal(remote_conf_check(&cfg, &err), BF_E_INVAL);
+	assert_non_null(strstr(err.msg, "client_kwargs.verify"));
+	cfg.backend = "icechunk";
+	cfg.n_opts = 0;
+	assert_int_equal(remote_conf_check(&cfg, &err), BF_E_UNSUPPORTED);
+	cfg.backend = "obstore";
+	assert_int_equal(remote_conf_check(&cfg, &err), 0);
+
+	/* profile files, selected by AWS_PROFILE; the environment wins over them */
+	assert_non_null(mkdtemp(dir));
+	snprintf(cred, sizeof(cred), "%s/credentials", dir);
+	snprintf(conf, sizeof(conf), "%s/config", dir);
+	f = fopen(cred, "w");
+	fputs("[default]\naws_access_key_id = DEF\naws_secret_access_key = defsecret\n"
+	      "# comment\n[lab]\naws_access_key_id=LAB\naws_secret_access_key= labsecret \n"
+	      "aws_session_token = labtoken\n",
+	      f);
+	fclose(f);
+	f = fopen(conf, "w");
+	fputs("[default]\nregion = us-west-1\n[profile lab]\nregion = eu-north-1\n"
+	      "endpoint_url = http://lab:9000\n",
+	      f);
+	fclose(f);
+	setenv("AWS_SHARED_CREDENTIALS_FILE", cred, 1);
+	setenv("AWS_CONFIG_FILE", conf, 1);
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	unsetenv("AWS_SESSION_TOKEN");
+	unsetenv("AWS_REGION");
+	unsetenv("AWS_DEFAULT_REGION");
+	unsetenv("AWS_ENDPOINT_URL");
+	unsetenv("AWS_ENDPOINT_URL_S3");
+	setenv("AWS_PROFILE", "lab", 1);
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(remote_conf_resolve(&cfg, true, &rc, &err), 0);
+	assert_string_equal(rc.key_id, "LAB");
+	assert_string_equal(rc.secret, "labsecret");
+	assert_string_equal(rc.token, "labtoken");
+	assert_string_equal(rc.region, "eu-north-1");
+	assert_string_equal(rc.endpoint, "http://lab:9000");
+	assert_false(rc.anon);
+	remote_conf_release(&rc);
+	unsetenv("AWS_PROFILE");
+	setenv("AWS_REGION", "ap-south-1", 1);
+	assert_int_equal(remote_conf_resolve(&cfg, true, &rc, &err), 0);
+	assert_string_equal(rc.key_id, "DEF");
+	assert_string_equal(rc.region, "ap-south-1");
+	assert_null(rc.endpoint);
+	remote_conf_release(&rc);
+	setenv("AWS_ACCESS_KEY_ID", "ENVK", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "envs", 1);
+	setenv("AWS_ENDPOINT_URL", "http://env:1", 1);
+	assert_int_equal(remote_conf_resolve(&cfg, true, &rc, &err), 0);
+	assert_string_equal(rc.key_id, "ENVK");
+	assert_string_equal(rc.endpoint, "http://env:1");
+	remote_conf_release(&rc);
+	/* options win over everything; client_kwargs map; anon drops the keys */
+	cfg.opts = kw;
+	cfg.n_opts = 2;
+	assert_int_equal(remote_conf_resolve(&cfg, true, &rc, &err), 0);
+	assert_string_equal(rc.endpoint, "http://h:9");
+	assert_string_equal(rc.region, "r1");
+	assert_true(rc.forbidden_is_missing);
+	remote_conf_release(&rc);
+	cfg.opts = secret;
+	cfg.n_opts = 3;
+	assert_int_equal(remote_conf_resolve(&cfg, true, &rc, &err), 0);
+	assert_string_equal(rc.key_id, "AKIDX");
+	assert_string_equal(rc.secret, "s3cr3t-value");
+	assert_string_equal(rc.token, "T0K");
+	remote_conf_release(&rc);
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	unsetenv("AWS_ENDPOINT_URL");
+	unsetenv("AWS_REGION");
+	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent", 1);
+	setenv("AWS_CONFIG_FILE", "/nonexistent", 1);
+	cfg.n_opts = 0;
+	assert_int_equal(remote_conf_resolve(&cfg, true, &rc, &err), 0);
+	assert_true(rc.anon); /* nothing anywhere: anonymous */
+	assert_string_equal(rc.region, "us-east-1");
+	remote_conf_release(&rc);
+	unlink(cred);
+	unlink(conf);
+	rmdir(dir);
 }
 
 /* ---- zip store: our writer -------------------------------------------- */
@@ -1136,13 +1250,13 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_key_check),	       cmocka_unit_test(test_zip_crc),
-	    cmocka_unit_test(test_mem_store),	       cmocka_unit_test(test_local_store),
-	    cmocka_unit_test(test_zip_basic),	       cmocka_unit_test(test_zip_names),
-	    cmocka_unit_test(test_zip_corrupt),	       cmocka_unit_test(test_zip_bitflips),
-	    cmocka_unit_test(test_zip_alloc_failures), cmocka_unit_test(test_zip_python),
-	    cmocka_unit_test(test_zip_fixtures),       cmocka_unit_test(test_zip_threads),
-	    cmocka_unit_test(test_zip_speed),
+	    cmocka_unit_test(test_key_check),	 cmocka_unit_test(test_zip_crc),
+	    cmocka_unit_test(test_mem_store),	 cmocka_unit_test(test_remote_conf),
+	    cmocka_unit_test(test_local_store),	 cmocka_unit_test(test_zip_basic),
+	    cmocka_unit_test(test_zip_names),	 cmocka_unit_test(test_zip_corrupt),
+	    cmocka_unit_test(test_zip_bitflips), cmocka_unit_test(test_zip_alloc_failures),
+	    cmocka_unit_test(test_zip_python),	 cmocka_unit_test(test_zip_fixtures),
+	    cmocka_unit_test(test_zip_threads),	 cmocka_unit_test(test_zip_speed),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
