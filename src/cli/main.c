@@ -71,6 +71,8 @@ static void common_from(const struct cli_options *o, const struct store_config *
 	c->sel.variants.regions_file = o->regions_file;
 	c->sel.variants.targets = o->targets;
 	c->sel.variants.targets_file = o->targets_file;
+	c->sel.variants.regions_overlap = (enum select_overlap)o->regions_overlap;
+	c->sel.variants.targets_overlap = (enum select_overlap)o->targets_overlap;
 	c->sel.variants.include = o->include;
 	c->sel.variants.exclude = o->exclude;
 	c->sel.variants.types = o->types;

@@ -22,6 +22,7 @@
 
 static const char *const variant_id_choices[] = {"rsid", "varid", NULL};
 static const char *const log_level_choices[] = {"warning", "info", "debug", NULL};
+static const char *const overlap_choices[] = {"pos", "record", "variant", "0", "1", "2", NULL};
 
 /* Shorthand for the table: most rows have no range and no choices. */
 #define ROW(id, sh, lo, kind, sec, cmds, req, hid, meta, extra, help)                              \
@@ -93,13 +94,25 @@ const struct cli_opt cli_opt_table[] = {
     ROW(OPT_DEBUG, 'd', "--debug", CLI_K_FLAG, CLI_SEC_MOUNT, M_MNT, 0, true, NULL, NULL,
 	"Print libfuse debug output."),
     ROW(OPT_REGIONS, 'r', "--regions", CLI_K_STR, CLI_SEC_SELECTION, M_SEL, 0, false, "TEXT", NULL,
-	"Regions to include: comma list of CHROM, CHROM:POS or CHROM:BEG-END."),
+	"Regions to include: comma list of CHROM, CHROM:POS, CHROM:BEG-END or CHROM:BEG- "
+	"(1-based, inclusive). A record is kept when it overlaps one (--regions-overlap)."),
     ROW(OPT_REGIONS_FILE, 'R', "--regions-file", CLI_K_STR, CLI_SEC_SELECTION, M_SEL, 0, false,
-	"TEXT", NULL, "File of regions to include."),
+	"TEXT", NULL,
+	"File of regions to include: tab-separated CHROM POS or CHROM BEG END lines, "
+	"'#' comments; a .bed name means 0-based BED starts; may be gzipped."),
+    {OPT_REGIONS_OVERLAP, 0, "--regions-overlap", CLI_K_CHOICE, CLI_SEC_SELECTION, M_SEL, 0, false,
+     0, 0, "[pos|record|variant|0|1|2]", "default: record",
+     "What must lie in a region: POS (pos, 0), any base of REF (record, 1), or a base "
+     "the variant changes (variant, 2).",
+     overlap_choices},
     ROW(OPT_TARGETS, 't', "--targets", CLI_K_STR, CLI_SEC_SELECTION, M_SEL, 0, false, "TEXT", NULL,
-	"Target regions to include; a leading ^ excludes them instead."),
+	"Target regions to include (same forms as -r, POS must lie in one by default); a "
+	"leading ^ excludes them instead."),
     ROW(OPT_TARGETS_FILE, 'T', "--targets-file", CLI_K_STR, CLI_SEC_SELECTION, M_SEL, 0, false,
-	"TEXT", NULL, "File of target regions; a leading ^ excludes them instead."),
+	"TEXT", NULL, "File of target regions (as -R); a leading ^ excludes them instead."),
+    {OPT_TARGETS_OVERLAP, 0, "--targets-overlap", CLI_K_CHOICE, CLI_SEC_SELECTION, M_SEL, 0, false,
+     0, 0, "[pos|record|variant|0|1|2]", "default: pos", "As --regions-overlap, for -t/-T.",
+     overlap_choices},
     ROW(OPT_SAMPLES, 's', "--samples", CLI_K_STR, CLI_SEC_SELECTION, M_SEL, 0, false, "TEXT", NULL,
 	"Comma list of samples to include; a leading ^ excludes them instead."),
     ROW(OPT_SAMPLES_FILE, 'S', "--samples-file", CLI_K_STR, CLI_SEC_SELECTION, M_SEL, 0, false,
@@ -111,8 +124,8 @@ const struct cli_opt cli_opt_table[] = {
     ROW(OPT_EXCLUDE, 'e', "--exclude", CLI_K_STR, CLI_SEC_SELECTION, M_SEL, 0, false, "TEXT", NULL,
 	"Filter expression selecting the sites to exclude."),
     ROW(OPT_TYPES, 'v', "--types", CLI_K_STR, CLI_SEC_SELECTION, M_SEL, 0, false, "TEXT", NULL,
-	"Comma list of variant types to include (snps,indels,mnps,other); a site "
-	"matches if any of its alleles does."),
+	"Comma list of variant types to include (snps, indels, mnps, other, bnd; ref "
+	"means other, as in bcftools); a site matches if any of its ALT alleles does."),
     ROW(OPT_EXCLUDE_TYPES, 'V', "--exclude-types", CLI_K_STR, CLI_SEC_SELECTION, M_SEL, 0, false,
 	"TEXT", NULL, "Comma list of variant types to exclude."),
     ROW(OPT_MIN_ALLELES, 'm', "--min-alleles", CLI_K_INT, CLI_SEC_SELECTION, M_SEL, 0, false,

@@ -359,6 +359,24 @@ static int conv_variant_id(struct pstate *ps, const struct cli_opt *opt, const c
 	return cli_usage_error(ps->cmd, ps->err, &m);
 }
 
+/* --regions-overlap / --targets-overlap: bcftools' words (any case) or 0/1/2. */
+static int conv_overlap(struct pstate *ps, const struct cli_opt *opt, const char *v, int *out)
+{
+	static const char *const words[] = {"pos", "record", "variant"};
+	struct cli_msg m = CLI_MSG_INIT;
+
+	for (int k = 0; k < 3; k++) {
+		if (bf_ascii_ieq(v, words[k]) || (v[0] == '0' + k && !v[1])) {
+			*out = k + 1;
+			return 0;
+		}
+	}
+	cli_msg_invalid_for(&m, opt);
+	cli_msg_repr(&m, v);
+	cli_msg_adds(&m, " is not one of 'pos', 'record', 'variant', '0', '1', '2'.");
+	return cli_usage_error(ps->cmd, ps->err, &m);
+}
+
 static int conv_read_timeout(struct pstate *ps, const struct cli_opt *opt, const char *v,
 			     struct cli_options *o)
 {
@@ -474,6 +492,10 @@ static int convert_option(struct pstate *ps, const struct cli_opt *opt, struct c
 		return set_str(&o->targets, v);
 	case OPT_TARGETS_FILE:
 		return set_str(&o->targets_file, v);
+	case OPT_REGIONS_OVERLAP:
+		return conv_overlap(ps, opt, v, &o->regions_overlap);
+	case OPT_TARGETS_OVERLAP:
+		return conv_overlap(ps, opt, v, &o->targets_overlap);
 	case OPT_SAMPLES:
 		return set_str(&o->samples, v);
 	case OPT_SAMPLES_FILE:

@@ -106,6 +106,7 @@ struct cli_options {
 
 	/* Selection (spec/selection.md).  NULL = not given; "" is a given value. */
 	const char *regions, *regions_file, *targets, *targets_file;
+	int regions_overlap, targets_overlap; /* 0 unset, else 1 + bcftools' 0/1/2 */
 	const char *samples, *samples_file;
 	bool force_samples;
 	const char *include, *exclude;

@@ -10,9 +10,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *const type_keywords[] = {"snps", "indels", "mnps", "other"};
+/* bcftools 1.16's -v/-V keywords (select/vtype.h gives their meaning). */
+static const char *const type_keywords[] = {"snps", "indels", "mnps", "other", "ref", "bnd"};
 
-/* vcztools' _parse_types_option: every comma item must be a known keyword. */
+/* Every comma item must be a known keyword (vcztools' message, bcftools' list). */
 static int check_types(FILE *err, const char *value, const char *option_name)
 {
 	struct cli_msg m = CLI_MSG_INIT;
@@ -25,7 +26,7 @@ static int check_types(FILE *err, const char *value, const char *option_name)
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		bool known = false;
 
-		for (k = 0; k < 4; k++) {
+		for (k = 0; k < sizeof(type_keywords) / sizeof(type_keywords[0]); k++) {
 			if (strlen(type_keywords[k]) == len && !memcmp(type_keywords[k], p, len))
 				known = true;
 		}
@@ -48,25 +49,9 @@ static int check_types(FILE *err, const char *value, const char *option_name)
 		cli_msg_release(&m);
 		return 0;
 	}
-	cli_msg_addf(&m, "] in --%s; valid types are: snps, indels, mnps, other.", option_name);
+	cli_msg_addf(&m, "] in --%s; valid types are: snps, indels, mnps, other, ref, bnd.",
+		     option_name);
 	return cli_value_error(err, &m);
-}
-
-/* True when the list names a type other than snps (the TYPE operator knows only snp). */
-static bool types_unsupported(const char *value)
-{
-	const char *p = value;
-
-	for (;;) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		if (!(len == 4 && !memcmp(p, "snps", 4)))
-			return true;
-		if (!end)
-			return false;
-		p = end + 1;
-	}
 }
 
 static int split_storage_options(struct cli_options *o, const struct cli_given *g, FILE *err)
@@ -193,14 +178,6 @@ static int validate_selection(const struct cli_options *o, FILE *err)
 	}
 	if (o->max_alleles_set && o->max_alleles < 1) {
 		cli_msg_addf(&m, "--max-alleles must be >= 1, got %lld", (long long)o->max_alleles);
-		return cli_value_error(err, &m);
-	}
-	if ((o->types && types_unsupported(o->types)) ||
-	    (o->exclude_types && types_unsupported(o->exclude_types))) {
-		cli_msg_adds(&m,
-			     "Unsupported filtering feature: TYPE field (except 'ref' and 'snp'). "
-			     "Please see https://github.com/sgkit-dev/vcztools/issues/166 for "
-			     "details and let us know if this is important to you.");
 		return cli_value_error(err, &m);
 	}
 	return 0;

@@ -31,9 +31,18 @@ struct plan {
 	uint64_t n_variants; /* sum of n */
 };
 
+/* --regions-overlap / --targets-overlap (bcftools' 0, 1, 2). */
+enum select_overlap {
+	SELECT_OVERLAP_DEFAULT = 0, /* record for regions, pos for targets */
+	SELECT_OVERLAP_POS,
+	SELECT_OVERLAP_RECORD,
+	SELECT_OVERLAP_VARIANT,
+};
+
 /* Variant selection options (NULL / 0 when not given). */
 struct select_opts {
 	const char *regions, *regions_file, *targets, *targets_file;
+	enum select_overlap regions_overlap, targets_overlap;
 	const char *include, *exclude, *types, *exclude_types;
 	int min_alleles; /* -m, 0 when unset */
 	int max_alleles; /* -M, 0 when unset */

@@ -672,3 +672,71 @@ void vcz_prefetch(const struct vcz *v, int64_t ci, bool meta, bool gt)
 		hint_rows(v, v->id, ci);
 	}
 }
+
+int vcz_read_lengths(struct vcz *v, int64_t ci, int64_t *out, struct bf_err *err)
+{
+	int64_t n = vcz_chunk_rows(v, ci);
+
+	if (!v->length)
+		return bf_err_set(err, BF_E_NOTFOUND, "the store has no 'variant_length' array");
+	if (zarr_array_ndim(v->length) != 1 || !is_int_like(zarr_array_dtype(v->length)) ||
+	    zarr_array_shape(v->length)[0] != v->n_variants)
+		return bf_err_set(err, BF_E_FORMAT,
+				  "array 'variant_length' must be 1-D integer, one per variant");
+	return n > 0 ? read_int_rows(v->length, ci * v->vchunk, n, out, err) : 0;
+}
+
+int vcz_region_index_read(struct vcz *v, struct vcz_region_index *ri, struct bf_err *err)
+{
+	struct zarr_array *a;
+	const int64_t *shape, *chunks;
+	int64_t c, nc, r;
+	int rc = 0;
+
+	memset(ri, 0, sizeof(*ri));
+	ri->pos_chunk = zarr_array_chunks(v->pos)[0];
+	a = open_optional(v, "region_index", &rc, err);
+	if (!a)
+		return rc < 0 ? rc : bf_err_set(err, BF_E_NOTFOUND, "no 'region_index' array");
+	shape = zarr_array_shape(a);
+	chunks = zarr_array_ndim(a) == 2 ? zarr_array_chunks(a) : NULL;
+	if (!chunks || !is_int_like(zarr_array_dtype(a)) || shape[1] < 6 || chunks[1] < shape[1]) {
+		zarr_array_free(a);
+		return bf_err_set(err, BF_E_UNSUPPORTED,
+				  "array 'region_index' is not an (R, 6) "
+				  "integer matrix in row chunks");
+	}
+	ri->rows = bf_calloc((size_t)shape[0] * 6 + 1, sizeof(int64_t));
+	if (!ri->rows) {
+		zarr_array_free(a);
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	}
+	nc = zarr_array_nchunks(a, 0);
+	for (c = 0; c < nc && rc == 0; c++) {
+		int64_t idx[ZARR_MAX_DIMS] = {0}, ext = zarr_array_chunk_extent(a, 0, c);
+		void *buf = NULL;
+		size_t len;
+
+		idx[0] = c;
+		rc = read_chunk_alloc(a, idx, &buf, &len, err);
+		for (r = 0; rc == 0 && r < ext; r++) {
+			for (int k = 0; k < 6; k++)
+				ri->rows[(c * chunks[0] + r) * 6 + k] = vcz_load_int(
+				    buf, (size_t)(r * chunks[1] + k), zarr_array_dtype(a));
+		}
+		bf_free(buf);
+	}
+	ri->n = (size_t)shape[0];
+	zarr_array_free(a);
+	if (rc < 0)
+		vcz_region_index_release(ri);
+	return rc;
+}
+
+void vcz_region_index_release(struct vcz_region_index *ri)
+{
+	if (!ri)
+		return;
+	bf_free(ri->rows);
+	memset(ri, 0, sizeof(*ri));
+}

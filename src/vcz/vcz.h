@@ -112,6 +112,29 @@ int vcz_meta_n_alt(const struct vcz_meta *m, int64_t r);
 /* Some allele column >= 2 is non-empty. */
 bool vcz_meta_multi_allelic(const struct vcz_meta *m, int64_t r);
 
+/*
+ * variant_length of the rows of min chunk `ci` into out[vcz_chunk_rows(ci)].
+ * @return 0, or BF_E_NOTFOUND when the store has no variant_length.
+ */
+int vcz_read_lengths(struct vcz *v, int64_t ci, int64_t *out, struct bf_err *err) BF_MUST_CHECK;
+
+/*
+ * The region_index matrix (spec/vcz-input.md section 3): n rows of six values
+ * [chunk, contig, first_pos, last_pos, max_end, num_records], row-major,
+ * as stored (the chunk unit is for the caller to infer); pos_chunk is
+ * variant_position's chunk length, one of the units an index may use.
+ */
+struct vcz_region_index {
+	int64_t *rows;
+	size_t n;
+	int64_t pos_chunk;
+};
+
+/* @return 0, BF_E_NOTFOUND when the store has none, or a read error. */
+int vcz_region_index_read(struct vcz *v, struct vcz_region_index *ri,
+			  struct bf_err *err) BF_MUST_CHECK;
+void vcz_region_index_release(struct vcz_region_index *ri);
+
 /* A sample selection: raw sample indexes in output order, bucketed into runs. */
 struct vcz_run {
 	int64_t schunk; /* sample chunk */

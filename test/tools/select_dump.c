@@ -34,6 +34,8 @@ static void sel_from(const struct cli_options *o, struct selection_opts *s)
 	s->variants.regions_file = o->regions_file;
 	s->variants.targets = o->targets;
 	s->variants.targets_file = o->targets_file;
+	s->variants.regions_overlap = (enum select_overlap)o->regions_overlap;
+	s->variants.targets_overlap = (enum select_overlap)o->targets_overlap;
 	s->variants.include = o->include;
 	s->variants.exclude = o->exclude;
 	s->variants.types = o->types;

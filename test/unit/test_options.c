@@ -658,41 +658,46 @@ static void test_types_and_allele_counts(void **state)
 	(void)state;
 	expect_error(1,
 		     "Invalid type(s) ['garbage'] in --types; valid types are: snps, indels, "
-		     "mnps, other.",
+		     "mnps, other, ref, bnd.",
 		     "view-plink", "s", "-o", "x", "-v", "garbage", NULL);
 	expect_error(1,
 		     "Invalid type(s) ['refs'] in --exclude-types; valid types are: snps, indels, "
-		     "mnps, other.",
+		     "mnps, other, ref, bnd.",
 		     "view-plink", "s", "-o", "x", "-V", "refs", NULL);
 	expect_error(1,
 		     "Invalid type(s) [''] in --types; valid types are: snps, indels, mnps, "
-		     "other.",
+		     "other, ref, bnd.",
 		     "view-plink", "s", "-o", "x", "-v", "snps,", NULL);
 	expect_error(1,
 		     "Invalid type(s) ['a', \"it's\", 'a'] in --types; valid types are: snps, "
-		     "indels, mnps, other.",
+		     "indels, mnps, other, ref, bnd.",
 		     "view-plink", "s", "-o", "x", "-v", "a,snps,it's,a", NULL);
 	expect_error(1, "--min-alleles must be >= 1, got 0", "view-plink", "s", "-o", "x", "-m",
 		     "0", NULL);
 	expect_error(1, "--max-alleles must be >= 1, got -4", "view-plink", "s", "-o", "x", "-M",
 		     "-4", NULL);
-	expect_error(1,
-		     "Unsupported filtering feature: TYPE field (except 'ref' and 'snp'). Please "
-		     "see https://github.com/sgkit-dev/vcztools/issues/166 for details and let us "
-		     "know if this is important to you.",
-		     "view-bgen", "s", "-v", "snps,indels", NULL);
-	expect_error(1,
-		     "Unsupported filtering feature: TYPE field (except 'ref' and 'snp'). Please "
-		     "see https://github.com/sgkit-dev/vcztools/issues/166 for details and let us "
-		     "know if this is important to you.",
-		     "view-bgen", "s", "-V", "other", NULL);
+	/* every bcftools type is accepted */
+	expect_ok(&r, "view-bgen", "s", "-v", "snps,indels,mnps,other,ref,bnd", NULL);
+	done(&r);
+	expect_ok(&r, "view-bgen", "s", "-V", "other", NULL);
+	done(&r);
 	/* the whole expression is built (and -m/-M checked) before TYPE is parsed */
 	expect_error(1, "--min-alleles must be >= 1, got 0", "view-plink", "s", "-o", "x", "-v",
 		     "mnps", "-m", "0", NULL);
 	expect_error(1,
 		     "Invalid type(s) ['x'] in --types; valid types are: snps, indels, mnps, "
-		     "other.",
+		     "other, ref, bnd.",
 		     "view-plink", "s", "-o", "x", "-v", "x", "-m", "0", NULL);
+
+	expect_ok(&r, "view-plink", "s", "-o", "x", "--regions-overlap", "VARIANT",
+		  "--targets-overlap", "1", NULL);
+	assert_int_equal(r.o.regions_overlap, 3);
+	assert_int_equal(r.o.targets_overlap, 2);
+	done(&r);
+	expect_usage("view-plink",
+		     "Invalid value for '--regions-overlap': 'x' is not one of 'pos', 'record', "
+		     "'variant', '0', '1', '2'.",
+		     "view-plink", "s", "-o", "x", "--regions-overlap", "x", NULL);
 
 	expect_ok(&r, "view-plink", "s", "-o", "x", "-v", "snps,snps", "-m", "1", "-M", "2", NULL);
 	assert_string_equal(r.o.types, "snps,snps");
