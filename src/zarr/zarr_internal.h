@@ -7,7 +7,10 @@
  *   zarr_dtype.c  - dtype strings / data_type names, fill values, half floats
  *   zarr_meta.c   - group and array metadata (v2, v3, consolidated)
  *   zarr_codec.c  - codec configs and the decoders (bytes->bytes, filters)
- *   zarr_array.c  - chunk keys, chunk reads, fill, strings
+ *   zarr_array.c  - accessors, chunk keys, counting chunk objects
+ *   zarr_chunk.c  - the decode pipeline of one chunk, fill values
+ *   zarr_rows.c   - row ranges: sparse blosc reads, rows through a window
+ *   zarr_strings.c - string chunks
  * Everything here is immutable after zarr_array_open()/zarr_group_open()
  * except the group's lazily built array-name list (guarded by names_lock).
  */
@@ -150,5 +153,31 @@ int zarr_blosc_range(const uint8_t *src, size_t len, size_t total, size_t byte0,
 int zarr_blosc_frame(const uint8_t *src, size_t len, size_t total, struct blosc1_frame *f,
 		     struct bf_err *err);
 uint32_t zarr_crc32c(const uint8_t *p, size_t n);
+
+/* zarr_chunk.c: one chunk's object and pipeline (used by zarr_rows.c, zarr_strings.c) */
+struct zarr_chunk_ctx {
+	struct zarr_array *a;
+	char key[1200];
+};
+int zarr_ctx_init(struct zarr_chunk_ctx *cx, struct zarr_array *a, const int64_t *idx,
+		  struct bf_err *err);
+/* Prefix err with the array and chunk key.  @return err's code. */
+int zarr_ctx_fail(struct zarr_chunk_ctx *cx, struct bf_err *err);
+/* Read the stored object; BF_E_NOTFOUND (no message) when it is absent. */
+int zarr_read_obj(struct zarr_chunk_ctx *cx, uint8_t **buf, size_t *len, struct bf_err *err);
+/* nelem elements of the fill value into out. */
+void zarr_fill_elems(const struct zarr_array *a, uint8_t *out, size_t nelem);
+/* The bytes->bytes codecs backwards (see zarr_chunk.c). */
+int zarr_run_b2b(const struct zarr_array *a, uint8_t *src, size_t len, uint8_t *fixed,
+		 size_t fixed_len, uint8_t **res, size_t *res_len, bool *res_is_src,
+		 struct bf_err *err);
+/* Undo a transpose codec into out (elements of esize bytes). */
+int zarr_run_transpose(const struct zarr_array *a, const struct zarr_codec *c, const uint8_t *in,
+		       uint8_t *out, size_t esize);
+/* A whole fixed-size chunk from its stored object into out (chunk_nbytes). */
+int zarr_decode_fixed(struct zarr_array *a, uint8_t *obj, size_t len, uint8_t *out,
+		      struct bf_err *err);
+/* The array is a fixed-size dtype whose decoded chunk fits the limit. */
+int zarr_check_fixed(struct zarr_chunk_ctx *cx, struct bf_err *err);
 
 #endif
