@@ -221,3 +221,37 @@ int store_list(struct store *s, const char *prefix, store_list_fn fn, void *opaq
 {
 	return s->be->list(s->state, prefix ? prefix : "", fn, opaque, err);
 }
+
+struct sized_list {
+	struct store *s;
+	store_list_size_fn fn;
+	void *opaque;
+	struct bf_err *err;
+	int rc; /* an error of store_size, reported after the walk */
+};
+
+static int sized_cb(void *opaque, const char *key)
+{
+	struct sized_list *sl = opaque;
+	int64_t n = store_size(sl->s, key, sl->err);
+
+	if (n == BF_E_NOTFOUND) /* removed while listing */
+		return 0;
+	if (n < 0) {
+		sl->rc = (int)n;
+		return 1;
+	}
+	return sl->fn(sl->opaque, key, n);
+}
+
+int store_list_sizes(struct store *s, const char *prefix, store_list_size_fn fn, void *opaque,
+		     struct bf_err *err)
+{
+	struct sized_list sl = {s, fn, opaque, err, 0};
+	int rc;
+
+	if (s->be->list_sizes)
+		return s->be->list_sizes(s->state, prefix ? prefix : "", fn, opaque, err);
+	rc = store_list(s, prefix, sized_cb, &sl, err);
+	return sl.rc ? sl.rc : rc;
+}

@@ -142,6 +142,16 @@ typedef int (*store_list_fn)(void *opaque, const char *key);
 int store_list(struct store *s, const char *prefix, store_list_fn fn, void *opaque,
 	       struct bf_err *err) BF_MUST_CHECK;
 
+/*
+ * Like store_list, with each key's size (as store_size reports it).  Backends
+ * whose listing already carries sizes (a zip directory, an S3 listing) report
+ * them without a request per key; the others are asked key by key.
+ * @return 0, the callback's value, or a negative code on error.
+ */
+typedef int (*store_list_size_fn)(void *opaque, const char *key, int64_t size);
+int store_list_sizes(struct store *s, const char *prefix, store_list_size_fn fn, void *opaque,
+		     struct bf_err *err) BF_MUST_CHECK;
+
 /* Check a key against the rules above.  @return 0 or BF_E_INVAL. */
 int store_key_check(const char *key, struct bf_err *err);
 

@@ -218,6 +218,14 @@ int zarr_array_read_chunk_strings(struct zarr_array *a, const int64_t *idx,
 int64_t zarr_array_count_chunk_files(struct zarr_array *a, struct bf_err *err);
 
 /*
+ * The chunk objects of this array present in the store: their number and the
+ * sum of their sizes (bytes as stored, from store_list_sizes).
+ * @return 0 or a negative code.
+ */
+int zarr_array_chunk_stats(struct zarr_array *a, int64_t *files, uint64_t *bytes,
+			   struct bf_err *err) BF_MUST_CHECK;
+
+/*
  * Free the calling thread's decoder state (codec context, block scratch):
  * for worker threads going idle.  Decoding afterwards makes it again.
  */

@@ -118,40 +118,56 @@ struct count_ctx {
 	const struct zarr_array *a;
 	size_t plen;
 	int64_t n;
+	uint64_t bytes;
 };
 
-static int count_cb(void *opaque, const char *key)
+/* Whether `key` (under the array's prefix) names a chunk of the array. */
+static bool is_chunk_key(const struct count_ctx *cc, const char *key)
 {
-	struct count_ctx *cc = opaque;
 	const char *rest = key + cc->plen;
 	const char *p;
 	int parts = 1;
 
 	if (cc->a->key_c_prefix) {
 		if (rest[0] != 'c')
-			return 0;
+			return false;
 		rest++;
-		if (cc->a->ndim == 0) {
-			cc->n += !*rest;
-			return 0;
-		}
+		if (cc->a->ndim == 0)
+			return !*rest;
 		if (*rest != cc->a->key_sep)
-			return 0;
+			return false;
 		rest++;
 	}
 	if (!*rest)
-		return 0;
+		return false;
 	for (p = rest; *p; p++) {
 		if (*p == cc->a->key_sep) {
 			if (p == rest || !p[1] || p[-1] == cc->a->key_sep)
-				return 0;
+				return false;
 			parts++;
 		} else if (*p < '0' || *p > '9') {
-			return 0;
+			return false;
 		}
 	}
-	if (parts == (cc->a->ndim ? cc->a->ndim : 1))
+	return parts == (cc->a->ndim ? cc->a->ndim : 1);
+}
+
+static int count_cb(void *opaque, const char *key)
+{
+	struct count_ctx *cc = opaque;
+
+	cc->n += is_chunk_key(cc, key);
+	return 0;
+}
+
+static int count_size_cb(void *opaque, const char *key, int64_t size)
+{
+	struct count_ctx *cc = opaque;
+
+	if (is_chunk_key(cc, key)) {
 		cc->n++;
+		cc->bytes += (uint64_t)size;
+	}
 	return 0;
 }
 
@@ -165,6 +181,7 @@ int64_t zarr_array_count_chunk_files(struct zarr_array *a, struct bf_err *err)
 	cc.a = a;
 	cc.plen = strlen(prefix);
 	cc.n = 0;
+	cc.bytes = 0;
 	rc = store_list(a->g->store, prefix, count_cb, &cc, err);
 	if (rc < 0)
 		return bf_err_prefix(err, "array '%s'", a->name);
@@ -187,4 +204,24 @@ void zarr_array_prefetch(const struct zarr_array *a, const int64_t *idx, size_t 
 			k = 0;
 		}
 	}
+}
+
+int zarr_array_chunk_stats(struct zarr_array *a, int64_t *files, uint64_t *bytes,
+			   struct bf_err *err)
+{
+	char prefix[1100];
+	struct count_ctx cc;
+	int rc;
+
+	snprintf(prefix, sizeof(prefix), "%s/", a->name);
+	cc.a = a;
+	cc.plen = strlen(prefix);
+	cc.n = 0;
+	cc.bytes = 0;
+	rc = store_list_sizes(a->g->store, prefix, count_size_cb, &cc, err);
+	if (rc < 0)
+		return bf_err_prefix(err, "array '%s'", a->name);
+	*files = cc.n;
+	*bytes = cc.bytes;
+	return 0;
 }

@@ -1,4 +1,6 @@
-"""`biofuse inspect STORE`: one JSON object describing a VCZ store.
+"""`biofuse inspect --json STORE`: one JSON object describing a VCZ store (and
+`biofuse inspect STORE`, the same facts as a text summary; see also the summary
+tests at the end).
 
 Oracles: zarr 2.13 (shape/chunks/dtype of v2 stores, sample_id, contig_id), the raw
 zarr.json documents of v3 stores, and a plain listing of the store's objects for
@@ -12,11 +14,15 @@ import zipfile
 import pytest
 import zarr
 
-from helpers_view import bf, chunk_file_counts, make_store
+from helpers_view import bf, chunk_file_counts, make_store, store_keys
 
 KEYS = {"zarr_format", "vcf_zarr_version", "num_samples", "num_variants", "ploidy",
-        "contigs", "arrays"}
-ARRAY_KEYS = {"shape", "chunks", "dtype", "codecs", "chunk_files"}
+        "contigs", "arrays",
+        # added with the text summary
+        "store_kind", "source", "null_samples", "biallelic_variants",
+        "multiallelic_variants", "variants_chunk", "samples_chunk", "phasing",
+        "contig_variants", "info_fields", "filters", "format_fields", "stored_bytes", "mount"}
+ARRAY_KEYS = {"shape", "chunks", "dtype", "codecs", "chunk_files", "stored_bytes", "nbytes"}
 
 BIO2ZARR = ["sample", "sample.vcz3", "sample-split-alleles", "msprime_diploid", "chr22",
             "1kg_2020_chrM", "1kg_2020_chr20_annotations", "field_type_combos"]
@@ -50,7 +56,7 @@ def generated(gen_dir):
 
 
 def _inspect(biofuse_bin, store):
-    r = bf(biofuse_bin, "inspect", store)
+    r = bf(biofuse_bin, "inspect", "--json", store)
     assert r.stderr == b""
     return json.loads(r.stdout)
 
@@ -160,11 +166,14 @@ def test_absent_chunks_not_counted(biofuse_bin, gen_dir):
     _vcf, store = make_store(gen_dir, "sparse", dict(seed=37, samples=4, variants=20,
                                                      contigs="chr1"),
                              dict(variants_chunk=5))
-    before = _inspect(biofuse_bin, store)["arrays"]["call_genotype"]["chunk_files"]
-    os.remove(os.path.join(store, "call_genotype", "1.0.0"))
-    os.remove(os.path.join(store, "call_genotype", "3.0.0"))
-    after = _inspect(biofuse_bin, store)["arrays"]["call_genotype"]["chunk_files"]
-    assert (before, after) == (4, 2)
+    before = _inspect(biofuse_bin, store)["arrays"]["call_genotype"]
+    gone = [os.path.join(store, "call_genotype", k) for k in ("1.0.0", "3.0.0")]
+    gone_bytes = sum(os.path.getsize(p) for p in gone)
+    for p in gone:
+        os.remove(p)
+    after = _inspect(biofuse_bin, store)["arrays"]["call_genotype"]
+    assert (before["chunk_files"], after["chunk_files"]) == (4, 2)
+    assert before["stored_bytes"] - after["stored_bytes"] == gone_bytes
 
 
 # ---------------------------------------------------------------------------------------
@@ -182,6 +191,7 @@ def _one_error(r):
 def test_missing_store(biofuse_bin, work_dir):
     line = _one_error(bf(biofuse_bin, "inspect", work_dir / "absent.vcz", rc=None))
     assert "absent.vcz" in line
+    _one_error(bf(biofuse_bin, "inspect", "--json", work_dir / "absent.vcz", rc=None))
 
 
 def test_not_a_store_dir(biofuse_bin, work_dir):
@@ -227,3 +237,169 @@ def test_corrupt_metadata(biofuse_bin, gen_dir, what):
         assert "call_genotype" in line, line
     if what == "missing_array":
         assert "variant_position" in line, line
+
+
+# ---------------------------------------------------------------------------------------
+# the summary facts (--json) and the text a person reads
+
+def _chunk_bytes(store):
+    """{array: bytes of its chunk objects} from a plain listing of the store."""
+    out = {}
+    if zipfile.is_zipfile(store):
+        with zipfile.ZipFile(store) as z:
+            items = [(i.filename, i.file_size) for i in z.infolist()
+                     if not i.filename.endswith("/")]
+    else:
+        items = []
+        for root, _dirs, files in os.walk(store):
+            for f in files:
+                p = os.path.join(root, f)
+                items.append((os.path.relpath(p, store).replace(os.sep, "/"),
+                              os.path.getsize(p)))
+    for k, n in items:
+        parts = k.split("/")
+        if len(parts) < 2 or parts[-1] in {".zarray", ".zattrs", ".zgroup", ".zmetadata",
+                                           "zarr.json"}:
+            continue
+        out[parts[0]] = out.get(parts[0], 0) + n
+    return out
+
+
+def _vcf_header_info(vcf_gz):
+    import gzip
+    import re
+    info = {}
+    with gzip.open(vcf_gz, "rt") as f:
+        for ln in f:
+            if not ln.startswith("##"):
+                break
+            m = re.match(r"##INFO=<ID=([^,]+),Number=([^,]+),Type=([^,]+)", ln)
+            if m:
+                info[m.group(1)] = (m.group(2), m.group(3))
+    return info
+
+
+def _site_oracle(store):
+    """Per-contig counts and ranges, allele counts and first-chunk phasing from zarr."""
+    g = _open_v2(store)
+    contigs = list(g["contig_id"][:])
+    vc = g["variant_contig"][:]
+    vp = g["variant_position"][:]
+    al = g["variant_allele"][:]
+    per = {}
+    for c, p in zip(vc, vp):
+        n, lo, hi = per.get(int(c), (0, None, None))
+        per[int(c)] = (n + 1, p if lo is None else min(lo, p), p if hi is None else max(hi, p))
+    cv = [dict(id=contigs[c], variants=n, min_position=int(lo), max_position=int(hi))
+          for c, (n, lo, hi) in sorted(per.items())]
+    multi = sum(1 for row in al if any(a != "" for a in row[2:]))
+    phasing = None
+    if "call_genotype_phased" in g:
+        a = g["call_genotype_phased"]
+        block = a[:a.chunks[0], :a.chunks[1]]
+        # an absent chunk is the fill value: null means False (zarr 2.13 gives garbage)
+        present = {"call_genotype_phased/0.0", "call_genotype_phased/0/0"} & set(
+            store_keys(store))
+        phasing = (int(block.size), int(block.sum()) if present else 0)
+    return cv, len(al) - multi, multi, phasing
+
+
+SUMMARY = ["sample", "sample-split-alleles", "msprime_diploid", "chr22", "1kg_2020_chrM",
+           "1kg_2020_chr20_annotations"]
+
+
+@pytest.mark.parametrize("name", SUMMARY)
+def test_summary_facts_bio2zarr(biofuse_bin, bio2zarr_fixtures, name, work_dir):
+    store = os.path.join(bio2zarr_fixtures, name + ".vcz.zip")
+    got = _inspect(biofuse_bin, store)
+    cv, bi, multi, phasing = _site_oracle(store)
+    assert got["contig_variants"] == cv
+    assert (got["biallelic_variants"], got["multiallelic_variants"]) == (bi, multi)
+    assert got["mount"]["needs_max_alleles_2"] == (multi > 0)
+    if phasing is None:
+        assert got["phasing"]["array"] is False
+    else:
+        assert (got["phasing"]["first_chunk_calls"], got["phasing"]["first_chunk_phased"]) == \
+            phasing
+    # stored sizes: the chunk objects of each array, as a listing of the zip says
+    sizes = _chunk_bytes(store)
+    for a, facts in got["arrays"].items():
+        assert facts["stored_bytes"] == sizes.get(a, 0), a
+    assert got["stored_bytes"] == sum(sizes.get(a, 0) for a in got["arrays"])
+    # INFO fields and their Type/Number against the VCF header the store came from
+    header = _vcf_header_info(os.path.join(bio2zarr_fixtures, name + (".bcf" if name.endswith(
+        "annotations") else ".vcf.gz"))) if not name.endswith("annotations") else None
+    g = _open_v2(store)
+    want = sorted(n[len("variant_"):] for n, _ in g.arrays() if n.startswith("variant_") and n
+                  not in {"variant_contig", "variant_position", "variant_allele", "variant_id",
+                          "variant_id_mask", "variant_quality", "variant_filter",
+                          "variant_length"})
+    assert sorted(f["name"] for f in got["info_fields"]) == want
+    if header:
+        for f in got["info_fields"]:
+            num, typ = header[f["name"]]
+            assert f["type"] == typ, f
+            if num in ("0", "1", "A", "R", "G"):
+                assert f["number"] == num, (f, num)
+            else:
+                assert f["number"] == "." and (num == "." or int(num) == f["max_values"]), f
+    assert got["filters"] == list(g["filter_id"][:])
+    # the sizes a mount would serve are the sizes view-* writes (-M 2 when needed)
+    if bi and got["num_samples"] and got["ploidy"]:
+        sel = ["-M", "2"] if multi else []
+        bf(biofuse_bin, "view-plink", store, "-o", work_dir / "p", *sel)
+        assert got["mount"]["bed_bytes"] == os.path.getsize(str(work_dir / "p.bed"))
+        r = bf(biofuse_bin, "view-bgen", store, "--fixed-variant-size", "-o", work_dir / "b",
+               *sel, rc=None)
+        if r.returncode == 0:  # the fixed layout refuses mixed ploidy (sample-split-alleles)
+            assert got["mount"]["bgen_bytes"] == os.path.getsize(str(work_dir / "b.bgen"))
+    else:
+        assert got["mount"]["bed_bytes"] is None
+
+
+def test_summary_generated_v2_v3(biofuse_bin, generated, work_dir):
+    """Dir and zip, v2 and v3: the facts agree with what view-* writes."""
+    for name in ("flat_v2", "nested_v2_zip", "v3_dir", "v3_zip_nulls", "haploid"):
+        store = generated[name]
+        got = _inspect(biofuse_bin, store)
+        assert sum(c["variants"] for c in got["contig_variants"]) == got["num_variants"]
+        sel = ["-M", "2"] if got["multiallelic_variants"] else []
+        bf(biofuse_bin, "view-plink", store, "-o", work_dir / name, *sel)
+        assert got["mount"]["bed_bytes"] == os.path.getsize(str(work_dir / (name + ".bed")))
+        assert got["null_samples"] == (2 if name == "v3_zip_nulls" else 0)
+        sizes = _chunk_bytes(store)
+        for a, facts in got["arrays"].items():
+            assert facts["stored_bytes"] == sizes.get(a, 0), (name, a)
+
+
+def _group(n):
+    return "{:,}".format(n)
+
+
+@pytest.mark.parametrize("name", ["sample", "chr22"])
+def test_summary_text(biofuse_bin, bio2zarr_fixtures, name):
+    store = os.path.join(bio2zarr_fixtures, name + ".vcz.zip")
+    got = _inspect(biofuse_bin, store)
+    r = bf(biofuse_bin, "inspect", store)
+    assert r.stderr == b""
+    text = r.stdout.decode()
+    assert text.startswith(store + "\n  zip store, Zarr v2, VCF Zarr ")
+    assert "\n  samples   %s\n" % _group(got["num_samples"]) in text
+    assert "\n  variants  %s" % _group(got["num_variants"]) in text
+    assert "\n  ploidy    %d\n" % got["ploidy"] in text
+    for c in got["contig_variants"]:
+        line = "  %-12s %12s variant%s  %s - %s\n" % (
+            c["id"], _group(c["variants"]), " " if c["variants"] == 1 else "s",
+            _group(c["min_position"]), _group(c["max_position"]))
+        assert line in text, line
+    for f in got["info_fields"]:
+        assert "%s (%s, " % (f["name"], f["type"]) in text
+    for fid in got["filters"]:
+        assert " %s" % fid in text
+    assert "  mount-plink  .bed   " in text and "(%s bytes)" % _group(
+        got["mount"]["bed_bytes"]) in text
+    assert "(%s bytes, %s a variant" % (_group(got["mount"]["bgen_bytes"]),
+                                        _group(got["mount"]["bgen_bytes_per_variant"])) in text
+    largest = max(got["arrays"], key=lambda a: got["arrays"][a]["stored_bytes"])
+    assert "\n  %-22s " % largest in text
+    assert max(len(ln) for ln in text.splitlines()[1:]) <= 80

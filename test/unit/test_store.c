@@ -447,6 +447,57 @@ static void test_mem_store(void **state)
 	store_free(NULL);
 }
 
+/* store_list_sizes: every key under the prefix once, with store_size's answer. */
+struct sized {
+	int n;
+	int64_t total;
+	int64_t b0; /* size reported for "b/0" */
+};
+
+static int sum_sizes(void *opaque, const char *key, int64_t size)
+{
+	struct sized *z = opaque;
+
+	z->n++;
+	z->total += size;
+	if (!strcmp(key, "b/0"))
+		z->b0 = size;
+	return 0;
+}
+
+static int stop_sized(void *opaque, const char *key, int64_t size)
+{
+	(void)key;
+	(void)size;
+	return ++*(int *)opaque == 2 ? 7 : 0;
+}
+
+static void test_list_sizes(void **state)
+{
+	const char *keys[] = {".zgroup", "a/0", "a/1", "b/0"};
+	const void *vals[] = {"{}", "xyz", "", "0123456789"};
+	size_t lens[] = {2, 3, 0, 10};
+	struct bf_err err;
+	struct store *s;
+	struct sized z = {0, 0, -1};
+	int n = 0;
+
+	(void)state;
+	s = store_open_mem(4, keys, vals, lens, &err);
+	assert_non_null(s);
+	assert_int_equal(store_list_sizes(s, "", sum_sizes, &z, &err), 0);
+	assert_int_equal(z.n, 4);
+	assert_int_equal(z.total, 15);
+	assert_int_equal(z.b0, 10);
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(store_list_sizes(s, "a/", sum_sizes, &z, &err), 0);
+	assert_int_equal(z.n, 2);
+	assert_int_equal(z.total, 3);
+	assert_int_equal(store_list_sizes(s, "", stop_sized, &n, &err), 7);
+	assert_int_equal(n, 2);
+	store_free(s);
+}
+
 /* ---- local directory store -------------------------------------------- */
 
 static void test_local_store(void **state)
@@ -1250,13 +1301,14 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_key_check),	 cmocka_unit_test(test_zip_crc),
-	    cmocka_unit_test(test_mem_store),	 cmocka_unit_test(test_remote_conf),
-	    cmocka_unit_test(test_local_store),	 cmocka_unit_test(test_zip_basic),
-	    cmocka_unit_test(test_zip_names),	 cmocka_unit_test(test_zip_corrupt),
-	    cmocka_unit_test(test_zip_bitflips), cmocka_unit_test(test_zip_alloc_failures),
-	    cmocka_unit_test(test_zip_python),	 cmocka_unit_test(test_zip_fixtures),
-	    cmocka_unit_test(test_zip_threads),	 cmocka_unit_test(test_zip_speed),
+	    cmocka_unit_test(test_key_check),	       cmocka_unit_test(test_zip_crc),
+	    cmocka_unit_test(test_mem_store),	       cmocka_unit_test(test_remote_conf),
+	    cmocka_unit_test(test_local_store),	       cmocka_unit_test(test_list_sizes),
+	    cmocka_unit_test(test_zip_basic),	       cmocka_unit_test(test_zip_names),
+	    cmocka_unit_test(test_zip_corrupt),	       cmocka_unit_test(test_zip_bitflips),
+	    cmocka_unit_test(test_zip_alloc_failures), cmocka_unit_test(test_zip_python),
+	    cmocka_unit_test(test_zip_fixtures),       cmocka_unit_test(test_zip_threads),
+	    cmocka_unit_test(test_zip_speed),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
