@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -460,6 +461,25 @@ static void raise_readahead(const char *dir)
 	fclose(fp);
 }
 
+/*
+ * SIGINT, SIGTERM and SIGHUP end the mount whatever the dispositions we
+ * inherited: a script's background job starts with SIGINT ignored, and
+ * libfuse leaves an ignored signal alone.  Back to the default (and
+ * unblocked in this thread, which runs the loop) so libfuse takes them.
+ */
+static void front_reset_end_signals(void)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		signal(sigs[i], SIG_DFL);
+		sigaddset(&set, sigs[i]);
+	}
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
 int front_run(const struct front_config *c, struct supervisor *sup, struct bf_err *err)
 {
 	static struct front f;
@@ -519,6 +539,7 @@ int front_run(const struct front_config *c, struct supervisor *sup, struct bf_er
 		rc = bf_err_set(err, BF_E_IO, "cannot create the FUSE session");
 		goto out;
 	}
+	front_reset_end_signals();
 	if (fuse_set_signal_handlers(se) != 0) {
 		fuse_session_destroy(se);
 		rc = bf_err_set(err, BF_E_IO, "cannot install signal handlers");

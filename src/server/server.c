@@ -363,6 +363,10 @@ int server_main(const struct server_config *c)
 	struct bf_err err;
 	int rc;
 
+	/* the front decides when the mount ends (Ctrl-C reaches the whole process
+	 * group); the server ends when the front closes its socket */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	memset(&sv, 0, sizeof(sv));
 	sv.cfg = c;
 	pthread_mutex_init(&sv.lock, NULL);
