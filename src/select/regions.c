@@ -367,7 +367,7 @@ int region_set_build(const struct region_list *l, const char *const *contigs, si
 		     struct region_set *out, struct bf_err *err)
 {
 	struct bf_strmap names, seen;
-	size_t *contig_of = NULL, *count = NULL;
+	size_t *contig_of = NULL, *count = NULL, dummy;
 	int64_t *pairs = NULL;
 	int rc = 0;
 	size_t i, c;
@@ -375,7 +375,7 @@ int region_set_build(const struct region_list *l, const char *const *contigs, si
 	memset(out, 0, sizeof(*out));
 	if (bf_strmap_init(&names, n_contigs + 1) < 0)
 		return bf_err_set(err, BF_E_NOMEM, "out of memory");
-	if (bf_strmap_init(&seen, 16) < 0) {
+	if (bf_strmap_init(&seen, l->n + 1) < 0) {
 		bf_strmap_release(&names);
 		return bf_err_set(err, BF_E_NOMEM, "out of memory");
 	}
@@ -389,7 +389,7 @@ int region_set_build(const struct region_list *l, const char *const *contigs, si
 		goto nomem;
 	for (c = 0; c < n_contigs; c++) {
 		/* the first of duplicate contig ids wins */
-		if (!bf_strmap_get(&names, contigs[c], strlen(contigs[c]), NULL) &&
+		if (!bf_strmap_get(&names, contigs[c], strlen(contigs[c]), &dummy) &&
 		    bf_strmap_put(&names, contigs[c], strlen(contigs[c]), c) < 0)
 			goto nomem;
 	}
@@ -398,7 +398,7 @@ int region_set_build(const struct region_list *l, const char *const *contigs, si
 
 		if (!bf_strmap_get(&names, nm, strlen(nm), &contig_of[i])) {
 			contig_of[i] = SIZE_MAX;
-			if (!bf_strmap_get(&seen, nm, strlen(nm), NULL)) {
+			if (!bf_strmap_get(&seen, nm, strlen(nm), &dummy)) {
 				if (bf_strmap_put(&seen, nm, strlen(nm), 0) < 0)
 					goto nomem;
 				out->absent[out->n_absent++] = nm;

@@ -104,7 +104,7 @@ static int load_set(struct vcz *v, const char *str, const char *file, bool allow
 		}
 		rc = region_list_read_file(file, &l, err);
 		if (rc < 0)
-			bf_err_prefix(err, "%s file", what);
+			bf_err_prefix(err, "%s", what);
 	}
 	if (rc == 0)
 		rc = region_set_build(&l, (const char *const *)v->contigs, v->n_contigs, &rs->set,
