@@ -308,22 +308,20 @@ int remote_conf_resolve(const struct store_config *cfg, bool s3, struct remote_c
 		snprintf(section, sizeof(section), "default");
 	else
 		snprintf(section, sizeof(section), "profile %s", profile);
-	if (!out->anon && !out->key_id) {
+	/* each part from the first place that has it: options, environment, profile */
+	if (!out->anon && !out->key_id)
 		out->key_id = env_str("AWS_ACCESS_KEY_ID");
-		if (out->key_id) {
-			out->secret = env_str("AWS_SECRET_ACCESS_KEY");
-			if (!out->token)
-				out->token = env_str("AWS_SESSION_TOKEN");
-		} else {
-			out->key_id = remote_conf_ini_get(cred_path, profile, "aws_access_key_id");
-			if (out->key_id) {
-				out->secret = remote_conf_ini_get(cred_path, profile,
-								  "aws_secret_access_key");
-				if (!out->token)
-					out->token = remote_conf_ini_get(cred_path, profile,
-									 "aws_session_token");
-			}
-		}
+	if (!out->anon && !out->secret)
+		out->secret = env_str("AWS_SECRET_ACCESS_KEY");
+	if (!out->anon && !out->token)
+		out->token = env_str("AWS_SESSION_TOKEN");
+	if (!out->anon && !out->key_id) {
+		out->key_id = remote_conf_ini_get(cred_path, profile, "aws_access_key_id");
+		if (out->key_id && !out->secret)
+			out->secret =
+			    remote_conf_ini_get(cred_path, profile, "aws_secret_access_key");
+		if (out->key_id && !out->token)
+			out->token = remote_conf_ini_get(cred_path, profile, "aws_session_token");
 	}
 	if (!out->anon && out->key_id && !out->secret) {
 		rc = bf_err_set(err, BF_E_INVAL,

@@ -4,7 +4,6 @@ style; errors name the URL and never a secret."""
 
 import os
 import shutil
-import subprocess
 import time
 
 import pytest
