@@ -30,6 +30,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ZIP_TAIL_BYTES	 (65536 + 22 + 20 + 56 + 1024)
@@ -579,8 +580,8 @@ static const char *xml_next(const char *p, const char *tag, char *out, size_t n)
 	return b + strlen(close);
 }
 
-static int remote_list(void *state, const char *prefix, store_list_fn fn, void *opaque,
-		       struct bf_err *err)
+static int remote_list_sizes(void *state, const char *prefix, store_list_size_fn fn, void *opaque,
+			     struct bf_err *err)
 {
 	struct remote *r = state;
 	char token[2048] = "", *full = NULL;
@@ -595,7 +596,7 @@ static int remote_list(void *state, const char *prefix, store_list_fn fn, void *
 
 			if (strncmp(name, prefix, pl) != 0)
 				break;
-			if ((rc = fn(opaque, name)))
+			if ((rc = fn(opaque, name, (int64_t)zip_dir_entry(r->dir, i)->usize)))
 				return rc;
 		}
 		return 0;
@@ -645,10 +646,17 @@ static int remote_list(void *state, const char *prefix, store_list_fn fn, void *
 			text[blen] = 0;
 			bf_free(body);
 			p = text;
-			while (rc == 0 && (p = xml_next(p, "Key", key, sizeof(key))))
+			while (rc == 0 && (p = xml_next(p, "Key", key, sizeof(key)))) {
+				char size[32] = "";
+				const char *q = xml_next(p, "Size", size, sizeof(size));
+
+				if (q)
+					p = q;
 				if (strlen(key) > plen && !strncmp(key, r->list_prefix, plen) &&
 				    store_key_check(key + plen, NULL) == 0)
-					rc = fn(opaque, key + plen);
+					rc = fn(opaque, key + plen,
+						(int64_t)strtoll(size, NULL, 10));
+			}
 			token[0] = 0;
 			if (xml_next(text, "IsTruncated", trunc, sizeof(trunc)) &&
 			    !strcmp(trunc, "true"))
@@ -660,11 +668,33 @@ static int remote_list(void *state, const char *prefix, store_list_fn fn, void *
 	return rc;
 }
 
+struct list_adapter {
+	store_list_fn fn;
+	void *opaque;
+};
+
+static int list_adapt(void *opaque, const char *key, int64_t size)
+{
+	struct list_adapter *a = opaque;
+
+	(void)size;
+	return a->fn(a->opaque, key);
+}
+
+static int remote_list(void *state, const char *prefix, store_list_fn fn, void *opaque,
+		       struct bf_err *err)
+{
+	struct list_adapter a = {fn, opaque};
+
+	return remote_list_sizes(state, prefix, list_adapt, &a, err);
+}
+
 static const struct store_backend remote_dir_backend = {
     .kind = "http",
     .size = remote_size,
     .read = remote_read,
     .list = remote_list,
+    .list_sizes = remote_list_sizes,
     .close = remote_close,
     .prefetch = remote_prefetch,
     .trim = remote_trim,
@@ -674,6 +704,7 @@ static const struct store_backend remote_zip_backend = {
     .size = remote_size,
     .read = remote_read,
     .list = remote_list,
+    .list_sizes = remote_list_sizes,
     .close = remote_close,
     .prefetch = remote_prefetch,
     .trim = remote_trim,
@@ -683,6 +714,7 @@ static const struct store_backend s3_dir_backend = {
     .size = remote_size,
     .read = remote_read,
     .list = remote_list,
+    .list_sizes = remote_list_sizes,
     .close = remote_close,
     .prefetch = remote_prefetch,
     .trim = remote_trim,
@@ -692,6 +724,7 @@ static const struct store_backend s3_zip_backend = {
     .size = remote_size,
     .read = remote_read,
     .list = remote_list,
+    .list_sizes = remote_list_sizes,
     .close = remote_close,
     .prefetch = remote_prefetch,
     .trim = remote_trim,

@@ -107,10 +107,16 @@ def test_storage_options(biofuse_bin, web, tmp_path):
 
 def test_inspect_over_http(biofuse_bin, web):
     import json
-    a = json.loads(bf(biofuse_bin, "inspect", os.path.join(web["root"], store_name("zip"))).stdout)
-    b = json.loads(bf(biofuse_bin, "inspect", web["ng"].url(store_name("zip"))).stdout)
+    a = json.loads(bf(biofuse_bin, "inspect", "--json",
+                      os.path.join(web["root"], store_name("zip"))).stdout)
+    b = json.loads(bf(biofuse_bin, "inspect", "--json", web["ng"].url(store_name("zip"))).stdout)
+    assert (a.pop("store_kind"), b.pop("store_kind")) == ("zip", "http-zip")
     assert a == b
-    c = json.loads(bf(biofuse_bin, "inspect", web["ng"].url(store_name("cons"))).stdout)
+    t1 = bf(biofuse_bin, "inspect", os.path.join(web["root"], store_name("zip"))).stdout
+    t2 = bf(biofuse_bin, "inspect", web["ng"].url(store_name("zip"))).stdout
+    assert t1.replace(os.path.join(web["root"], "").encode(), b"") == \
+        t2.replace(web["ng"].url("").encode(), b"").replace(b"http-zip store", b"zip store")
+    c = json.loads(bf(biofuse_bin, "inspect", "--json", web["ng"].url(store_name("cons"))).stdout)
     assert c["num_samples"] == a["num_samples"] and c["num_variants"] == a["num_variants"]
 
 

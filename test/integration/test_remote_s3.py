@@ -131,4 +131,5 @@ def test_inspect_lists_through_s3(biofuse_bin, s3):
                       os.path.join(s3["root"], name("nested"))).stdout)
     b = json.loads(bf(biofuse_bin, "inspect", "--json", "s3://vcz/data/" + name("nested"),
                       env=s3_env(s3["srv"])).stdout)
+    assert (a.pop("store_kind"), b.pop("store_kind")) == ("dir", "s3")
     assert a == b
