@@ -108,17 +108,21 @@ static void facts_release(struct facts *f)
 static int scan_sites(struct facts *f, struct bf_err *err)
 {
 	struct vcz *v = f->v;
-	struct progress pg;
-	int64_t ci, r, done = 0;
+	struct progress_steps steps;
+	struct bf_progress pg;
+	int64_t ci, r;
 	int rc = 0;
 
 	f->contigs = bf_calloc(v->n_contigs ? v->n_contigs : 1, sizeof(*f->contigs));
 	if (!f->contigs)
 		return bf_err_set(err, BF_E_NOMEM, "out of memory");
-	progress_start(&pg, (uint64_t)v->n_variants);
+	progress_steps_init(&steps);
+	pg = progress_steps_hook(&steps);
 	for (ci = 0; ci < v->n_vchunks && rc == 0; ci++) {
 		struct vcz_meta m;
 
+		bf_progress_report(&pg, "reading variant metadata", (uint64_t)ci,
+				   (uint64_t)v->n_vchunks);
 		rc = vcz_meta_read(v, ci, &m, err);
 		if (rc < 0)
 			break;
@@ -157,12 +161,10 @@ static int scan_sites(struct facts *f, struct bf_err *err)
 					f->max_strings = used;
 			}
 		}
-		done += m.n;
 		vcz_meta_release(&m);
-		progress_update(&pg, (uint64_t)done);
 	}
-	if (done > 0)
-		progress_end(&pg);
+	bf_progress_report(&pg, "reading variant metadata", (uint64_t)v->n_vchunks,
+			   (uint64_t)v->n_vchunks);
 	return rc < 0 ? rc : 0;
 }
 

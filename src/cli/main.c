@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/docgen.h"
+#include "cli/progress.h"
 #include "cli/options.h"
 #include "server/ipc.h"
 #include "server/server.h"
@@ -59,9 +60,10 @@ static int store_cfg_from(const struct cli_options *o, struct store_config *sc,
 }
 
 static void common_from(const struct cli_options *o, const struct store_config *sc,
-			struct cmd_common *c)
+			const struct bf_progress *pg, struct cmd_common *c)
 {
 	memset(c, 0, sizeof(*c));
+	c->sel.variants.progress = pg;
 	c->sel.store = o->store;
 	c->sel.store_cfg = sc;
 	c->sel.samples = o->samples;
@@ -84,10 +86,10 @@ static void common_from(const struct cli_options *o, const struct store_config *
 }
 
 static void bgen_from(const struct cli_options *o, const struct store_config *sc,
-		      struct cmd_bgen_opts *b)
+		      const struct bf_progress *pg, struct cmd_bgen_opts *b)
 {
 	memset(b, 0, sizeof(*b));
-	common_from(o, sc, &b->c);
+	common_from(o, sc, pg, &b->c);
 	b->output = o->output;
 	b->fixed_variant_size = o->fixed_variant_size || o->cmd == CLI_CMD_MOUNT_BGEN;
 	b->compression_level = o->compression_level;
@@ -134,8 +136,13 @@ static int server_entry(int argc, char **argv)
 	struct cmd_bgen_opts bo;
 	struct store_config scfg;
 	struct store_opt *sopts = NULL;
+	struct progress_steps steps;
+	struct bf_progress pg;
 	int rc;
 
+	/* the server resolves the selection and writes the sidecars: a line on a terminal */
+	progress_steps_init(&steps);
+	pg = progress_steps_hook(&steps);
 	if (argc < 10 || strcmp(argv[2], "--ipc-fd") || strcmp(argv[4], "--shm-fd") ||
 	    strcmp(argv[7], "--runtime-dir") || strcmp(argv[9], "--")) {
 		fprintf(stderr, "Error: __server is internal to biofuse\n");
@@ -152,7 +159,7 @@ static int server_entry(int argc, char **argv)
 		return 1;
 	}
 	memset(&sc, 0, sizeof(sc));
-	bgen_from(&o, &scfg, &bo);
+	bgen_from(&o, &scfg, &pg, &bo);
 	sc.export.format = o.cmd == CLI_CMD_MOUNT_BGEN ? "bgen" : "bed";
 	sc.export.sel = bo.c.sel;
 	sc.export.budget = o.readahead_buffer_size;
@@ -180,8 +187,12 @@ int main(int argc, char **argv)
 	struct cli_options o;
 	struct store_config scfg;
 	struct store_opt *sopts = NULL;
+	struct progress_steps steps;
+	struct bf_progress pg;
 	int rc;
 
+	progress_steps_init(&steps);
+	pg = progress_steps_hook(&steps);
 	/*
 	 * Large buffers come from mmap (util/bigbuf) or, below that, from
 	 * malloc's own mmap path: a fixed threshold and two arenas keep freed
@@ -226,7 +237,7 @@ int main(int argc, char **argv)
 		struct cmd_plink_opts p;
 
 		memset(&p, 0, sizeof(p));
-		common_from(&o, &scfg, &p.c);
+		common_from(&o, &scfg, &pg, &p.c);
 		p.output = o.output;
 		p.no_bim = o.no_bim;
 		p.no_fam = o.no_fam;
@@ -236,7 +247,7 @@ int main(int argc, char **argv)
 	case CLI_CMD_VIEW_BGEN: {
 		struct cmd_bgen_opts b;
 
-		bgen_from(&o, &scfg, &b);
+		bgen_from(&o, &scfg, &pg, &b);
 		rc = cmd_view_bgen(&b);
 		break;
 	}

@@ -6,6 +6,7 @@
 #include "engine/source.h"
 #include "engine/encode.h"
 #include "util/alloc.h"
+#include "util/progress.h"
 #include "util/bigbuf.h"
 
 #include <string.h>
@@ -338,10 +339,13 @@ int source_walk_variants(struct selection *s, source_variant_fn fn, void *opaque
 	if (!ws)
 		return err ? err->code : BF_E_NOMEM;
 	for (size_t k = 0; k < s->plan.n_chunks && rc == 0; k++) {
+		bf_progress_report(s->progress, "reading variant metadata", k, s->plan.n_chunks);
 		rc = source_load_meta(&src, ws, k, &n, err);
 		for (size_t j = 0; j < n && rc == 0; j++)
 			rc = fn(opaque, &ws->vars[j], err);
 	}
+	bf_progress_report(s->progress, "reading variant metadata", s->plan.n_chunks,
+			   s->plan.n_chunks);
 	source_ws_free(ws);
 	return rc;
 }

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 struct vcz;
+struct bf_progress;
 
 struct plan_chunk {
 	int64_t ci;	/* min chunk number */
@@ -46,6 +47,8 @@ struct select_opts {
 	const char *include, *exclude, *types, *exclude_types;
 	int min_alleles; /* -m, 0 when unset */
 	int max_alleles; /* -M, 0 when unset */
+	/* start-up progress (util/progress.h), NULL for none; not owned */
+	const struct bf_progress *progress;
 };
 
 /*

@@ -22,6 +22,7 @@ int selection_open(const struct selection_opts *o, struct selection *s, struct b
 	if (rc == 0)
 		rc = vcz_samplesel_init(s->v, raw, n, &s->sel, err);
 	bf_free(raw);
+	s->progress = o->variants.progress;
 	if (rc == 0)
 		rc = select_plan(s->v, &o->variants, &s->plan, err);
 	if (rc < 0)

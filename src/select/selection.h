@@ -32,6 +32,8 @@ struct selection {
 	struct vcz *v;
 	struct vcz_samplesel sel; /* selected samples, output order */
 	struct plan plan;	  /* selected variants */
+	/* start-up progress of later walks (opts.variants.progress), NULL for none */
+	const struct bf_progress *progress;
 };
 
 int selection_open(const struct selection_opts *o, struct selection *s,

@@ -8,6 +8,7 @@
 #include "select/vtype.h"
 #include "util/alloc.h"
 #include "util/log.h"
+#include "util/progress.h"
 #include "util/strbuf.h"
 #include "vcz/vcz.h"
 
@@ -297,6 +298,9 @@ int sites_plan(struct vcz *v, const struct select_opts *o, struct plan *p, struc
 
 		if (n == 0 || !cand[ci])
 			continue;
+		if (need_meta)
+			bf_progress_report(o->progress, "resolving the selection", (uint64_t)ci,
+					   (uint64_t)v->n_vchunks);
 		if (!need_meta) {
 			c->ci = ci;
 			c->n = (uint32_t)n;
@@ -361,6 +365,9 @@ int sites_plan(struct vcz *v, const struct select_opts *o, struct plan *p, struc
 		p->n_chunks++;
 		p->n_variants += k;
 	}
+	if (need_meta)
+		bf_progress_report(o->progress, "resolving the selection", (uint64_t)v->n_vchunks,
+				   (uint64_t)v->n_vchunks);
 out:
 	bf_free(rows);
 	bf_free(len);
