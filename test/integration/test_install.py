@@ -229,3 +229,12 @@ def test_deb_install_run_remove(biofuse_bin, repo_root, work_dir, small_store):
     assert not os.path.exists(inst)
     left = [os.path.join(d, f) for d, _s, fs in os.walk(str(root / "usr")) for f in fs]
     assert left == []
+
+
+def test_readme_lists_every_command(biofuse_bin, repo_root):
+    """The README's command table has a row for every command of `biofuse --help`."""
+    with open(os.path.join(repo_root, "README.md")) as f:
+        readme = f.read()
+    table = readme.split("\n## Commands\n", 1)[1].strip().split("\n\n", 1)[0]
+    rows = re.findall(r"^\| `biofuse ([\w-]+)", table, re.M)
+    assert sorted(rows) == sorted(_commands(biofuse_bin))
