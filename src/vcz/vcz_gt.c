@@ -377,8 +377,11 @@ static int each_windowed(struct vcz_reader *r, const struct vcz_gt_request *q, b
 	for (w.j0 = 0; w.j0 < v->n_raw_samples; w.j0 += sc) {
 		w.n = v->n_raw_samples - w.j0 < sc ? v->n_raw_samples - w.j0 : sc;
 		idx[1] = (int64_t)(w.j0 / sc);
-		BF_FORWARD(zarr_array_each_rows(v->gt, idx, q->first, q->n, &r->win, walk_rows,
-						planes ? walk_planes : NULL, 8, &w, err));
+		int rc = zarr_array_each_rows(v->gt, idx, q->first, q->n, &r->win, walk_rows,
+					      planes ? walk_planes : NULL, 8, &w, err);
+
+		if (rc != 0) /* an error, or the consumer's stop */
+			return rc;
 	}
 	return 0;
 }

@@ -169,8 +169,9 @@ void zarr_window_release(struct zarr_window *w);
 
 /*
  * Called with rows [row0, row0 + nrows) of the chunk (row bytes each,
- * contiguous at `rows`, valid only during the call).  @return 0 or a
- * negative code, which stops the walk and is returned.
+ * contiguous at `rows`, valid only during the call).  @return 0 to go on,
+ * or nonzero (a negative code, or the caller's own positive status), which
+ * stops the walk and is returned.
  */
 typedef int (*zarr_rows_fn)(void *ctx, int64_t row0, int64_t nrows, const uint8_t *rows,
 			    struct bf_err *err);
@@ -180,8 +181,8 @@ typedef int (*zarr_rows_fn)(void *ctx, int64_t row0, int64_t nrows, const uint8_
  * from the first requested row; both multiples of 8) as blosc bit planes:
  * plane b's byte j is planes[b * stride + j] and holds bit b of the 8 bytes
  * off + 8j .. off + 8j + 7 (byte off + 8j + i in bit i); only planes below
- * the walk's `nplanes` are valid.  Valid only during the call.  @return 0
- * or a negative code, which stops the walk.
+ * the walk's `nplanes` are valid.  Valid only during the call.  @return as
+ * zarr_rows_fn.
  */
 typedef int (*zarr_planes_fn)(void *ctx, size_t off, size_t nbytes, const uint8_t *planes,
 			      size_t stride, struct bf_err *err);
@@ -198,7 +199,8 @@ typedef int (*zarr_planes_fn)(void *ctx, size_t off, size_t nbytes, const uint8_
  * without undoing the bit-shuffle; otherwise everything goes to fn.  pfn
  * reads planes 0 .. nplanes - 1 (1..8); with fewer than 8, decompression
  * of a block may stop once those are out (bit 0 of booleans).
- * @return 0, fn's code, or a negative code with the message naming the chunk.
+ * @return 0, fn's or pfn's nonzero return, or a negative code with the
+ * message naming the chunk.
  */
 int zarr_array_each_rows(struct zarr_array *a, const int64_t *idx, int64_t row0, int64_t nrows,
 			 struct zarr_window *w, zarr_rows_fn fn, zarr_planes_fn pfn,

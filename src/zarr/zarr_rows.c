@@ -396,12 +396,12 @@ static bool blosc_pipeline(const struct zarr_array *a)
  * Bytes [byte0, byte0 + nbytes) of frame f, whole rows of `rb` bytes, to fn:
  * each block decodes after the partial row the previous one left, the
  * complete rows go to fn, the remainder moves to the window's start.
- * @return 0, 1 when a block is corrupt, or a negative code (*fn_failed
- * when fn returned it).
+ * @return 0, 1 when a block is corrupt, or a negative code; a nonzero
+ * return of fn stops the walk and goes to *fn_rc (the return is then 0).
  */
 static int window_rows(const struct blosc1_frame *f, size_t byte0, size_t nbytes, size_t rb,
-		       int64_t row0, struct zarr_window *w, zarr_rows_fn fn, void *ctx,
-		       bool *fn_failed, struct bf_err *err)
+		       int64_t row0, struct zarr_window *w, zarr_rows_fn fn, void *ctx, int *fn_rc,
+		       struct bf_err *err)
 {
 	size_t bs = f->blocksize, pos = byte0, end = byte0 + nbytes, have = 0;
 	int64_t r = row0;
@@ -427,9 +427,9 @@ static int window_rows(const struct blosc1_frame *f, size_t byte0, size_t nbytes
 		if (n > 0) {
 			int rc = fn(ctx, r, (int64_t)n, start, err);
 
-			if (rc < 0) {
-				*fn_failed = true;
-				return rc;
+			if (rc != 0) {
+				*fn_rc = rc;
+				return 0;
 			}
 			r += (int64_t)n;
 		}
@@ -446,7 +446,7 @@ static int window_rows(const struct blosc1_frame *f, size_t byte0, size_t nbytes
  */
 static int window_planes(const struct blosc1_frame *f, size_t byte0, size_t nbytes,
 			 struct zarr_window *w, zarr_planes_fn pfn, unsigned nplanes, void *ctx,
-			 bool *fn_failed, struct bf_err *err)
+			 int *fn_rc, struct bf_err *err)
 {
 	size_t bs = f->blocksize, end = byte0 + nbytes;
 
@@ -466,9 +466,9 @@ static int window_planes(const struct blosc1_frame *f, size_t byte0, size_t nbyt
 		if (blosc1_block_planes(f, k, nplanes, w->buf) < 0)
 			return 1;
 		rc = pfn(ctx, from - byte0, to - from, w->buf + (from - b0) / 8, bl / 8, err);
-		if (rc < 0) {
-			*fn_failed = true;
-			return rc;
+		if (rc != 0) {
+			*fn_rc = rc;
+			return 0;
 		}
 	}
 	return 0;
@@ -483,8 +483,7 @@ int zarr_array_each_rows(struct zarr_array *a, const int64_t *idx, int64_t row0,
 	struct sparse sp;
 	uint8_t *obj = NULL, *tmp;
 	size_t len = 0, rowbytes, byte0, nbytes;
-	bool fn_failed = false;
-	int rc;
+	int rc, fn_rc = 0;
 
 	BF_FORWARD(zarr_ctx_init(&cx, a, idx, err));
 	BF_FORWARD(zarr_check_fixed(&cx, err));
@@ -504,13 +503,12 @@ int zarr_array_each_rows(struct zarr_array *a, const int64_t *idx, int64_t row0,
 	if (obj) {
 		rc = zarr_blosc_frame(obj, len, a->chunk_nbytes, &f, err);
 		if (rc == 0 && pfn && rowbytes % 8 == 0 && blosc1_planes_ok(&f)) {
-			rc =
-			    window_planes(&f, byte0, nbytes, w, pfn, nplanes, ctx, &fn_failed, err);
+			rc = window_planes(&f, byte0, nbytes, w, pfn, nplanes, ctx, &fn_rc, err);
 			if (rc == 1)
 				rc = bf_err_set(err, BF_E_FORMAT, "blosc: corrupt data");
 		} else if (rc == 0) {
-			rc = window_rows(&f, byte0, nbytes, rowbytes, row0, w, fn, ctx, &fn_failed,
-					 err);
+			rc =
+			    window_rows(&f, byte0, nbytes, rowbytes, row0, w, fn, ctx, &fn_rc, err);
 			if (rc == 1)
 				rc = bf_err_set(err, BF_E_FORMAT, "blosc: corrupt data");
 		}
@@ -518,8 +516,10 @@ int zarr_array_each_rows(struct zarr_array *a, const int64_t *idx, int64_t row0,
 			sparse_free(&sp);
 		else
 			bf_free(obj);
+		if (fn_rc != 0) /* the consumer stopped the walk */
+			return fn_rc;
 		if (rc <= 0)
-			return rc < 0 && !fn_failed ? zarr_ctx_fail(&cx, err) : rc;
+			return rc < 0 ? zarr_ctx_fail(&cx, err) : 0;
 		bf_err_clear(err); /* a frame for libblosc: the general path below */
 	}
 	/* anything else: the rows at once, from a temporary */
