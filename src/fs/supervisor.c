@@ -265,7 +265,8 @@ static void *reader_main(void *arg)
 				p->state = P_DONE;
 				p->status = rep.status;
 				if (rep.status < 0 && rep.msg[0])
-					bf_log_error("read at %llu: %s", (unsigned long long)p->off,
+					/* the server logged it (one line per failure) */
+					bf_log_debug("read at %llu: %s", (unsigned long long)p->off,
 						     rep.msg);
 				break;
 			}

@@ -266,8 +266,8 @@ static void handle(struct srv *sv, const struct ipc_read_req *rq)
 			rq->length, (rq->flags & IPC_READ_SEQUENTIAL) ? STREAM_SEQUENTIAL : 0,
 			rq->handle, &err);
 	if (n < 0) {
-		bf_log_error("read of %u bytes at %llu failed: %s", rq->length,
-			     (unsigned long long)rq->offset, err.msg);
+		bf_log_error("store '%s': read of %u bytes at %llu failed: %s", sv->ex.s.v->path,
+			     rq->length, (unsigned long long)rq->offset, err.msg);
 		reply(sv, rq->id, -bf_err_to_errno((int)n), err.msg);
 		return;
 	}

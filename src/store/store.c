@@ -10,6 +10,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -161,9 +164,63 @@ int64_t store_size(struct store *s, const char *key, struct bf_err *err)
 	return s->be->size(s->state, key, err);
 }
 
+/*
+ * Fault injection for the tests of store faults (test_mount_faults.py):
+ * BIOFUSE_TEST_STORE_FAULT="SUBSTRING:eio", ":eacces" or ":stall=SECONDS"
+ * makes every read of a key containing SUBSTRING fail with that errno, or
+ * sleep first (a stalling store).  Read once; unset in normal use.
+ */
+struct store_fault {
+	char sub[256];
+	int errnum;	/* 0: none */
+	double stall_s; /* > 0: sleep before the read */
+};
+
+static struct store_fault g_fault;
+static pthread_once_t g_fault_once = PTHREAD_ONCE_INIT;
+
+static void store_fault_load(void)
+{
+	const char *v = getenv("BIOFUSE_TEST_STORE_FAULT");
+	const char *colon = v ? strrchr(v, ':') : NULL;
+	size_t n;
+
+	if (!colon || (n = (size_t)(colon - v)) == 0 || n >= sizeof(g_fault.sub))
+		return;
+	memcpy(g_fault.sub, v, n);
+	g_fault.sub[n] = '\0';
+	if (!strcmp(colon + 1, "eio"))
+		g_fault.errnum = EIO;
+	else if (!strcmp(colon + 1, "eacces"))
+		g_fault.errnum = EACCES;
+	else if (!strncmp(colon + 1, "stall=", 6))
+		g_fault.stall_s = strtod(colon + 7, NULL);
+}
+
+static int store_fault_check(const char *key, struct bf_err *err)
+{
+	pthread_once(&g_fault_once, store_fault_load);
+	if (!g_fault.sub[0] || !strstr(key, g_fault.sub))
+		return 0;
+	if (g_fault.stall_s > 0) {
+		struct timespec ts = {
+		    (time_t)g_fault.stall_s,
+		    (long)((g_fault.stall_s - (double)(time_t)g_fault.stall_s) * 1e9)};
+
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+	}
+	if (g_fault.errnum) {
+		errno = g_fault.errnum;
+		return bf_err_sys(err, BF_E_IO, "cannot read '%s'", key);
+	}
+	return 0;
+}
+
 int store_read(struct store *s, const char *key, void *buf, size_t len, struct bf_err *err)
 {
 	BF_FORWARD(store_key_check(key, err));
+	BF_FORWARD(store_fault_check(key, err));
 	return s->be->read(s->state, key, buf, len, err);
 }
 
@@ -171,6 +228,7 @@ int store_read_range(struct store *s, const char *key, uint64_t off, void *buf, 
 		     struct bf_err *err)
 {
 	BF_FORWARD(store_key_check(key, err));
+	BF_FORWARD(store_fault_check(key, err));
 	if (!s->be->read_range)
 		return bf_err_set(err, BF_E_UNSUPPORTED, "store '%s' cannot read ranges", s->path);
 	return s->be->read_range(s->state, key, off, buf, len, err);

@@ -10,6 +10,7 @@
 #include "util/alloc.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -59,8 +60,12 @@ static int64_t local_size(void *state, const char *key, struct bf_err *err)
 			return bf_err_set(err, BF_E_NOTFOUND, "no object '%s'", key);
 		return bf_err_sys(err, BF_E_IO, "cannot stat '%s'", key);
 	}
+	/* a directory is no object; anything else that is not a regular file
+	 * (FIFO, socket, device) is a fault: absent would read as fill values */
+	if (S_ISDIR(sb.st_mode))
+		return bf_err_set(err, BF_E_NOTFOUND, "'%s' is a directory", key);
 	if (!S_ISREG(sb.st_mode))
-		return bf_err_set(err, BF_E_NOTFOUND, "'%s' is not a regular file", key);
+		return bf_err_set(err, BF_E_IO, "'%s' is not a regular file", key);
 	return (int64_t)sb.st_size;
 }
 
@@ -78,9 +83,17 @@ static int local_read_at(struct local_state *st, const char *key, uint64_t off, 
 			return bf_err_set(err, BF_E_NOTFOUND, "no object '%s'", key);
 		return bf_err_sys(err, BF_E_IO, "cannot open '%s'", key);
 	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+	if (fstat(fd, &sb) != 0) {
+		bf_err_sys(err, BF_E_IO, "cannot stat '%s'", key);
 		close(fd);
-		return bf_err_set(err, BF_E_NOTFOUND, "'%s' is not a regular file", key);
+		return BF_E_IO;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		bool dir = S_ISDIR(sb.st_mode);
+
+		close(fd);
+		return bf_err_set(err, dir ? BF_E_NOTFOUND : BF_E_IO, "'%s' is not a regular file",
+				  key);
 	}
 	while (done < len) {
 		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
