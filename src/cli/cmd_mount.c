@@ -3,17 +3,18 @@
  * encoder server, mount the front, clean up on the way out.
  *
  * The process the user started is the FUSE front.  The encoder server is the
- * same binary, re-executed with the internal subcommand "__server" followed by
- * the user's own arguments, so both processes parse the same options.
+ * same binary, re-executed as "__server --ipc-fd N --shm-fd M --mount-dir D";
+ * its configuration (store, selection, format, reader, logging, storage
+ * options) is sent to it over its socket (server/server_config.h), so the
+ * user's arguments, secrets included, never reach its argv.
  */
 #include "util/bf_config.h"
 
 #include "cli/commands.h"
 #include "fs/front.h"
-#include "format/bgen.h"
 #include "fs/supervisor.h"
 #include "server/server.h"
-#include "util/alloc.h"
+#include "util/strbuf.h"
 #include "util/log.h"
 
 #include <dirent.h>
@@ -102,17 +103,17 @@ static int background(int *ready_fd)
 	return 0;
 }
 
-int cmd_mount(const struct cmd_mount_opts *o, int argc, char **argv)
+int cmd_mount(const struct cmd_mount_opts *o, struct server_config *sc)
 {
+	struct bf_strbuf body = BF_STRBUF_INIT;
 	struct supervisor sup;
+	struct sup_config spc;
 	struct front_config fc;
 	struct bf_err err;
 	struct stat st;
 	char rundir[4096];
 	const char *tmp = getenv("TMPDIR");
-	char **sargv = NULL;
-	int i, n = 0, rc = 1, ready_fd = -1;
-	int a_ipc, a_shm, a_restart;
+	int rc = 1, ready_fd = -1;
 
 	bf_err_clear(&err);
 	if (stat(o->mount_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -134,27 +135,20 @@ int cmd_mount(const struct cmd_mount_opts *o, int argc, char **argv)
 		fprintf(stderr, "Error: cannot create a runtime directory: %s\n", strerror(errno));
 		return 1;
 	}
-	/* exe __server --ipc-fd N --shm-fd M --first --runtime-dir D -- <user args> */
-	sargv = bf_calloc((size_t)argc + 12, sizeof(char *));
-	if (!sargv) {
-		fprintf(stderr, "Error: out of memory\n");
+	sc->runtime_dir = rundir;
+	if (server_config_encode(sc, &body, &err) < 0) {
+		cmd_fail(&err);
 		goto out;
 	}
-	sargv[n++] = argv[0];
-	sargv[n++] = (char *)"__server";
-	sargv[n++] = (char *)"--ipc-fd";
-	a_ipc = n++;
-	sargv[n++] = (char *)"--shm-fd";
-	a_shm = n++;
-	a_restart = n++;
-	sargv[n++] = (char *)"--runtime-dir";
-	sargv[n++] = rundir;
-	sargv[n++] = (char *)"--";
-	for (i = 1; i < argc; i++)
-		sargv[n++] = argv[i];
-	sargv[n] = NULL;
-	if (sup_start(&sup, sargv, n, a_ipc, a_shm, a_restart, IPC_N_SLOTS, IPC_SLOT_SIZE,
-		      o->read_timeout, &err) < 0) {
+	memset(&spc, 0, sizeof(spc));
+	spc.argv0 = o->argv0;
+	spc.label = o->mount_dir;
+	spc.server_config = (const uint8_t *)body.buf;
+	spc.server_config_len = body.len;
+	spc.n_slots = IPC_N_SLOTS;
+	spc.slot_size = IPC_SLOT_SIZE;
+	spc.timeout_s = o->read_timeout;
+	if (sup_start(&sup, &spc, &err) < 0) {
 		cmd_fail(&err);
 		sup_stop(&sup);
 		goto out;
@@ -170,19 +164,7 @@ int cmd_mount(const struct cmd_mount_opts *o, int argc, char **argv)
 	rc = front_run(&fc, &sup, &err) < 0 ? cmd_fail(&err) : 0;
 	sup_stop(&sup);
 out:
-	bf_free(sargv);
+	bf_strbuf_release(&body);
 	remove_tree(rundir);
 	return rc;
-}
-
-/* The server half of a mount: BGEN mounts are always fixed-size, level 0. */
-int cmd_server_run(struct server_config *sc, const struct cmd_bgen_opts *bo)
-{
-	struct bgen_params p;
-
-	cmd_bgen_params(bo, &p);
-	p.fixed = true;
-	p.compression_level = 0;
-	sc->export.format_params = &p;
-	return server_main(sc);
 }

@@ -42,6 +42,7 @@ struct cmd_bgen_opts {
 };
 
 struct cmd_mount_opts {
+	const char *argv0; /* the program as started (the server's argv[0]) */
 	const char *mount_dir;
 	const char *access_log;
 	double read_timeout;
@@ -55,18 +56,18 @@ struct cmd_mount_opts {
 int cmd_inspect(const char *store, const struct store_config *cfg, bool json, FILE *out);
 /* Summarise the access log at `path` ("-": stdin) on `out`. */
 int cmd_trace_summary(const char *path, bool json, FILE *out);
-/* `argv` is the user's command line, passed on to the encoder server. */
-int cmd_mount(const struct cmd_mount_opts *o, int argc, char **argv);
+/*
+ * Mount: start the encoder server with configuration `sc` (sent to it over
+ * its socket; runtime_dir is filled in here) and run the FUSE front.
+ */
+struct server_config;
+int cmd_mount(const struct cmd_mount_opts *o, struct server_config *sc);
 int cmd_view_plink(const struct cmd_plink_opts *o);
 int cmd_view_bgen(const struct cmd_bgen_opts *o);
 
 /* Fill BGEN encoder parameters from the options. */
 struct bgen_params;
 void cmd_bgen_params(const struct cmd_bgen_opts *o, struct bgen_params *p);
-
-/* Run the internal encoder server (see server/server.h) with BGEN options `bo`. */
-struct server_config;
-int cmd_server_run(struct server_config *sc, const struct cmd_bgen_opts *bo);
 
 /* Encoder threads to use: the online CPU count. */
 size_t cmd_threads(void);

@@ -8,7 +8,6 @@
 #include "cli/docgen.h"
 #include "cli/progress.h"
 #include "cli/options.h"
-#include "server/ipc.h"
 #include "server/server.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -128,58 +127,70 @@ static int apply_logging(const struct cli_options *o)
 	return 0;
 }
 
-/* exe __server --ipc-fd N --shm-fd M --first|--restart --runtime-dir D -- <args> */
+/*
+ * exe __server --ipc-fd N --shm-fd M --mount-dir DIR: the encoder server.
+ * Its configuration comes over the socket (server/server_config.h), never
+ * from here; DIR only names the mount for `ps`.
+ */
 static int server_entry(int argc, char **argv)
 {
-	struct cli_options o;
-	struct server_config sc;
-	struct cmd_bgen_opts bo;
-	struct store_config scfg;
-	struct store_opt *sopts = NULL;
 	struct progress_steps steps;
 	struct bf_progress pg;
-	int rc;
 
-	/* the server resolves the selection and writes the sidecars: a line on a terminal */
-	progress_steps_init(&steps);
-	pg = progress_steps_hook(&steps);
-	if (argc < 10 || strcmp(argv[2], "--ipc-fd") || strcmp(argv[4], "--shm-fd") ||
-	    strcmp(argv[7], "--runtime-dir") || strcmp(argv[9], "--")) {
+	if (argc != 8 || strcmp(argv[2], "--ipc-fd") || strcmp(argv[4], "--shm-fd") ||
+	    strcmp(argv[6], "--mount-dir")) {
 		fprintf(stderr, "Error: __server is internal to biofuse\n");
 		return 2;
 	}
-	argv[9] = argv[0];
-	rc = cli_parse(argc - 9, argv + 9, &o, stdout, stderr);
-	if (rc != 0 || !cli_should_run(&o)) {
-		cli_options_release(&o);
-		return rc ? rc : 2;
-	}
-	if (apply_logging(&o) || store_cfg_from(&o, &scfg, &sopts)) {
-		cli_options_release(&o);
-		return 1;
-	}
-	memset(&sc, 0, sizeof(sc));
-	bgen_from(&o, &scfg, &pg, &bo);
-	sc.export.format = o.cmd == CLI_CMD_MOUNT_BGEN ? "bgen" : "bed";
-	sc.export.sel = bo.c.sel;
-	sc.export.budget = o.readahead_buffer_size;
-	sc.export.n_threads = cmd_threads();
-	sc.basename = o.basename;
-	sc.no_bim = o.no_bim;
-	sc.no_fam = o.no_fam;
-	sc.no_sample = o.no_sample_file;
-	sc.no_bgi = o.no_bgi;
-	sc.runtime_dir = argv[8];
-	sc.reuse_sidecars = !strcmp(argv[6], "--restart");
-	sc.ipc_fd = atoi(argv[3]);
-	sc.shm_fd = atoi(argv[5]);
-	sc.shm_slots = IPC_N_SLOTS;
-	sc.slot_size = IPC_SLOT_SIZE;
-	sc.handler_threads = 16;
-	rc = cmd_server_run(&sc, &bo);
-	free(sopts);
-	cli_options_release(&o);
-	return rc;
+	/* the server resolves the selection and writes the sidecars: a line on a terminal */
+	progress_steps_init(&steps);
+	pg = progress_steps_hook(&steps);
+	return server_run(atoi(argv[3]), atoi(argv[5]), &pg);
+}
+
+/* The encoder server's configuration for a mount command (strings borrowed from o). */
+static void mount_server_config(const struct cli_options *o, const struct store_config *scfg,
+				struct server_config *sc)
+{
+	struct cmd_bgen_opts bo;
+
+	memset(sc, 0, sizeof(*sc));
+	bgen_from(o, scfg, NULL, &bo); /* the server reports its own start-up progress */
+	sc->export.format = o->cmd == CLI_CMD_MOUNT_BGEN ? "bgen" : "bed";
+	sc->export.sel = bo.c.sel;
+	sc->export.budget = o->readahead_buffer_size;
+	sc->store = *scfg;
+	sc->export.sel.store_cfg = &sc->store;
+	/* BGEN mounts are always fixed-size, level 0 */
+	cmd_bgen_params(&bo, &sc->bgen);
+	sc->bgen.fixed = true;
+	sc->bgen.compression_level = 0;
+	sc->basename = o->basename;
+	sc->no_bim = o->no_bim;
+	sc->no_fam = o->no_fam;
+	sc->no_sample = o->no_sample_file;
+	sc->no_bgi = o->no_bgi;
+	sc->log_level = o->log_level;
+	sc->log_file = o->log_file;
+}
+
+static int run_mount(const struct cli_options *o, const struct store_config *scfg,
+		     const char *argv0)
+{
+	struct cmd_mount_opts m;
+	struct server_config sc;
+
+	memset(&m, 0, sizeof(m));
+	m.argv0 = argv0;
+	m.mount_dir = o->mount_dir;
+	m.access_log = o->access_log;
+	m.read_timeout = o->read_timeout;
+	m.max_open = o->max_open;
+	m.background = o->background;
+	m.allow_other = o->allow_other;
+	m.fuse_debug = o->fuse_debug;
+	mount_server_config(o, scfg, &sc);
+	return cmd_mount(&m, &sc);
 }
 
 int main(int argc, char **argv)
@@ -252,20 +263,9 @@ int main(int argc, char **argv)
 		break;
 	}
 	case CLI_CMD_MOUNT_PLINK:
-	case CLI_CMD_MOUNT_BGEN: {
-		struct cmd_mount_opts m;
-
-		memset(&m, 0, sizeof(m));
-		m.mount_dir = o.mount_dir;
-		m.access_log = o.access_log;
-		m.read_timeout = o.read_timeout;
-		m.max_open = o.max_open;
-		m.background = o.background;
-		m.allow_other = o.allow_other;
-		m.fuse_debug = o.fuse_debug;
-		rc = cmd_mount(&m, argc, argv);
+	case CLI_CMD_MOUNT_BGEN:
+		rc = run_mount(&o, &scfg, argv[0]);
 		break;
-	}
 	case CLI_CMD_NONE:
 	case CLI_CMD_SERVER:
 	default:

@@ -7,6 +7,7 @@
 #include "util/alloc.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/strbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,25 +45,59 @@ struct sup_pending {
 	uint64_t gen; /* generation of the server it was last sent to */
 };
 
+/* The CONFIG message, then the HELLO reply, on a fresh server's socket. */
+static int handshake(struct supervisor *s, int sock, bool restart, struct ipc_hello *h,
+		     struct bf_err *err)
+{
+	struct bf_strbuf msg = BF_STRBUF_INIT;
+	struct ipc_header hd;
+	uint8_t *buf = NULL;
+	int64_t n;
+	int rc;
+
+	rc = ipc_config_encode(restart ? IPC_CONFIG_RESTART : 0, s->config, s->config_len, &msg,
+			       err);
+	if (rc == 0)
+		rc = ipc_send(sock, msg.buf, msg.len, err);
+	bf_strbuf_release(&msg);
+	if (rc < 0)
+		return rc;
+	buf = bf_malloc(IPC_MAX_PAYLOAD);
+	if (!buf)
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	n = ipc_recv(sock, &hd, buf, IPC_MAX_PAYLOAD, err);
+	if (n == BF_E_NOTFOUND)
+		n = bf_err_set(err, BF_E_IO,
+			       "the encoder server exited during start-up; see the log above");
+	else if (n >= 0 && hd.type != IPC_HELLO)
+		n = bf_err_set(err, BF_E_FORMAT, "ipc: message %u instead of the hello", hd.type);
+	rc = n < 0 ? (int)n : ipc_hello_decode(buf, (size_t)n, h, err);
+	bf_free(buf);
+	return rc;
+}
+
 /* fork + exec a server; on success *sock and *pid are set and the HELLO is in *h. */
 static int spawn(struct supervisor *s, bool restart, int *sock, pid_t *pid, struct ipc_hello *h,
 		 struct bf_err *err)
 {
-	static uint8_t
-	    buf[IPC_HEADER_LEN + IPC_MAX_FILES * (3 * IPC_NAME_MAX) + BF_ERR_MSG_MAX + 64];
 	char ipcfd[16], shmfd[16];
-	int sv[2];
-	struct ipc_header hd;
-	int64_t n;
+	char *argv[9];
+	int sv[2], rc;
 	pid_t p;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		return bf_err_sys(err, BF_E_IO, "cannot create the server socket");
 	snprintf(ipcfd, sizeof(ipcfd), "%d", sv[1]);
 	snprintf(shmfd, sizeof(shmfd), "%d", s->shm_fd);
-	s->argv[s->fd_arg_ipc] = ipcfd;
-	s->argv[s->fd_arg_shm] = shmfd;
-	s->argv[s->restart_arg] = (char *)(restart ? "--restart" : "--first");
+	argv[0] = s->argv0;
+	argv[1] = (char *)"__server";
+	argv[2] = (char *)"--ipc-fd";
+	argv[3] = ipcfd;
+	argv[4] = (char *)"--shm-fd";
+	argv[5] = shmfd;
+	argv[6] = (char *)"--mount-dir";
+	argv[7] = s->label;
+	argv[8] = NULL;
 	p = fork();
 	if (p < 0) {
 		close(sv[0]);
@@ -76,19 +111,16 @@ static int spawn(struct supervisor *s, bool restart, int *sock, pid_t *pid, stru
 		fcntl(sv[1], F_SETFD, fl & ~FD_CLOEXEC);
 		fl = fcntl(s->shm_fd, F_GETFD);
 		fcntl(s->shm_fd, F_SETFD, fl & ~FD_CLOEXEC);
-		execv("/proc/self/exe", s->argv);
+		execv("/proc/self/exe", argv);
 		_exit(127);
 	}
 	close(sv[1]);
-	n = ipc_recv(sv[0], &hd, buf, sizeof(buf), err);
-	if (n < 0 || hd.type != IPC_HELLO || ipc_hello_decode(buf, (size_t)n, h, err) < 0) {
-		if (n == BF_E_NOTFOUND)
-			bf_err_set(err, BF_E_IO,
-				   "the encoder server exited during start-up; see the log above");
+	rc = handshake(s, sv[0], restart, h, err);
+	if (rc < 0) {
 		close(sv[0]);
 		kill(p, SIGKILL);
 		waitpid(p, NULL, 0);
-		return err && err->code ? err->code : BF_E_IO;
+		return rc;
 	}
 	if (h->status < 0) {
 		bf_err_set(err, h->status, "%s", h->msg);
@@ -277,34 +309,32 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-int sup_start(struct supervisor *s, char **argv, int argc, int fd_arg_ipc, int fd_arg_shm,
-	      int restart_arg, size_t n_slots, size_t slot_size, double timeout_s,
-	      struct bf_err *err)
+int sup_start(struct supervisor *s, const struct sup_config *c, struct bf_err *err)
 {
 	int rc;
 
 	memset(s, 0, sizeof(*s));
 	s->sock = -1;
 	s->shm_fd = -1;
-	s->n_slots = n_slots;
-	s->slot_size = slot_size;
-	s->timeout_s = timeout_s;
-	s->fd_arg_ipc = fd_arg_ipc;
-	s->fd_arg_shm = fd_arg_shm;
-	s->restart_arg = restart_arg;
-	s->argc = argc;
+	s->n_slots = c->n_slots;
+	s->slot_size = c->slot_size;
+	s->timeout_s = c->timeout_s;
 	pthread_mutex_init(&s->lock, NULL);
 	bf_clock_cond_init(&s->cv);
-	s->argv = bf_calloc((size_t)argc + 1, sizeof(char *));
-	s->slot_busy = bf_calloc(n_slots, sizeof(bool));
-	s->slot_quarantine = bf_calloc(n_slots, sizeof(bool));
-	if (!s->argv || !s->slot_busy || !s->slot_quarantine)
+	s->argv0 = bf_strdup(c->argv0);
+	s->label = bf_strdup(c->label);
+	s->config_len = c->server_config_len;
+	s->config = bf_malloc(c->server_config_len ? c->server_config_len : 1);
+	s->slot_busy = bf_calloc(s->n_slots, sizeof(bool));
+	s->slot_quarantine = bf_calloc(s->n_slots, sizeof(bool));
+	if (!s->argv0 || !s->label || !s->config || !s->slot_busy || !s->slot_quarantine)
 		return bf_err_set(err, BF_E_NOMEM, "out of memory");
-	memcpy(s->argv, argv, (size_t)argc * sizeof(char *));
+	if (c->server_config_len)
+		memcpy(s->config, c->server_config, c->server_config_len);
 	s->shm_fd = memfd_create("biofuse-slots", MFD_CLOEXEC);
-	if (s->shm_fd < 0 || ftruncate(s->shm_fd, (off_t)(n_slots * slot_size)) != 0)
+	if (s->shm_fd < 0 || ftruncate(s->shm_fd, (off_t)(s->n_slots * s->slot_size)) != 0)
 		return bf_err_sys(err, BF_E_IO, "cannot create the shared reply slots");
-	s->shm = mmap(NULL, n_slots * slot_size, PROT_READ, MAP_SHARED, s->shm_fd, 0);
+	s->shm = mmap(NULL, s->n_slots * s->slot_size, PROT_READ, MAP_SHARED, s->shm_fd, 0);
 	if (s->shm == MAP_FAILED) {
 		s->shm = NULL;
 		return bf_err_sys(err, BF_E_IO, "cannot map the shared reply slots");
@@ -470,7 +500,9 @@ void sup_stop(struct supervisor *s)
 		munmap(s->shm, s->n_slots * s->slot_size);
 	if (s->shm_fd >= 0)
 		close(s->shm_fd);
-	bf_free(s->argv);
+	bf_free(s->argv0);
+	bf_free(s->label);
+	bf_free(s->config);
 	bf_free(s->slot_busy);
 	bf_free(s->slot_quarantine);
 	pthread_mutex_destroy(&s->lock);

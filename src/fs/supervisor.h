@@ -3,12 +3,13 @@
  * replace it when it dies or hangs.
  *
  * Owns: the server process (fork + exec of this binary with an internal
- * subcommand), the socket to it, the shared-memory reply slots, the table of
- * reads in flight, and recovery: when the server dies, a new one is started
- * and every read in flight is sent again once (the bytes are deterministic);
- * a read that was in flight at two deaths fails with EIO.  A read that is not
- * answered by its deadline fails with EIO and the server is killed and
- * replaced, so one wedged server never blocks the mount for good.
+ * subcommand whose argv holds only descriptor numbers and a label), the
+ * configuration message every server gets first on its socket (opaque bytes
+ * here: server/server_config.h builds them), the socket to it, the shared-memory reply slots, the
+ * table of reads in flight, and recovery: when the server dies, a new one is started and every read
+ * in flight is sent again once (the bytes are deterministic); a read that was in flight at two
+ * deaths fails with EIO.  A read that is not answered by its deadline fails with EIO and the server
+ * is killed and replaced, so one wedged server never blocks the mount for good.
  *
  * Thread-safety: sup_read may be called from many FUSE threads at once.
  * Lock order: sup.lock only; process start-up and socket reads happen
@@ -32,11 +33,10 @@ struct sup_pending;
 
 struct supervisor {
 	/* configuration, fixed after sup_start */
-	char **argv; /* server argv; slots for the fd numbers are filled in */
-	int argc;
-	int fd_arg_ipc;	 /* index in argv of the ipc fd number */
-	int fd_arg_shm;	 /* index of the shm fd number */
-	int restart_arg; /* index of the "--first"/"--restart" word */
+	char *argv0;	 /* the server's argv[0] */
+	char *label;	 /* the server's --mount-dir (for ps) */
+	uint8_t *config; /* the server configuration message body */
+	size_t config_len;
 	size_t n_slots;
 	size_t slot_size;
 	double timeout_s; /* per-read deadline */
@@ -63,15 +63,23 @@ struct supervisor {
 	bool janitor_started;
 };
 
+/* What sup_start needs; everything is copied. */
+struct sup_config {
+	const char *argv0;	      /* argv[0] for the server (this program's name) */
+	const char *label;	      /* names the mount in the server's argv */
+	const uint8_t *server_config; /* the IPC_CONFIG body every server is sent */
+	size_t server_config_len;
+	size_t n_slots;	  /* reads in flight at once */
+	size_t slot_size; /* bytes of one shared reply slot */
+	double timeout_s; /* per-read deadline */
+};
+
 /*
- * Start the first server and wait for its HELLO.  `argv` (argc entries plus
- * NULL) is copied; entries argv[fd_arg_ipc], argv[fd_arg_shm] and
- * argv[restart_arg] are replaced per start.  A server that fails at start-up
- * is reported with its own message (err).
+ * Start the first server, send it its configuration and wait for its HELLO.
+ * A server that fails at start-up is reported with its own message (err).
+ * Call sup_stop afterwards in every case.
  */
-int sup_start(struct supervisor *s, char **argv, int argc, int fd_arg_ipc, int fd_arg_shm,
-	      int restart_arg, size_t n_slots, size_t slot_size, double timeout_s,
-	      struct bf_err *err) BF_MUST_CHECK;
+int sup_start(struct supervisor *s, const struct sup_config *c, struct bf_err *err) BF_MUST_CHECK;
 
 /*
  * Read `len` (<= slot_size) bytes at `off` of the streaming file.  On success

@@ -250,6 +250,33 @@ int ipc_read_rep_decode(const uint8_t *p, size_t len, struct ipc_read_rep *m, st
 	return 0;
 }
 
+int ipc_config_encode(uint32_t flags, const uint8_t *body, size_t body_len, struct bf_strbuf *out,
+		      struct bf_err *err)
+{
+	uint8_t h[IPC_HEADER_LEN + 4];
+
+	if (body_len > IPC_MAX_PAYLOAD - 4)
+		return bf_err_set(err, BF_E_INVAL, "ipc: configuration of %zu bytes is too large",
+				  body_len);
+	ipc_header_encode(h, IPC_CONFIG, (uint32_t)(4 + body_len));
+	bf_store_le32(h + IPC_HEADER_LEN, flags);
+	if (bf_strbuf_add(out, h, sizeof(h)) < 0 ||
+	    (body_len && bf_strbuf_add(out, body, body_len) < 0))
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	return 0;
+}
+
+int ipc_config_decode(const uint8_t *p, size_t len, uint32_t *flags, const uint8_t **body,
+		      size_t *body_len, struct bf_err *err)
+{
+	if (len < 4)
+		return bf_err_set(err, BF_E_FORMAT, "ipc: malformed configuration");
+	*flags = bf_load_le32(p);
+	*body = p + 4;
+	*body_len = len - 4;
+	return 0;
+}
+
 static int read_full(int fd, uint8_t *buf, size_t n, size_t *got)
 {
 	*got = 0;

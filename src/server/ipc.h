@@ -10,6 +10,8 @@
  * functions over a byte buffer (fuzzed by test/fuzz/fuzz_ipc_decode.c).
  *
  * Messages:
+ *   CONFIG     front -> server, first on the socket: flags (IPC_CONFIG_*) and
+ *              the server's configuration (server/server_config.h; opaque here)
  *   HELLO      server -> front, once after start-up: status, message, files
  *   READ_REQ   front -> server: request id, offset, length, slot
  *   READ_REP   server -> front: request id, status (bytes or -errno), message
@@ -20,12 +22,13 @@
 #include "util/bf_config.h"
 
 #include "util/err.h"
+#include "util/strbuf.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
 #define IPC_MAGIC	0x56534642u /* "BFSV" */
-#define IPC_VERSION	3
+#define IPC_VERSION	4
 #define IPC_HEADER_LEN	16
 #define IPC_MAX_PAYLOAD (1u << 20)
 #define IPC_MAX_FILES	8
@@ -39,6 +42,7 @@ enum ipc_type {
 	IPC_HELLO = 1,
 	IPC_READ_REQ = 2,
 	IPC_READ_REP = 3,
+	IPC_CONFIG = 4,
 };
 
 struct ipc_header {
@@ -82,6 +86,9 @@ struct ipc_read_rep {
 	char msg[256];	/* error text when status < 0 */
 };
 
+/* IPC_CONFIG flags: this server replaces one that died (its sidecars exist) */
+#define IPC_CONFIG_RESTART 1u
+
 /* Encode a header into 16 bytes. */
 void ipc_header_encode(uint8_t *out, uint16_t type, uint32_t len);
 /* Decode and check a header.  @return 0 or BF_E_FORMAT. */
@@ -91,6 +98,17 @@ int ipc_header_decode(const uint8_t *in, struct ipc_header *h, struct bf_err *er
 int ipc_hello_encode(const struct ipc_hello *m, uint8_t *out, size_t cap, struct bf_err *err);
 int ipc_read_req_encode(const struct ipc_read_req *m, uint8_t *out, size_t cap, struct bf_err *err);
 int ipc_read_rep_encode(const struct ipc_read_rep *m, uint8_t *out, size_t cap, struct bf_err *err);
+
+/*
+ * Append a whole CONFIG message (header, u32 flags, the configuration body)
+ * to `out`.  @return 0, BF_E_NOMEM, or BF_E_INVAL when the body is too large.
+ */
+int ipc_config_encode(uint32_t flags, const uint8_t *body, size_t body_len, struct bf_strbuf *out,
+		      struct bf_err *err) BF_MUST_CHECK;
+
+/* Decode a CONFIG payload; *body points into `p`.  @return 0 or BF_E_FORMAT. */
+int ipc_config_decode(const uint8_t *p, size_t len, uint32_t *flags, const uint8_t **body,
+		      size_t *body_len, struct bf_err *err) BF_MUST_CHECK;
 
 /* Decode a payload (without header).  @return 0 or BF_E_FORMAT. */
 int ipc_hello_decode(const uint8_t *p, size_t len, struct ipc_hello *m,

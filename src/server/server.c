@@ -45,6 +45,7 @@ struct srv {
 	size_t active;			      /* requests being handled; protected by lock */
 	double last_activity;		      /* monotonic seconds; protected by lock */
 	int trimmed;			      /* idle releases since the last request */
+	uint8_t rx[4096];		      /* the main thread's request buffer */
 };
 
 /* Set by SIGUSR1: log the memory and cache statistics (the one signal flag). */
@@ -119,16 +120,22 @@ static void *janitor_main(void *arg)
 	return NULL;
 }
 
+/* Bytes of the largest HELLO message. */
+#define HELLO_MAX (IPC_HEADER_LEN + IPC_MAX_FILES * (3 * IPC_NAME_MAX) + BF_ERR_MSG_MAX + 64)
+
 static int send_hello(int fd, const struct ipc_hello *h)
 {
-	static uint8_t
-	    buf[IPC_HEADER_LEN + IPC_MAX_FILES * (3 * IPC_NAME_MAX) + BF_ERR_MSG_MAX + 64];
+	uint8_t *buf = bf_malloc(HELLO_MAX);
 	struct bf_err err;
-	int n = ipc_hello_encode(h, buf, sizeof(buf), &err);
+	int n;
 
-	if (n < 0)
-		return n;
-	return ipc_send(fd, buf, (size_t)n, &err);
+	if (!buf)
+		return BF_E_NOMEM;
+	n = ipc_hello_encode(h, buf, HELLO_MAX, &err);
+	if (n >= 0)
+		n = ipc_send(fd, buf, (size_t)n, &err);
+	bf_free(buf);
+	return n < 0 ? n : 0;
 }
 
 static int fail_hello(int fd, const struct bf_err *err)
@@ -302,7 +309,6 @@ static void *handler_main(void *arg)
 
 static int serve(struct srv *sv)
 {
-	static uint8_t buf[4096];
 	const struct server_config *c = sv->cfg;
 	pthread_t th[64], janitor;
 	size_t nth = c->handler_threads ? c->handler_threads : 8, i;
@@ -322,12 +328,12 @@ static int serve(struct srv *sv)
 		struct ipc_header h;
 		struct ipc_read_req rq;
 		struct bf_err err;
-		int64_t n = ipc_recv(c->ipc_fd, &h, buf, sizeof(buf), &err);
+		int64_t n = ipc_recv(c->ipc_fd, &h, sv->rx, sizeof(sv->rx), &err);
 
 		if (n == BF_E_NOTFOUND)
 			break; /* the front closed the socket: shut down */
 		if (n < 0 || h.type != IPC_READ_REQ ||
-		    ipc_read_req_decode(buf, (size_t)n, &rq, &err) < 0) {
+		    ipc_read_req_decode(sv->rx, (size_t)n, &rq, &err) < 0) {
 			bf_log_error("encoder server: bad request: %s", err.msg);
 			rc = 1;
 			break;
@@ -356,10 +362,93 @@ static int serve(struct srv *sv)
 	return rc;
 }
 
+/* Open, write the sidecars, map the slots, say HELLO and serve. */
+static int run(struct srv *sv)
+{
+	const struct server_config *c = sv->cfg;
+	struct ipc_hello h;
+	struct bf_err err;
+	int rc;
+
+	bf_err_clear(&err);
+	if (export_open(&sv->ex, &c->export, &err) < 0)
+		return fail_hello(c->ipc_fd, &err);
+	memset(&h, 0, sizeof(h));
+	if (build_files(sv, &h, &err) < 0) {
+		export_close(&sv->ex);
+		return fail_hello(c->ipc_fd, &err);
+	}
+	/* the sidecars are written: serving the stream never names a sample */
+	vcz_drop_sample_ids(sv->ex.s.v);
+	sv->shm_len = c->shm_slots * c->slot_size;
+	sv->shm = mmap(NULL, sv->shm_len, PROT_READ | PROT_WRITE, MAP_SHARED, c->shm_fd, 0);
+	if (sv->shm == MAP_FAILED) {
+		bf_err_sys(&err, BF_E_IO, "cannot map the reply slots");
+		export_close(&sv->ex);
+		return fail_hello(c->ipc_fd, &err);
+	}
+	if (send_hello(c->ipc_fd, &h) < 0) {
+		munmap(sv->shm, sv->shm_len);
+		export_close(&sv->ex);
+		return 1;
+	}
+	rc = serve(sv);
+	munmap(sv->shm, sv->shm_len);
+	export_close(&sv->ex);
+	return rc;
+}
+
 int server_main(const struct server_config *c)
 {
-	static struct srv sv; /* one per process; large queue */
-	struct ipc_hello h;
+	struct srv *sv = bf_calloc(1, sizeof(*sv)); /* one per process; large queue */
+	struct bf_err err;
+	int rc;
+
+	if (!sv) {
+		bf_err_set(&err, BF_E_NOMEM, "out of memory");
+		return fail_hello(c->ipc_fd, &err);
+	}
+	sv->cfg = c;
+	pthread_mutex_init(&sv->lock, NULL);
+	pthread_cond_init(&sv->cv, NULL);
+	pthread_mutex_init(&sv->send_lock, NULL);
+	rc = run(sv);
+	pthread_mutex_destroy(&sv->lock);
+	pthread_cond_destroy(&sv->cv);
+	pthread_mutex_destroy(&sv->send_lock);
+	bf_free(sv);
+	return rc;
+}
+
+/* The IPC_CONFIG message, first on the socket, into *c (owned: release it). */
+static int receive_config(int ipc_fd, struct server_config *c, struct bf_err *err)
+{
+	uint8_t *buf = bf_malloc(IPC_MAX_PAYLOAD);
+	const uint8_t *body;
+	struct ipc_header h;
+	uint32_t flags = 0;
+	size_t body_len;
+	int64_t n;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (!buf)
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	n = ipc_recv(ipc_fd, &h, buf, IPC_MAX_PAYLOAD, err);
+	if (n >= 0 && h.type != IPC_CONFIG)
+		n = bf_err_set(err, BF_E_FORMAT, "ipc: message %u before the configuration",
+			       h.type);
+	rc = n < 0 ? (int)n : ipc_config_decode(buf, (size_t)n, &flags, &body, &body_len, err);
+	if (rc == 0)
+		rc = server_config_decode(body, body_len, c, err);
+	bf_free(buf);
+	c->reuse_sidecars = (flags & IPC_CONFIG_RESTART) != 0;
+	return rc;
+}
+
+int server_run(int ipc_fd, int shm_fd, const struct bf_progress *progress)
+{
+	struct server_config c;
 	struct bf_err err;
 	int rc;
 
@@ -367,35 +456,30 @@ int server_main(const struct server_config *c)
 	 * group); the server ends when the front closes its socket */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
-	memset(&sv, 0, sizeof(sv));
-	sv.cfg = c;
-	pthread_mutex_init(&sv.lock, NULL);
-	pthread_cond_init(&sv.cv, NULL);
-	pthread_mutex_init(&sv.send_lock, NULL);
 	bf_err_clear(&err);
-	if (export_open(&sv.ex, &c->export, &err) < 0)
-		return fail_hello(c->ipc_fd, &err);
-	memset(&h, 0, sizeof(h));
-	if (build_files(&sv, &h, &err) < 0) {
-		export_close(&sv.ex);
-		return fail_hello(c->ipc_fd, &err);
+	rc = receive_config(ipc_fd, &c, &err);
+	if (rc == 0) {
+		bf_log_set_level(c.log_level);
+		if (c.log_file && bf_log_set_file(c.log_file) < 0)
+			rc = bf_err_set(&err, BF_E_IO, "cannot open log file '%s'", c.log_file);
 	}
-	/* the sidecars are written: serving the stream never names a sample */
-	vcz_drop_sample_ids(sv.ex.s.v);
-	sv.shm_len = c->shm_slots * c->slot_size;
-	sv.shm = mmap(NULL, sv.shm_len, PROT_READ | PROT_WRITE, MAP_SHARED, c->shm_fd, 0);
-	if (sv.shm == MAP_FAILED) {
-		bf_err_sys(&err, BF_E_IO, "cannot map the reply slots");
-		export_close(&sv.ex);
-		return fail_hello(c->ipc_fd, &err);
+	if (rc < 0) {
+		c.ipc_fd = ipc_fd;
+		server_config_release(&c);
+		return fail_hello(ipc_fd, &err);
 	}
-	if (send_hello(c->ipc_fd, &h) < 0) {
-		munmap(sv.shm, sv.shm_len);
-		export_close(&sv.ex);
-		return 1;
+	c.ipc_fd = ipc_fd;
+	c.shm_fd = shm_fd;
+	c.export.sel.variants.progress = progress;
+	c.shm_slots = IPC_N_SLOTS;
+	c.slot_size = IPC_SLOT_SIZE;
+	c.handler_threads = 16;
+	if (c.export.n_threads == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		c.export.n_threads = n > 0 ? (size_t)n : 1;
 	}
-	rc = serve(&sv);
-	munmap(sv.shm, sv.shm_len);
-	export_close(&sv.ex);
+	rc = server_main(&c);
+	server_config_release(&c);
 	return rc;
 }

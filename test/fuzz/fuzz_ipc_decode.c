@@ -3,11 +3,14 @@
  *
  * Input: any bytes, taken as a message header plus payload.  Every decoder
  * runs on the payload; a message that decodes must encode back to the same
- * bytes (round trip), so the encoders and decoders cannot drift apart.
+ * bytes (round trip), so the encoders and decoders cannot drift apart.  The
+ * payload is also read as a CONFIG message and its body as a server
+ * configuration, which must encode, decode again and encode to the same bytes.
  */
 #include "util/bf_config.h"
 
 #include "server/ipc.h"
+#include "server/server_config.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,8 +28,32 @@ static void check_same(int n, const uint8_t *payload, size_t len)
 		abort();
 }
 
+/* A configuration that decodes re-encodes stably. */
+static void check_config(const uint8_t *p, size_t len)
+{
+	struct bf_strbuf a = BF_STRBUF_INIT, b = BF_STRBUF_INIT;
+	struct server_config c, d;
+	struct bf_err err;
+
+	if (server_config_decode(p, len, &c, &err) == 0) {
+		if (server_config_encode(&c, &a, &err) < 0 ||
+		    server_config_decode((const uint8_t *)a.buf, a.len, &d, &err) < 0)
+			abort();
+		if (server_config_encode(&d, &b, &err) < 0 || a.len != b.len ||
+		    memcmp(a.buf, b.buf, a.len) != 0)
+			abort();
+		server_config_release(&d);
+	}
+	server_config_release(&c);
+	bf_strbuf_release(&a);
+	bf_strbuf_release(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	const uint8_t *body;
+	size_t body_len;
+	uint32_t flags;
 	struct ipc_header h;
 	struct ipc_hello *hello;
 	struct ipc_read_req rq;
@@ -52,6 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_same(ipc_read_req_encode(&rq, out, sizeof(out), &err), p, len);
 	if (ipc_read_rep_decode(p, len, &rp, &err) == 0)
 		check_same(ipc_read_rep_encode(&rp, out, sizeof(out), &err), p, len);
+	if (ipc_config_decode(p, len, &flags, &body, &body_len, &err) == 0)
+		check_config(body, body_len);
 	free(hello);
 	return 0;
 }

@@ -73,7 +73,7 @@ def mount_pids(mount_dir):
         if p == os.getpid():
             continue
         argv = proc_cmdline(p)
-        # front: biofuse mount-*; server: biofuse __server ... -- mount-* ...
+        # front: biofuse mount-* ... DIR; server: biofuse __server ... --mount-dir DIR
         if len(argv) < 2 or argv[1] not in ("mount-plink", "mount-bgen", "__server"):
             continue
         if any(os.path.isabs(a) and os.path.abspath(a) == mount_dir for a in argv):

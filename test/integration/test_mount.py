@@ -335,6 +335,30 @@ def test_access_log(biofuse_bin, gen_store, work_dir):
     assert sum(r["size"] for r in bim if r["kind"] == "read") == len(want["bim"])
 
 
+def test_server_argv_holds_no_user_arguments(biofuse_bin, gen_store, work_dir):
+    """The encoder server gets its configuration over its socket: its argv names only its
+    descriptors and the mount, never the store or any option (a storage option's credential
+    would otherwise show in `ps`), and the configuration still arrives whole: the basename,
+    the sidecar choice and the BGEN layout options all show in what the mount serves."""
+    mnt = work_dir / "mnt-argv"
+    shape = ["-M", "2", "--variant-id-field", "varid", "--total-string-length", "80"]
+    args = ["--basename", "viaconfig", "--no-bgi", "--log-level", "info"] + shape
+    with mh.mounted(biofuse_bin, "mount-bgen", gen_store, mnt, args,
+                    ["viaconfig.bgen", "viaconfig.sample"]) as m:
+        argv = mh.proc_cmdline(m.server_pid())
+        assert argv[1:3] == ["__server", "--ipc-fd"] and argv[4] == "--shm-fd", argv
+        assert argv[6:] == ["--mount-dir", os.path.abspath(str(mnt))], argv
+        assert not any("viaconfig" in a or str(gen_store) in a for a in argv), argv
+        assert "viaconfig" in mh.proc_cmdline(m.pid)  # the front's own argv has it
+        assert sorted(os.listdir(mnt)) == ["viaconfig.bgen", "viaconfig.sample"]
+        ref = mh.reference_files(biofuse_bin, "mount-bgen", gen_store, work_dir / "ref-argv",
+                                 shape)
+        plain = mh.reference_files(biofuse_bin, "mount-bgen", gen_store, work_dir / "ref-plain")
+        got = mh.read_file(m.path("viaconfig.bgen"))
+        assert got == mh.read_file(ref["bgen"]) and got != mh.read_file(plain["bgen"])
+        assert m.stop() == 0
+
+
 # ---------------------------------------------------------------------------- 6. start-up
 
 def run_mount(biofuse_bin, args, env=None, timeout=60):
