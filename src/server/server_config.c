@@ -18,6 +18,7 @@
 	}
 
 _Static_assert(sizeof(enum bf_log_level) == sizeof(int), "SC_INT holds the log level");
+_Static_assert(sizeof(enum select_overlap) == sizeof(int), "SC_INT holds an overlap mode");
 
 /* Tags are never reused; a new field takes the next free one. */
 const struct server_config_field server_config_fields[] = {
@@ -58,6 +59,8 @@ const struct server_config_field server_config_fields[] = {
     F(35, SC_INT, store.max_inflight),
     F(36, SC_F64, store.deadline_s),
     F(37, SC_U64, store.cache_bytes),
+    F(38, SC_INT, export.sel.variants.regions_overlap),
+    F(39, SC_INT, export.sel.variants.targets_overlap),
 };
 const size_t server_config_n_fields =
     sizeof(server_config_fields) / sizeof(server_config_fields[0]);
