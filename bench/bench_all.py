@@ -2,7 +2,7 @@
 """Run every biofuse benchmark and print each figure beside its goal.
 
 usage: bench_all.py [--root REPO] [--data DIR] [--tmp DIR] [--rounds N]
-                    [--only decode,kernel,view,mount,ready,memory]
+                    [--only decode,kernel,view,mount,ready,memory,select]
 
 Every figure is a ratio of two things measured in this one run (rounds alternate
 between them), or a time/size figure with its goal; medians over the rounds.
@@ -353,7 +353,7 @@ def main():
     ap.add_argument("--data", default=None)
     ap.add_argument("--tmp", default="/dev/shm" if os.path.isdir("/dev/shm") else None)
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--only", default="decode,kernel,view,mount,ready,memory")
+    ap.add_argument("--only", default="decode,kernel,view,mount,ready,memory,select")
     a = ap.parse_args()
     root = a.root
     a.biofuse = os.environ.get("BIOFUSE", os.path.join(root, "build/biofuse"))
@@ -383,6 +383,9 @@ def main():
         fig_ready(a, tall)
     if "memory" in only:
         fig_memory(a, big)
+    if "select" in only:
+        import bench_select
+        bench_select.fig_select(a, bench_select.tall_store(root, data))
     log(f"\nbench total {time.perf_counter() - t_start:.0f} s")
 
 

@@ -5,13 +5,17 @@ directly with numpy one (variant chunk x sample chunk) block at a time (bounded 
 usage: make_bench_store.py OUT_DIR [--samples 10000] [--variants 20000]
                            [--variants-chunk 1000] [--samples-chunk 10000] [--seed 1]
                            [--founders 24] [--common-fraction 0.45] [--missing-rate 0]
-                           [--unphased] [--zip]
+                           [--unphased] [--zip] [--contigs N] [--site-fields]
 
 Genotype model: per variant chunk a small pool of founder haplotypes carries the common
 variants; every sample haplotype copies one founder per segment (segments ~60 variants
 long, i.e. recombination), plus rare variants (frequency 10^U(-3.7,-1.7)) sprinkled at
 random and a little mutation noise.  call_genotype is |i1 [V,S,2], blosc zstd clevel 7
 bitshuffle, like bio2zarr.  Prints the call_genotype compression ratio achieved.
+--contigs N spreads the variants evenly over N contigs (chr20 alone by default; then
+chr1..chrN), positions restarting on each; region_index has one row per (chunk, contig)
+run.  --site-fields adds QUAL spread over 0..100 with some missing, FILTER PASS/q10 and an
+INFO/DP Integer field with some missing values (the selection benchmarks' filters).
 """
 
 import argparse
@@ -70,7 +74,7 @@ def genotype_block(rng, model, n_s, founders, mutation_rate, missing_rate):
 def make_store(out, *, samples=10000, variants=20000, variants_chunk=1000,
                samples_chunk=10000, seed=1, founders=24, common_fraction=0.45,
                mutation_rate=2e-4, missing_rate=0.0, phased=True, zip_output=False,
-               verbose=True):
+               verbose=True, contigs=1, site_fields=False):
     numcodecs.blosc.set_nthreads(max(1, min(2, os.cpu_count() or 1)))
     t0 = time.time()
     target = out + ".tmpdir" if zip_output else out
@@ -82,10 +86,16 @@ def make_store(out, *, samples=10000, variants=20000, variants_chunk=1000,
     rng = np.random.default_rng([seed, 0])
     V, S = variants, samples
     gaps = rng.integers(1, 300, V)
-    pos = 10000 + np.cumsum(gaps)
+    contig_of = (np.arange(V, dtype=np.int64) * contigs // max(V, 1)).astype(np.int64)
+    pos = np.empty(V, dtype=np.int64)
+    names, lengths = [], []
+    for c in range(contigs):
+        sel = contig_of == c
+        pos[sel] = 10000 + np.cumsum(gaps[sel])
+        names.append("chr20" if contigs == 1 else "chr%d" % (c + 1))
+        lengths.append(int(pos[sel].max(initial=0)) + 1000)
     pos_dtype = vczlib.smallest_int_dtype(0, int(pos.max(initial=0)))
     pos = pos.astype(pos_dtype)
-    contig_len = int(pos.max(initial=0)) + 1000
     zs1 = vczlib.blosc("zstd", 7, 1)
     zs2 = vczlib.blosc("zstd", 7, 2)
     vc = variants_chunk
@@ -98,17 +108,19 @@ def make_store(out, *, samples=10000, variants=20000, variants_chunk=1000,
     vczlib.write_array(target, "sample_id", np.array(["s%d" % i for i in range(S)],
                                                      dtype=object),
                        [samples_chunk], fill_value="", dims=["samples"], compressor=zs1)
-    root("contig_id", np.array(["chr20"], dtype=object), "", ["contigs"])
-    root("contig_length", np.array([contig_len], dtype="<i8"), 0, ["contigs"])
-    root("filter_id", np.array(["PASS"], dtype=object), "", ["filters"])
-    root("filter_description", np.array(["All filters passed"], dtype=object), "", ["filters"])
+    root("contig_id", np.array(names, dtype=object), "", ["contigs"])
+    root("contig_length", np.array(lengths, dtype="<i8"), 0, ["contigs"])
+    fids = ["PASS", "q10"] if site_fields else ["PASS"]
+    root("filter_id", np.array(fids, dtype=object), "", ["filters"])
+    root("filter_description", np.array(["All filters passed", "Quality below 10"][:len(fids)],
+                                        dtype=object), "", ["filters"])
 
     def var(name, data, dims, comp=zs1, desc=""):
         chunks = [vc] + [max(1, s) for s in data.shape[1:]]
         vczlib.write_array(target, name, data, chunks, fill_value=None, dims=dims,
                            compressor=comp, attrs={"description": desc})
 
-    var("variant_contig", np.zeros(V, dtype="|i1"), ["variants"])
+    var("variant_contig", contig_of.astype("|i1"), ["variants"])
     var("variant_position", pos, ["variants"], desc="The reference position")
     var("variant_length", np.ones(V, dtype="|i1"), ["variants"])
     bases = np.array(list("ACGT"), dtype=object)
@@ -118,12 +130,30 @@ def make_store(out, *, samples=10000, variants=20000, variants_chunk=1000,
     var("variant_id", np.array(["rs%d" % (100000 + i) for i in range(V)], dtype=object),
         ["variants"])
     var("variant_id_mask", np.zeros(V, dtype=bool), ["variants"], comp=zs2)
-    var("variant_quality", rng.uniform(10, 100, V).astype("<f4"), ["variants"])
-    var("variant_filter", np.ones((V, 1), dtype=bool), ["variants", "filters"], comp=zs2)
+    if site_fields:
+        q = rng.uniform(0, 100, V).astype("<f4")
+        q[rng.random(V) < 0.05] = np.array([0x7F800001], dtype="<u4").view("<f4")[0]
+        var("variant_quality", q, ["variants"])
+        passed = rng.random(V) < 0.8
+        var("variant_filter", np.stack([passed, ~passed], axis=1), ["variants", "filters"],
+            comp=zs2)
+        dp = rng.integers(0, 60, V).astype("<i4")
+        dp[rng.random(V) < 0.05] = -1
+        var("variant_DP", dp, ["variants"], desc="Total Depth")
+    else:
+        var("variant_quality", rng.uniform(10, 100, V).astype("<f4"), ["variants"])
+        var("variant_filter", np.ones((V, 1), dtype=bool), ["variants", "filters"], comp=zs2)
     ri = []
     for c, a in enumerate(range(0, V, vc)):
         b = min(a + vc, V)
-        ri.append((c, 0, int(pos[a]), int(pos[b - 1]), int(pos[b - 1]), b - a))
+        k = a
+        while k < b:
+            e = k
+            while e < b and contig_of[e] == contig_of[k]:
+                e += 1
+            ri.append((c, int(contig_of[k]), int(pos[k]), int(pos[e - 1]), int(pos[e - 1]),
+                       e - k))
+            k = e
     vczlib.write_array(target, "region_index", np.array(ri, dtype=pos_dtype).reshape(-1, 6),
                        None, fill_value=None,
                        dims=["region_index_values", "region_index_fields"],
@@ -182,11 +212,14 @@ def main(argv=None):
     ap.add_argument("--missing-rate", type=float, default=0.0)
     ap.add_argument("--unphased", action="store_true")
     ap.add_argument("--zip", action="store_true")
+    ap.add_argument("--contigs", type=int, default=1)
+    ap.add_argument("--site-fields", action="store_true")
     a = ap.parse_args(argv)
     make_store(a.out, samples=a.samples, variants=a.variants,
                variants_chunk=a.variants_chunk, samples_chunk=a.samples_chunk, seed=a.seed,
                founders=a.founders, common_fraction=a.common_fraction,
-               missing_rate=a.missing_rate, phased=not a.unphased, zip_output=a.zip)
+               missing_rate=a.missing_rate, phased=not a.unphased, zip_output=a.zip,
+               contigs=a.contigs, site_fields=a.site_fields)
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ int select_plan(struct vcz *v, const struct select_opts *o, struct plan *p, stru
 		return bf_err_set(err, BF_E_INVAL, "the selection keeps no variants");
 	}
 	bf_log_info("selection: %llu of %lld variants kept in %zu chunks; site arrays read "
-		    "for %lld of %lld chunks%s; resolved in %.3f s",
+		    "for %lld of %lld chunks%s; resolved in %.4f s",
 		    (unsigned long long)p->n_variants, (long long)v->n_variants, p->n_chunks,
 		    (long long)st.chunks_read, (long long)st.chunks_total,
 		    st.used_index ? " (region_index)" : "", bf_clock_now() - t0);
