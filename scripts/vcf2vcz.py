@@ -262,10 +262,21 @@ def _info_array(arrays, d, infos, V):
         x = inf.get(iid)
         vals.append(None if x is None or x is True else x.split(","))
     if typ == "String":
-        if num != "1":
+        if num == "1":
+            data = np.array([",".join(v) if v else "." for v in vals] if V else [],
+                            dtype=object)
+            arrays[name] = (data.reshape(V), ["variants"], "variants", {"attrs": desc})
             return
-        data = np.array([v[0] if v else "." for v in vals] if V else [], dtype=object)
-        arrays[name] = (data.reshape(V), ["variants"], "variants", {"attrs": desc})
+        # Number != 1: one column per value, "" pads, "." for an absent field
+        width = max([1] + [len(v) for v in vals if v])
+        data = vczlib.full((V, width), "", object)
+        for i, v in enumerate(vals):
+            if v is None:
+                data[i, 0] = "."
+            else:
+                for j, x in enumerate(v):
+                    data[i, j] = x
+        arrays[name] = (data, ["variants", "INFO_%s_dim" % iid], "variants", {"attrs": desc})
         return
     width = 1 if num == "1" else max([1] + [len(v) for v in vals if v])
     if typ == "Integer":

@@ -4,6 +4,7 @@
 #include "util/bf_config.h"
 
 #include "select/plan.h"
+#include "select/filter.h"
 #include "select/sites.h"
 #include "util/alloc.h"
 #include "util/clock.h"
@@ -24,26 +25,34 @@ void plan_release(struct plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static int unsupported(const char *val, const char *name, struct bf_err *err)
-{
-	if (!val)
-		return 0;
-	return bf_err_set(err, BF_E_UNSUPPORTED, "option '%s' is not supported yet", name);
-}
-
-int select_plan(struct vcz *v, const struct select_opts *o, struct plan *p, struct bf_err *err)
+int select_plan(struct vcz *v, const struct select_opts *o, const struct vcz_samplesel *samples,
+		struct plan *p, struct bf_err *err)
 {
 	double t0 = bf_clock_now();
 	struct sites_stats st;
+	struct filter *flt = NULL;
+	int rc;
 
 	memset(p, 0, sizeof(*p));
-	BF_FORWARD(unsupported(o->include, "-i/--include", err));
-	BF_FORWARD(unsupported(o->exclude, "-e/--exclude", err));
+	if (o->include && o->exclude)
+		return bf_err_set(
+		    err, BF_E_INVAL,
+		    "Cannot handle both an include expression and an exclude expression.");
+	/* parse -i/-e first: a bad expression fails before any data is read */
+	if (o->include || o->exclude)
+		BF_FORWARD(filter_parse(o->include ? o->include : o->exclude, v, &flt, err));
 
 	/* regions, targets, types, allele counts: one pass over the site arrays */
-	BF_FORWARD(sites_plan(v, o, p, &st, err));
+	rc = sites_plan(v, o, p, &st, err);
 
-	/* -i/-e prune the plan here (select/filter) */
+	/* -i/-e prune the plan */
+	if (rc == 0 && flt)
+		rc = filter_apply(flt, o->include == NULL, v, samples, p, err);
+	filter_free(flt);
+	if (rc < 0) {
+		plan_release(p);
+		return rc;
+	}
 
 	if (p->n_variants == 0) {
 		plan_release(p);

@@ -19,6 +19,7 @@
 
 struct vcz;
 struct bf_progress;
+struct vcz_samplesel;
 
 struct plan_chunk {
 	int64_t ci;	/* min chunk number */
@@ -52,11 +53,13 @@ struct select_opts {
 };
 
 /*
- * Build the plan.  -m/-M are applied (allele count = 1 + non-empty ALTs);
- * options not implemented yet fail with BF_E_UNSUPPORTED naming the option.
+ * Build the plan: regions, targets, types and allele counts (sites.h), then
+ * -i/-e (filter.h).  `samples` is the -s/-S selection, or NULL when none was
+ * given (genotype-derived filter fields then use every non-null sample).
+ * A plan keeping no variant is an error.
  */
-int select_plan(struct vcz *v, const struct select_opts *o, struct plan *p,
-		struct bf_err *err) BF_MUST_CHECK;
+int select_plan(struct vcz *v, const struct select_opts *o, const struct vcz_samplesel *samples,
+		struct plan *p, struct bf_err *err) BF_MUST_CHECK;
 void plan_release(struct plan *p);
 
 /* Local row of the k-th selected variant of a plan chunk. */

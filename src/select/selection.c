@@ -24,7 +24,8 @@ int selection_open(const struct selection_opts *o, struct selection *s, struct b
 	bf_free(raw);
 	s->progress = o->variants.progress;
 	if (rc == 0)
-		rc = select_plan(s->v, &o->variants, &s->plan, err);
+		rc = select_plan(s->v, &o->variants,
+				 (o->samples || o->samples_file) ? &s->sel : NULL, &s->plan, err);
 	if (rc < 0)
 		selection_release(s);
 	return rc;
