@@ -267,12 +267,13 @@ def _info_array(arrays, d, infos, V):
                             dtype=object)
             arrays[name] = (data.reshape(V), ["variants"], "variants", {"attrs": desc})
             return
-        # Number != 1: one column per value, "" pads, "." for an absent field
+        # Number != 1 (as bio2zarr): one column per value, "" pads, an absent field is "."
+        # in every column
         width = max([1] + [len(v) for v in vals if v])
         data = vczlib.full((V, width), "", object)
         for i, v in enumerate(vals):
             if v is None:
-                data[i, 0] = "."
+                data[i, :] = "."
             else:
                 for j, x in enumerate(v):
                     data[i, j] = x

@@ -1465,6 +1465,22 @@ static int eval_str(struct ectx *c, const struct fnode *n, struct sv *o)
 			return sub_fields(n, &s->sb, p, len, o);
 		}
 		bf_strbuf_init(&tmp);
+		{
+			bool all_dots = true;
+
+			for (i = 0; i < col->width; i++) {
+				vcz_column_string(col, c->r, i, &p, &len);
+				if (len == 0)
+					break;
+				all_dots &= len == 1 && p[0] == '.';
+			}
+			if (all_dots) {
+				/* an absent field (bio2zarr writes "." in every column) */
+				o->p = "";
+				o->len = 0;
+				return 0;
+			}
+		}
 		for (i = 0; i < col->width; i++) {
 			vcz_column_string(col, c->r, i, &p, &len);
 			if (len == 0)
@@ -1474,9 +1490,6 @@ static int eval_str(struct ectx *c, const struct fnode *n, struct sv *o)
 				return BF_E_NOMEM;
 			}
 		}
-		/* a row of "." alone is an absent field */
-		if (tmp.len == 1 && tmp.buf[0] == '.')
-			tmp.len = 0;
 		bf_strbuf_reset(&s->sb);
 		if (bf_strbuf_add(&s->sb, tmp.buf ? tmp.buf : "", tmp.len) < 0) {
 			bf_strbuf_release(&tmp);
@@ -1835,56 +1848,70 @@ static void count_row(const int8_t *g, size_t nsel, int ploidy, int ncols, bool 
 	*ns = called;
 }
 
-struct gtbuf {
-	int8_t *out;
-	void *scratch;
-	size_t ocap, scap;
-	int64_t batch;
+struct gtwalk {
+	struct gtstats *gs;
+	uint32_t first;
+	int ploidy;
+	bool need_miss;
 };
 
-static int gt_chunk(struct vcz *v, int64_t ci, int64_t lo, int64_t hi,
-		    const struct vcz_samplesel *sel, bool need_miss, struct gtstats *gs,
-		    struct gtbuf *gb, struct bf_err *err)
+/* Add one block's counts (sample blocks of a row add up). */
+static int gt_block(void *ctx, const struct vcz_block *b, struct bf_err *err)
 {
-	const size_t orow = vcz_row_out_size(v, sel), srow = vcz_row_scratch_size(v);
-	const size_t stride = sel->n * (size_t)v->ploidy;
+	struct gtwalk *w = ctx;
+	struct gtstats *gs = w->gs;
+	int32_t cnt[256];
+	size_t r;
+
+	(void)err;
+	if (b->kind != VCZ_BLOCK_BYTES)
+		return BF_E_INTERNAL;
+	for (r = 0; r < b->nrows; r++) {
+		const size_t R = w->first + b->r0 + r;
+		int32_t an = 0, nm = 0, ns = 0;
+		int i;
+
+		count_row(b->gt + r * b->stride, b->n, w->ploidy, gs->ncols, w->need_miss, cnt, &an,
+			  &nm, &ns);
+		for (i = 0; i < gs->ncols; i++)
+			gs->cnt[R * (size_t)gs->ncols + (size_t)i] += cnt[i];
+		gs->an[R] += an;
+		gs->nmiss[R] += nm;
+		gs->ns[R] += ns;
+	}
+	return 0;
+}
+
+#define GT_BATCH 256
+
+static int gt_chunk(struct vcz_reader *rd, int64_t ci, int64_t lo, int64_t hi,
+		    const struct vcz_samplesel *sel, int ploidy, bool need_miss, struct gtstats *gs,
+		    struct bf_err *err)
+{
+	struct gtwalk w = {gs, 0, ploidy, need_miss};
 	int64_t r0;
 
-	if (sel->n == 0) {
-		for (r0 = lo; r0 < hi; r0++) {
-			gs->an[r0] = gs->nmiss[r0] = gs->ns[r0] = 0;
-			memset(gs->cnt + (size_t)r0 * (size_t)gs->ncols, 0,
-			       (size_t)gs->ncols * sizeof(int32_t));
-		}
+	memset(gs->cnt + (size_t)lo * (size_t)gs->ncols, 0,
+	       (size_t)(hi - lo) * (size_t)gs->ncols * sizeof(int32_t));
+	memset(gs->an + lo, 0, (size_t)(hi - lo) * sizeof(int32_t));
+	memset(gs->nmiss + lo, 0, (size_t)(hi - lo) * sizeof(int32_t));
+	memset(gs->ns + lo, 0, (size_t)(hi - lo) * sizeof(int32_t));
+	if (sel->n == 0)
 		return 0;
-	}
-	if (gb->batch == 0) {
-		const size_t budget = (size_t)32 << 20;
+	for (r0 = lo; r0 < hi; r0 += GT_BATCH) {
+		struct vcz_gt_request q;
+		int rc;
 
-		gb->batch = (int64_t)(budget / (orow + srow + 1));
-		if (gb->batch < 1)
-			gb->batch = 1;
-		if (gb->batch > v->vchunk)
-			gb->batch = v->vchunk;
-		gb->ocap = (size_t)gb->batch * orow;
-		gb->scap = (size_t)gb->batch * srow + 1;
-		gb->out = bf_malloc(gb->ocap + 1);
-		gb->scratch = bf_malloc(gb->scap);
-		if (!gb->out || !gb->scratch)
-			return bf_err_set(err, BF_E_NOMEM, "out of memory");
-	}
-	for (r0 = lo; r0 < hi; r0 += gb->batch) {
-		int64_t nr = hi - r0 < gb->batch ? hi - r0 : gb->batch, r;
-
-		BF_FORWARD(vcz_read_gt_rows(v, ci, r0, nr, sel, gb->out, gb->ocap, gb->scratch,
-					    gb->scap, err));
-		for (r = 0; r < nr; r++) {
-			int64_t R = r0 + r;
-
-			count_row(gb->out + (size_t)r * stride, sel->n, v->ploidy, gs->ncols,
-				  need_miss, gs->cnt + (size_t)R * (size_t)gs->ncols, &gs->an[R],
-				  &gs->nmiss[R], &gs->ns[R]);
-		}
+		memset(&q, 0, sizeof(q));
+		q.ci = ci;
+		q.first = (uint32_t)r0;
+		q.n = (uint32_t)(hi - r0 < GT_BATCH ? hi - r0 : GT_BATCH);
+		q.accept = VCZ_ACCEPT_COLS;
+		q.col_align = 1;
+		w.first = q.first;
+		rc = vcz_gt_each(rd, &q, gt_block, &w, err);
+		if (rc != 0)
+			return rc < 0 ? rc : bf_err_set(err, BF_E_INTERNAL, "genotype walk failed");
 	}
 	return 0;
 }
@@ -1898,7 +1925,7 @@ int filter_apply(const struct filter *f, bool exclude, struct vcz *v,
 	struct vcz_samplesel all;
 	const struct vcz_samplesel *sel = samples;
 	struct gtstats gs;
-	struct gtbuf gb;
+	struct vcz_reader *rd = NULL;
 	struct vcz_meta m;
 	uint32_t *keep = NULL;
 	size_t ci_i = 0, out_i = 0;
@@ -1909,7 +1936,6 @@ int filter_apply(const struct filter *f, bool exclude, struct vcz *v,
 
 	memset(&all, 0, sizeof(all));
 	memset(&gs, 0, sizeof(gs));
-	memset(&gb, 0, sizeof(gb));
 	memset(&m, 0, sizeof(m));
 	flds = bf_calloc((size_t)f->n_srcs + 1, sizeof(*flds));
 	cols = bf_calloc((size_t)f->n_srcs + 1, sizeof(*cols));
@@ -1943,6 +1969,10 @@ int filter_apply(const struct filter *f, bool exclude, struct vcz *v,
 			rc = bf_err_set(err, BF_E_NOMEM, "out of memory");
 			goto done;
 		}
+		if (sel->n > 0 && !(rd = vcz_reader_create(v, sel, GT_BATCH, err))) {
+			rc = err ? err->code : BF_E_NOMEM;
+			goto done;
+		}
 	}
 	for (ci_i = 0; ci_i < p->n_chunks; ci_i++) {
 		struct plan_chunk *pc = &p->chunks[ci_i];
@@ -1959,8 +1989,8 @@ int filter_apply(const struct filter *f, bool exclude, struct vcz *v,
 			int64_t lo = plan_chunk_row(pc, 0),
 				hi = (int64_t)plan_chunk_row(pc, pc->n - 1) + 1;
 
-			rc = gt_chunk(v, pc->ci, lo, hi < n_rows ? hi : n_rows, sel, f->need_miss,
-				      &gs, &gb, err);
+			rc = gt_chunk(rd, pc->ci, lo, hi < n_rows ? hi : n_rows, sel, v->ploidy,
+				      f->need_miss, &gs, err);
 		}
 		if (rc < 0)
 			goto done;
@@ -2036,8 +2066,7 @@ done:
 	bf_free(gs.an);
 	bf_free(gs.nmiss);
 	bf_free(gs.ns);
-	bf_free(gb.out);
-	bf_free(gb.scratch);
+	vcz_reader_free(rd);
 	vcz_samplesel_release(&all);
 	return rc;
 }
