@@ -66,7 +66,7 @@ static void test_whole(void **state)
 
 	(void)state;
 	memset(&o, 0, sizeof(o));
-	assert_int_equal(select_plan(v, &o, &p, &err), 0);
+	assert_int_equal(select_plan(v, &o, NULL, &p, &err), 0);
 	assert_int_equal(p.n_chunks, 3);
 	assert_int_equal(p.n_variants, 40);
 	for (size_t k = 0; k < 3; k++)
@@ -87,7 +87,7 @@ static void test_alleles(void **state)
 	(void)state;
 	memset(&o, 0, sizeof(o));
 	o.max_alleles = 2;
-	assert_int_equal(select_plan(v, &o, &p, &err), 0);
+	assert_int_equal(select_plan(v, &o, NULL, &p, &err), 0);
 	n = plan_rows(&p, rows, 64);
 	assert_int_equal(n, 39);
 	for (size_t i = 0; i < n; i++)
@@ -97,7 +97,7 @@ static void test_alleles(void **state)
 	plan_release(&p);
 	o.max_alleles = 0;
 	o.min_alleles = 3;
-	assert_int_equal(select_plan(v, &o, &p, &err), 0);
+	assert_int_equal(select_plan(v, &o, NULL, &p, &err), 0);
 	assert_int_equal(plan_rows(&p, rows, 64), 1);
 	assert_int_equal(rows[0], 18);
 	assert_int_equal(p.n_chunks, 1); /* chunks 0 and 2 hold nothing */
@@ -115,14 +115,14 @@ static void test_region(void **state)
 	(void)state;
 	memset(&o, 0, sizeof(o));
 	o.regions = "chr1:200-300"; /* positions 100 + 10 v on chr1 for v < 20 */
-	assert_int_equal(select_plan(v, &o, &p, &err), 0);
+	assert_int_equal(select_plan(v, &o, NULL, &p, &err), 0);
 	n = plan_rows(&p, rows, 64);
 	assert_int_equal(n, 10);
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(rows[i], 10 + (int)i);
 	plan_release(&p);
 	o.max_alleles = 2;
-	assert_int_equal(select_plan(v, &o, &p, &err), 0);
+	assert_int_equal(select_plan(v, &o, NULL, &p, &err), 0);
 	n = plan_rows(&p, rows, 64);
 	assert_int_equal(n, 9);
 	plan_release(&p);
