@@ -380,3 +380,9 @@ int source_check_variants(struct selection *s, const struct fmt_ops *fmt, void *
 	bf_free(w.scan);
 	return rc;
 }
+
+void source_release_idle(struct source *src)
+{
+	if (src->v)
+		vcz_release_idle(src->v);
+}

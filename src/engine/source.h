@@ -56,6 +56,9 @@ struct source {
  */
 int source_plan_pieces(struct source *src, size_t piece_bytes, struct bf_err *err) BF_MUST_CHECK;
 
+/* Drop what the store fetched ahead for pieces nobody read (idle server). */
+void source_release_idle(struct source *src);
+
 /*
  * Whether consecutive rows are encoded as their blocks decode (vcz's window
  * paths), so workers hold no decoded piece.  Valid once source_classify ran.

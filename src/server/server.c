@@ -112,6 +112,7 @@ static void *janitor_main(void *arg)
 			if (first && bf_log_get_level() >= BF_LOG_DEBUG)
 				log_stats(sv, BF_LOG_DEBUG, "before idle release");
 			n = stream_release_idle(sv->ex.stream);
+			source_release_idle(&sv->ex.src);
 			malloc_trim(0);
 			if (first || n)
 				bf_log_debug("idle: released %zu bytes of cached chunks", n);

@@ -740,3 +740,8 @@ void vcz_region_index_release(struct vcz_region_index *ri)
 	bf_free(ri->rows);
 	memset(ri, 0, sizeof(*ri));
 }
+
+void vcz_release_idle(struct vcz *v)
+{
+	store_trim(v->store);
+}

@@ -71,6 +71,9 @@ struct vcz *vcz_open(const char *path, struct bf_err *err);
  */
 void vcz_prefetch(const struct vcz *v, int64_t ci, bool meta, bool gt);
 
+/* Drop what a remote store fetched ahead and nobody read (an idle mount). */
+void vcz_release_idle(struct vcz *v);
+
 /* vcz_open with a store configuration (remote stores, storage options). */
 struct vcz *vcz_open_cfg(const char *path, const struct store_config *cfg, struct bf_err *err);
 void vcz_free(struct vcz *v);

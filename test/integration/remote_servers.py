@@ -270,6 +270,9 @@ class FaultServer:
             allow_reuse_address = True
             request_queue_size = 256
 
+            def handle_error(self, request, client_address):
+                pass  # a client that hung up on a stalled or cut answer
+
         self.httpd = S(("127.0.0.1", 0), H)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
