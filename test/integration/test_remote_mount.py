@@ -2,17 +2,19 @@
 the bytes of the local store's view-*; plink2 on an S3 mount equals plink2 on
 the local files; 4 KiB random preads equal the local file; a chunk the server
 keeps failing or stalls on gets EIO at the deadline while other files answer,
-and the mount recovers."""
+and the mount recovers; secrets reach neither the server's command line nor
+the logs nor the access log."""
 
 import os
 import random
+import shutil
 import time
 
 import pytest
 
 import remote_servers as rs
 from helpers_view import make_store, need_tool, plink2, read
-from mount_helpers import expected_files, mounted, reference_files
+from mount_helpers import expected_files, mounted, proc_cmdline, reference_files
 
 GEN = dict(samples=150, variants=1500, seed=5, missing_rate=0.02, phased=True)
 CONV = dict(variants_chunk=200, samples_chunk=64)
@@ -129,3 +131,26 @@ def test_failing_and_stalled_chunks(biofuse_bin, stores, tmp_path):
                 assert srv.url(key) in m.stderr(), m.stderr()
     finally:
         srv.stop()
+
+
+def test_secrets_stay_off_argv_and_access_log(biofuse_bin, stores, s3srv, tmp_path):
+    env = s3_env(s3srv)
+    del env["AWS_SECRET_ACCESS_KEY"]
+    secret = rs.S3_SECRET + "-not-printed"
+    alog = tmp_path / "access.log"
+    with mounted(biofuse_bin, "mount-plink", "s3://b/x/m.vcz", tmp_path / "mnt",
+                 args=["--basename", "B", "--storage-option", "secret=" + secret,
+                       "--access-log", str(alog), "--log-level", "DEBUG"],
+                 files=expected_files("mount-plink", "B"), env=env) as m:
+        read(m.path("B.bed"))
+        pids = m.server_pids()
+        assert pids
+        for pid in pids + [m.pid]:
+            with open("/proc/%d/environ" % pid, "rb") as f:
+                assert secret.encode() not in f.read()
+        for pid in pids:
+            assert secret not in " ".join(proc_cmdline(pid))
+        log = m.stderr()
+    assert secret not in log
+    assert alog.exists() and "B.bed" in alog.read_text() and secret not in alog.read_text()
+    shutil.rmtree(str(tmp_path / "mnt"), ignore_errors=True)
