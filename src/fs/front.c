@@ -343,12 +343,15 @@ static void fr_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 out_rc:
-	/* a missed deadline kills the handle (the kernel would otherwise retry) */
-	err = -rc;
-	if (rc == -ETIMEDOUT) {
+	/*
+	 * Whatever failed behind the read (store, decoder, memory), the reader
+	 * sees EIO: an ENOMEM from read(2) would say the reader itself is out of
+	 * memory.  A missed deadline kills the handle (the kernel would otherwise
+	 * retry).
+	 */
+	err = EIO;
+	if (rc == -ETIMEDOUT)
 		atomic_store(&fs->dead, true);
-		err = EIO;
-	}
 out_err:
 	bf_free(buf);
 	fuse_reply_err(req, err);

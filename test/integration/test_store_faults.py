@@ -175,3 +175,71 @@ def test_stalling_chunk_read_times_out(bench, biofuse_bin, work_dir):
             os.close(fd)
         assert m.proc.poll() is None
         assert m.stop() == 0
+
+
+def vm_size(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmSize")
+
+
+@pytest.mark.parametrize("margin_mib", [16, 80])
+def test_memory_pressure_correct_or_eio_then_recovers(bench, biofuse_bin, work_dir,
+                                                      margin_mib):
+    """The server's address space capped (RLIMIT_AS) MARGIN MiB above what it maps at
+    rest (80: the 64 MiB budget and a little; 16: far below it) while 4 readers stream
+    the .bed: every byte served is correct, failures are EIO, the server is never
+    killed; once the cap is lifted every read succeeds again."""
+    import resource
+    store, want = bench
+    with mh.mounted(biofuse_bin, "mount-plink", store, work_dir / "mnt",
+                    ["--readahead-buffer-size", "64M"],
+                    mh.expected_files("mount-plink", "bench")) as m:
+        srv = m.server_pid()
+        bed = m.path("bench.bed")
+        assert os.pread(os.open(bed, os.O_RDONLY), 3, 0) == want["bed"][:3]
+        time.sleep(3.5)  # idle release: cached pieces unmapped
+        # the soft limit (raising a hard limit back needs CAP_SYS_RESOURCE)
+        hard = resource.prlimit(srv, resource.RLIMIT_AS)[1]
+        cap = vm_size(srv) + (margin_mib << 20)
+        resource.prlimit(srv, resource.RLIMIT_AS, (cap, hard))
+        stats = {"ok": 0, "eio": 0}
+        lock = threading.Lock()
+
+        def reader(i):
+            fd = os.open(bed, os.O_RDONLY)
+            try:
+                off = i * 1_000_000
+                while off < len(want["bed"]):
+                    try:
+                        b = os.pread(fd, 1 << 20, off)
+                    except OSError as e:
+                        assert e.errno == errno.EIO, e
+                        with lock:
+                            stats["eio"] += 1
+                        off += 1 << 20
+                        continue
+                    assert b == want["bed"][off:off + len(b)], off
+                    with lock:
+                        stats["ok"] += 1
+                    off += len(b)
+            finally:
+                os.close(fd)
+
+        ths = [threading.Thread(target=reader, args=(i,)) for i in range(4)]
+        for t in ths:
+            t.start()
+        for t in ths:
+            t.join(120)
+        print("under pressure (+%d MiB): %d reads served, %d EIO"
+              % (margin_mib, stats["ok"], stats["eio"]))
+        assert m.server_pids() == [srv], m.stderr()
+        resource.prlimit(srv, resource.RLIMIT_AS, (hard, hard))
+        # recovered: a fresh handle (a failed page is read again) gets every byte
+        for s in ("bed", "bim", "fam"):
+            mh.drop_cache(m.path("bench." + s))
+        assert mh.read_file(bed) == want["bed"]
+        assert m.server_pids() == [srv]
+        assert m.stop() == 0
