@@ -73,6 +73,9 @@ int64_t sites_index_unit(const int64_t *rows, size_t n, int64_t n_variants, int6
 	return result;
 }
 
+/* Candidate chunks whose site arrays are hinted ahead of the one being read. */
+#define PREFETCH_AHEAD 8
+
 /* A -r/-R or -t/-T list resolved against the store's contigs. */
 struct rset {
 	bool on, complement;
@@ -240,8 +243,9 @@ int sites_plan(struct vcz *v, const struct select_opts *o, struct plan *p, struc
 	uint32_t *rows = NULL;
 	int64_t *len = NULL;
 	uint8_t *cand = NULL;
-	bool need_meta, need_len;
-	int64_t ci;
+	int64_t *site_contig = NULL, *site_pos = NULL;
+	bool need_meta, need_len, light;
+	int64_t ci, pf = 0, ahead = 0;
 	int rc = 0;
 
 	memset(p, 0, sizeof(*p));
@@ -289,6 +293,19 @@ int sites_plan(struct vcz *v, const struct select_opts *o, struct plan *p, struc
 	if (need_len && !v->length)
 		bf_log_info("no variant_length: record spans use REF's length");
 
+	/* with no allele-based test, positions and contigs are all a row needs */
+	light = !(inc || exc || o->min_alleles > 1 || o->max_alleles > 0 ||
+		  (reg.on && reg.mode == SELECT_OVERLAP_VARIANT) ||
+		  (tgt.on && tgt.mode == SELECT_OVERLAP_VARIANT) || (need_len && !v->length));
+	if (need_meta && light) {
+		site_contig = bf_calloc((size_t)v->vchunk + 1, sizeof(int64_t));
+		site_pos = bf_calloc((size_t)v->vchunk + 1, sizeof(int64_t));
+		if (!site_contig || !site_pos) {
+			rc = bf_err_set(err, BF_E_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+
 	for (ci = 0; ci < v->n_vchunks; ci++) {
 		struct plan_chunk *c = &p->chunks[p->n_chunks];
 		int64_t n = vcz_chunk_rows(v, ci);
@@ -308,16 +325,36 @@ int sites_plan(struct vcz *v, const struct select_opts *o, struct plan *p, struc
 			p->n_variants += (uint64_t)n;
 			continue;
 		}
+		/* a remote store fetches the next candidates' site arrays meanwhile;
+		 * `ahead` counts the hinted candidates in (ci, pf) */
+		if (ci < pf && ahead > 0)
+			ahead--;
+		for (; ahead < PREFETCH_AHEAD && pf < v->n_vchunks; pf++) {
+			if (pf > ci && cand[pf]) {
+				vcz_prefetch(v, pf, true, false);
+				ahead++;
+			}
+		}
 		st->chunks_read++;
-		rc = vcz_meta_read(v, ci, &m, err);
+		if (light) {
+			memset(&m, 0, sizeof(m));
+			m.ci = ci;
+			m.n = n;
+			m.contig = site_contig;
+			m.pos = site_pos;
+			rc = vcz_read_sites(v, ci, site_contig, site_pos, err);
+		} else {
+			rc = vcz_meta_read(v, ci, &m, err);
+		}
 		if (rc < 0)
 			goto out;
 		if (need_len && v->length && (rc = vcz_read_lengths(v, ci, len, err)) < 0) {
-			vcz_meta_release(&m);
+			if (!light)
+				vcz_meta_release(&m);
 			goto out;
 		}
 		for (r = 0; r < n; r++) {
-			int n_all = 1 + vcz_meta_n_alt(&m, r);
+			int n_all = light ? 0 : 1 + vcz_meta_n_alt(&m, r);
 			int64_t rlen = 1;
 
 			if (o->min_alleles > 1 && n_all < o->min_alleles)
@@ -349,7 +386,8 @@ int sites_plan(struct vcz *v, const struct select_opts *o, struct plan *p, struc
 			}
 			rows[k++] = (uint32_t)r;
 		}
-		vcz_meta_release(&m);
+		if (!light)
+			vcz_meta_release(&m);
 		if (k == 0)
 			continue;
 		c->ci = ci;
@@ -371,6 +409,8 @@ int sites_plan(struct vcz *v, const struct select_opts *o, struct plan *p, struc
 out:
 	bf_free(rows);
 	bf_free(len);
+	bf_free(site_contig);
+	bf_free(site_pos);
 	bf_free(cand);
 	region_set_release(&reg.set);
 	region_set_release(&tgt.set);

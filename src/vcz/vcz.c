@@ -745,3 +745,22 @@ void vcz_release_idle(struct vcz *v)
 {
 	store_trim(v->store);
 }
+
+int vcz_read_sites(struct vcz *v, int64_t ci, int64_t *contig, int64_t *pos, struct bf_err *err)
+{
+	int64_t row0 = ci * v->vchunk, n = vcz_chunk_rows(v, ci);
+
+	if (n <= 0)
+		return 0;
+	BF_FORWARD(read_int_rows(v->contig, row0, n, contig, err));
+	BF_FORWARD(read_int_rows(v->pos, row0, n, pos, err));
+	for (int64_t r = 0; r < n; r++) {
+		if (contig[r] < 0 || (uint64_t)contig[r] >= v->n_contigs)
+			return bf_err_set(
+			    err, BF_E_FORMAT,
+			    "array 'variant_contig': value %lld at variant %lld is not "
+			    "a contig index (store has %zu contigs)",
+			    (long long)contig[r], (long long)(row0 + r), v->n_contigs);
+	}
+	return 0;
+}

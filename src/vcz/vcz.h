@@ -116,6 +116,14 @@ int vcz_meta_n_alt(const struct vcz_meta *m, int64_t r);
 bool vcz_meta_multi_allelic(const struct vcz_meta *m, int64_t r);
 
 /*
+ * variant_contig and variant_position of the rows of min chunk `ci` (each
+ * out array holds vcz_chunk_rows(ci)): what vcz_meta_read gives without the
+ * alleles and IDs.  Contig indexes are checked as there.
+ */
+int vcz_read_sites(struct vcz *v, int64_t ci, int64_t *contig, int64_t *pos,
+		   struct bf_err *err) BF_MUST_CHECK;
+
+/*
  * variant_length of the rows of min chunk `ci` into out[vcz_chunk_rows(ci)].
  * @return 0, or BF_E_NOTFOUND when the store has no variant_length.
  */
