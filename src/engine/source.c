@@ -156,12 +156,11 @@ struct source_ws *source_ws_create(struct source *src, struct bf_err *err)
 	ws->row_acc = bf_calloc(2 * rows, sizeof(uint64_t));
 	if (!ws->vars || !ws->row_phase || !ws->row_acc)
 		goto nomem;
-	if (src->need_gt) {
-		ws->rd = vcz_reader_create(v, src->sel, span, err);
-		if (!ws->rd) {
-			source_ws_free(ws);
-			return NULL;
-		}
+	/* metadata walks too: the reader holds the thread's decoder context */
+	ws->rd = vcz_reader_create(v, src->sel, src->need_gt ? span : 0, err);
+	if (!ws->rd) {
+		source_ws_free(ws);
+		return NULL;
 	}
 	return ws;
 nomem:
@@ -229,7 +228,7 @@ int source_load_meta(struct source *src, struct source_ws *ws, size_t k, size_t 
 		ws->meta_k = -1;
 	}
 	hint_ahead(src, k, false, true, false);
-	BF_FORWARD(vcz_meta_read(v, pc->ci, &ws->meta, err));
+	BF_FORWARD(vcz_reader_meta(ws->rd, pc->ci, &ws->meta, err));
 	ws->have_meta = true;
 	ws->meta_k = (int64_t)k;
 	for (uint32_t j = 0; j < pc->n; j++) {
@@ -302,7 +301,7 @@ int source_load(struct source *src, struct source_ws *ws, size_t pi, struct fmt_
 	struct vcz_gt_request q;
 
 	BF_FORWARD(source_load_base(src, ws, pi, c, err));
-	if (!ws->rd || !src->v->gt)
+	if (!src->need_gt || !src->v->gt)
 		return 0;
 	q = piece_request(src, pi, VCZ_WANT_WHOLE | (src->info.need_phase ? VCZ_WANT_PHASED : 0));
 	return vcz_gt_each(ws->rd, &q, take_block, c, err);

@@ -77,7 +77,7 @@ static bool is_int_like(const struct zarr_dtype *dt)
 
 /* Decode a whole 1-D or N-D chunk of a fixed-size array into a new buffer. */
 static int read_chunk_alloc(struct zarr_array *a, const int64_t *idx, void **buf, size_t *len,
-			    struct bf_err *err)
+			    struct zarr_dctx *dc, struct bf_err *err)
 {
 	size_t n;
 	void *p;
@@ -89,7 +89,7 @@ static int read_chunk_alloc(struct zarr_array *a, const int64_t *idx, void **buf
 	p = bf_malloc(n);
 	if (!p)
 		return bf_err_set(err, BF_E_NOMEM, "out of memory");
-	rc = zarr_array_read_chunk(a, idx, p, n, err);
+	rc = zarr_array_read_chunk_ctx(a, idx, p, n, dc, err);
 	if (rc < 0) {
 		bf_free(p);
 		return rc;
@@ -101,7 +101,7 @@ static int read_chunk_alloc(struct zarr_array *a, const int64_t *idx, void **buf
 
 /* Rows [row0, row0+n) of a 1-D integer array, widened to int64. */
 static int read_int_rows(struct zarr_array *a, int64_t row0, int64_t n, int64_t *out,
-			 struct bf_err *err)
+			 struct zarr_dctx *dc, struct bf_err *err)
 {
 	const int64_t ch = zarr_array_chunks(a)[0];
 	int64_t done = 0;
@@ -118,7 +118,7 @@ static int read_int_rows(struct zarr_array *a, int64_t row0, int64_t n, int64_t 
 		take = ch - off;
 		if (take > n - done)
 			take = n - done;
-		BF_FORWARD(read_chunk_alloc(a, idx, &buf, &len, err));
+		BF_FORWARD(read_chunk_alloc(a, idx, &buf, &len, dc, err));
 		for (i = 0; i < take; i++)
 			out[done + i] = vcz_load_int(buf, (size_t)(off + i), zarr_array_dtype(a));
 		bf_free(buf);
@@ -438,17 +438,31 @@ int64_t vcz_chunk_rows(const struct vcz *v, int64_t ci)
 
 /* Decode the chunk of string array `a` that holds global row `row`. */
 static int read_strings_for_row(struct zarr_array *a, int64_t row, struct zarr_strings *zs,
-				int64_t *row0, struct bf_err *err)
+				int64_t *row0, struct zarr_dctx *dc, struct bf_err *err)
 {
 	int64_t idx[ZARR_MAX_DIMS] = {0};
 	int64_t ch = zarr_array_chunks(a)[0];
 
 	idx[0] = row / ch;
 	*row0 = row % ch;
-	return zarr_array_read_chunk_strings(a, idx, zs, err);
+	return zarr_array_read_chunk_strings_ctx(a, idx, zs, dc, err);
 }
 
+static int meta_read(struct vcz *v, int64_t ci, struct vcz_meta *m, struct zarr_dctx *dc,
+		     struct bf_err *err);
+
 int vcz_meta_read(struct vcz *v, int64_t ci, struct vcz_meta *m, struct bf_err *err)
+{
+	return meta_read(v, ci, m, NULL, err);
+}
+
+int vcz_reader_meta(struct vcz_reader *r, int64_t ci, struct vcz_meta *m, struct bf_err *err)
+{
+	return meta_read(vcz_reader_vcz(r), ci, m, vcz_reader_dctx(r), err);
+}
+
+static int meta_read(struct vcz *v, int64_t ci, struct vcz_meta *m, struct zarr_dctx *dc,
+		     struct bf_err *err)
 {
 	int64_t row0 = ci * v->vchunk;
 	int rc;
@@ -467,13 +481,13 @@ int vcz_meta_read(struct vcz *v, int64_t ci, struct vcz_meta *m, struct bf_err *
 	}
 	if (m->n == 0)
 		return 0;
-	rc = read_int_rows(v->contig, row0, m->n, m->contig, err);
+	rc = read_int_rows(v->contig, row0, m->n, m->contig, dc, err);
 	if (rc == 0)
-		rc = read_int_rows(v->pos, row0, m->n, m->pos, err);
+		rc = read_int_rows(v->pos, row0, m->n, m->pos, dc, err);
 	if (rc == 0)
-		rc = read_strings_for_row(v->allele, row0, m->alleles, &m->allele_row0, err);
+		rc = read_strings_for_row(v->allele, row0, m->alleles, &m->allele_row0, dc, err);
 	if (rc == 0 && v->id) {
-		rc = read_strings_for_row(v->id, row0, m->ids, &m->id_row0, err);
+		rc = read_strings_for_row(v->id, row0, m->ids, &m->id_row0, dc, err);
 		m->has_id = true;
 	}
 	if (rc < 0) {
@@ -683,7 +697,7 @@ int vcz_read_lengths(struct vcz *v, int64_t ci, int64_t *out, struct bf_err *err
 	    zarr_array_shape(v->length)[0] != v->n_variants)
 		return bf_err_set(err, BF_E_FORMAT,
 				  "array 'variant_length' must be 1-D integer, one per variant");
-	return n > 0 ? read_int_rows(v->length, ci * v->vchunk, n, out, err) : 0;
+	return n > 0 ? read_int_rows(v->length, ci * v->vchunk, n, out, NULL, err) : 0;
 }
 
 int vcz_region_index_read(struct vcz *v, struct vcz_region_index *ri, struct bf_err *err)
@@ -718,7 +732,7 @@ int vcz_region_index_read(struct vcz *v, struct vcz_region_index *ri, struct bf_
 		size_t len;
 
 		idx[0] = c;
-		rc = read_chunk_alloc(a, idx, &buf, &len, err);
+		rc = read_chunk_alloc(a, idx, &buf, &len, NULL, err);
 		for (r = 0; rc == 0 && r < ext; r++) {
 			for (int k = 0; k < 6; k++)
 				ri->rows[(c * chunks[0] + r) * 6 + k] = vcz_load_int(

@@ -169,6 +169,14 @@ void vcz_samplesel_release(struct vcz_samplesel *sel);
 
 /* ---- genotype blocks (vcz_gt.c) ---- */
 
+/*
+ * vcz_meta_read through a genotype reader's decoder context (see below), for
+ * the thread that owns the reader.
+ */
+struct vcz_reader;
+int vcz_reader_meta(struct vcz_reader *r, int64_t ci, struct vcz_meta *m,
+		    struct bf_err *err) BF_MUST_CHECK;
+
 /* Scratch bytes per row that genotype/phase reads need (one decoded row of a sample chunk). */
 size_t vcz_row_scratch_size(const struct vcz *v);
 

@@ -26,7 +26,7 @@ struct vcz_reader {
 	size_t scratch_cap;
 	uint8_t *phased; /* gathered phase flags: max_rows * sel->n */
 	size_t phased_cap;
-	struct zarr_window win; /* rows decode through it (zarr_array_each_rows) */
+	struct zarr_dctx *dc; /* this thread's decoder context (window, codec state) */
 };
 
 /* Bytes of one decoded row (every sample of one sample chunk) of array `a`. */
@@ -111,6 +111,11 @@ struct vcz_reader *vcz_reader_create(struct vcz *v, const struct vcz_samplesel *
 	r->v = v;
 	r->sel = sel;
 	r->max_rows = max_rows;
+	r->dc = zarr_dctx_create(err);
+	if (!r->dc) {
+		bf_free(r);
+		return NULL;
+	}
 	if (v->gt && sel->n > 0) {
 		r->gt_cap = max_rows * vcz_row_out_size(v, sel);
 		r->scratch_cap = max_rows * vcz_row_scratch_size(v);
@@ -120,6 +125,16 @@ struct vcz_reader *vcz_reader_create(struct vcz *v, const struct vcz_samplesel *
 	return r;
 }
 
+struct vcz *vcz_reader_vcz(struct vcz_reader *r)
+{
+	return r->v;
+}
+
+struct zarr_dctx *vcz_reader_dctx(struct vcz_reader *r)
+{
+	return r->dc;
+}
+
 void vcz_reader_free(struct vcz_reader *r)
 {
 	if (!r)
@@ -127,9 +142,8 @@ void vcz_reader_free(struct vcz_reader *r)
 	bf_bigbuf_free(r->gt, r->gt_cap);
 	bf_bigbuf_free(r->scratch, r->scratch_cap);
 	bf_bigbuf_free(r->phased, r->phased_cap);
-	zarr_window_release(&r->win);
+	zarr_dctx_free(r->dc);
 	bf_free(r);
-	zarr_thread_release(); /* the owning thread's decoder contexts */
 }
 
 /* Map a buffer of the reader on first use. */
@@ -175,7 +189,8 @@ static void gather(const struct vcz_samplesel *sel, int64_t schunk, const uint8_
 
 static int read_selected(struct zarr_array *a, int64_t ci, int64_t row0, int64_t rows,
 			 const struct vcz_samplesel *sel, size_t width, int8_t *out, size_t cap,
-			 void *scratch, size_t scap, size_t sc, struct bf_err *err)
+			 void *scratch, size_t scap, size_t sc, struct zarr_dctx *dc,
+			 struct bf_err *err)
 {
 	int64_t idx[ZARR_MAX_DIMS] = {0};
 	size_t need, sneed;
@@ -192,7 +207,7 @@ static int read_selected(struct zarr_array *a, int64_t ci, int64_t row0, int64_t
 			continue;
 		last = sj;
 		idx[1] = sj;
-		BF_FORWARD(zarr_array_read_chunk_rows(a, idx, row0, rows, scratch, sneed, err));
+		BF_FORWARD(zarr_array_read_chunk_rows(a, idx, row0, rows, scratch, sneed, dc, err));
 		gather(sel, sj, scratch, sc, width, zarr_array_dtype(a), rows, out);
 	}
 	return 0;
@@ -211,12 +226,13 @@ static int read_gt_rows(struct vcz_reader *r, int64_t ci, int64_t row0, int64_t 
 	BF_FORWARD(map_buf(&r->scratch, r->scratch_cap, err));
 	if (!gt_direct(v, r->sel, v->gt))
 		return read_selected(v->gt, ci, row0, nrows, r->sel, (size_t)v->ploidy, r->gt,
-				     r->gt_cap, r->scratch, r->scratch_cap, (size_t)v->schunk, err);
+				     r->gt_cap, r->scratch, r->scratch_cap, (size_t)v->schunk,
+				     r->dc, err);
 	need = (size_t)nrows * row_bytes(v->gt);
 	if (need > r->gt_cap)
 		return bf_err_set(err, BF_E_INTERNAL, "genotype buffer too small");
 	idx[0] = ci;
-	rc = zarr_array_read_chunk_rows(v->gt, idx, row0, nrows, r->gt, need, err);
+	rc = zarr_array_read_chunk_rows(v->gt, idx, row0, nrows, r->gt, need, r->dc, err);
 	if (rc == 0 && zarr_array_dtype(v->gt)->kind == ZARR_KIND_UINT)
 		for (size_t k = 0; k < need; k++)
 			r->gt[k] = vcz_sat8(((uint8_t *)r->gt)[k]);
@@ -264,7 +280,7 @@ static int gather_phased(struct vcz_reader *r, const struct vcz_gt_request *q, s
 	BF_FORWARD(map_buf(&r->scratch, r->scratch_cap, err));
 	BF_FORWARD(read_selected(v->phased, q->ci, q->first, span, r->sel, 1, (int8_t *)r->phased,
 				 r->phased_cap, r->scratch, r->scratch_cap, (size_t)v->schunk,
-				 err));
+				 r->dc, err));
 	compact_rows(r->phased, r->sel->n, q);
 	return 0;
 }
@@ -377,7 +393,7 @@ static int each_windowed(struct vcz_reader *r, const struct vcz_gt_request *q, b
 	for (w.j0 = 0; w.j0 < v->n_raw_samples; w.j0 += sc) {
 		w.n = v->n_raw_samples - w.j0 < sc ? v->n_raw_samples - w.j0 : sc;
 		idx[1] = (int64_t)(w.j0 / sc);
-		int rc = zarr_array_each_rows(v->gt, idx, q->first, q->n, &r->win, walk_rows,
+		int rc = zarr_array_each_rows(v->gt, idx, q->first, q->n, r->dc, walk_rows,
 					      planes ? walk_planes : NULL, 8, &w, err);
 
 		if (rc != 0) /* an error, or the consumer's stop */
@@ -484,8 +500,8 @@ int vcz_phase_rows(struct vcz_reader *r, const struct vcz_gt_request *q, uint8_t
 	    zarr_array_dtype(v->phased)->itemsize == 1) {
 		idx[0] = q->ci;
 		/* booleans: bit 0 is the value (Zarr's bool items are 0 or 1) */
-		return zarr_array_each_rows(v->phased, idx, q->first, q->n, &r->win,
-					    scan_phase_rows, scan_phase_planes, 1, &ps, err);
+		return zarr_array_each_rows(v->phased, idx, q->first, q->n, r->dc, scan_phase_rows,
+					    scan_phase_planes, 1, &ps, err);
 	}
 	BF_FORWARD(gather_phased(r, q, err));
 	ps.first = 0;

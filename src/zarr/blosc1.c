@@ -57,61 +57,38 @@ int blosc1_open(const uint8_t *p, size_t len, struct blosc1_frame *f)
 	return 0;
 }
 
-/* ---- per-thread state ---- */
+/* ---- decoder contexts ---- */
 
-struct tstate {
-	ZSTD_DCtx *dctx;
-	uint8_t *tmp; /* one block, for bit-shuffled blocks */
+struct blosc1_dctx {
+	ZSTD_DCtx *zstd; /* made on the first zstd block */
+	uint8_t *tmp;	 /* one block, for bit-shuffled blocks */
 	size_t tmp_cap;
 };
 
-static pthread_key_t ts_key;
-static pthread_once_t ts_once = PTHREAD_ONCE_INIT;
-static int ts_key_ok;
-
-static void ts_free(void *p)
+struct blosc1_dctx *blosc1_dctx_create(void)
 {
-	struct tstate *t = p;
+	return bf_calloc(1, sizeof(struct blosc1_dctx));
+}
 
+void blosc1_dctx_free(struct blosc1_dctx *t)
+{
 	if (!t)
 		return;
-	ZSTD_freeDCtx(t->dctx);
+	ZSTD_freeDCtx(t->zstd);
 	bf_free(t->tmp);
 	bf_free(t);
 }
 
-static void ts_make_key(void)
+/* The caller's context, or a temporary one (freed by ctx_done) when it passed NULL. */
+static struct blosc1_dctx *ctx_get(struct blosc1_dctx *dc)
 {
-	ts_key_ok = pthread_key_create(&ts_key, ts_free) == 0;
+	return dc ? dc : blosc1_dctx_create();
 }
 
-static struct tstate *thread_state(void)
+static void ctx_done(struct blosc1_dctx *dc, struct blosc1_dctx *t)
 {
-	struct tstate *t;
-
-	pthread_once(&ts_once, ts_make_key);
-	if (!ts_key_ok)
-		return NULL;
-	t = pthread_getspecific(ts_key);
-	if (!t) {
-		t = bf_calloc(1, sizeof(*t));
-		if (!t)
-			return NULL;
-		if (pthread_setspecific(ts_key, t) != 0) {
-			bf_free(t);
-			return NULL;
-		}
-	}
-	return t;
-}
-
-void blosc1_thread_release(void)
-{
-	pthread_once(&ts_once, ts_make_key);
-	if (!ts_key_ok)
-		return;
-	ts_free(pthread_getspecific(ts_key));
-	pthread_setspecific(ts_key, NULL);
+	if (t != dc)
+		blosc1_dctx_free(t);
 }
 
 /* ---- bit-unshuffle of one-byte items ---- */
@@ -248,7 +225,7 @@ static int zstd_prefix(ZSTD_DCtx *d, uint8_t *dst, size_t cap, const uint8_t *sr
  * Block k of f into dst: unshuffled, or as bit planes when `planes` (then
  * only the first `want` bytes are certain, see blosc1_block_planes).
  */
-static int block(const struct blosc1_frame *f, struct tstate *t, size_t k, uint8_t *dst,
+static int block(const struct blosc1_frame *f, struct blosc1_dctx *t, size_t k, uint8_t *dst,
 		 bool planes, size_t want)
 {
 	size_t bl = k + 1 < f->nblocks ? f->blocksize : f->nbytes - k * f->blocksize;
@@ -282,11 +259,11 @@ static int block(const struct blosc1_frame *f, struct tstate *t, size_t k, uint8
 		case CODE_ZSTD: {
 			size_t r;
 
-			if (!t->dctx && !(t->dctx = ZSTD_createDCtx()))
+			if (!t->zstd && !(t->zstd = ZSTD_createDCtx()))
 				return -1;
 			if (want < bl)
-				return zstd_prefix(t->dctx, to, bl, src, cb, want);
-			r = ZSTD_decompressDCtx(t->dctx, to, bl, src, cb);
+				return zstd_prefix(t->zstd, to, bl, src, cb, want);
+			r = ZSTD_decompressDCtx(t->zstd, to, bl, src, cb);
 			if (ZSTD_isError(r) || r != bl)
 				return -1;
 			break;
@@ -321,16 +298,18 @@ static int block(const struct blosc1_frame *f, struct tstate *t, size_t k, uint8
 	return 0;
 }
 
-int blosc1_blocks(const struct blosc1_frame *f, size_t k0, size_t k1, uint8_t *dst)
+int blosc1_blocks(const struct blosc1_frame *f, size_t k0, size_t k1, uint8_t *dst,
+		  struct blosc1_dctx *dc)
 {
-	struct tstate *t = thread_state();
+	struct blosc1_dctx *t;
+	int rc = 0;
 
-	if (!t || k0 > k1 || k1 >= f->nblocks)
+	if (k0 > k1 || k1 >= f->nblocks || !(t = ctx_get(dc)))
 		return -1;
-	for (size_t k = k0; k <= k1; k++)
-		if (block(f, t, k, dst + (k - k0) * f->blocksize, false, 0) < 0)
-			return -1;
-	return 0;
+	for (size_t k = k0; k <= k1 && rc == 0; k++)
+		rc = block(f, t, k, dst + (k - k0) * f->blocksize, false, 0) < 0 ? -1 : 0;
+	ctx_done(dc, t);
+	return rc;
 }
 
 bool blosc1_planes_ok(const struct blosc1_frame *f)
@@ -338,18 +317,24 @@ bool blosc1_planes_ok(const struct blosc1_frame *f)
 	return (f->flags & FL_BITSHUFFLE) && f->blocksize % 8 == 0 && f->nbytes % 8 == 0;
 }
 
-int blosc1_block_planes(const struct blosc1_frame *f, size_t k, unsigned nplanes, uint8_t *dst)
+int blosc1_block_planes(const struct blosc1_frame *f, size_t k, unsigned nplanes, uint8_t *dst,
+			struct blosc1_dctx *dc)
 {
-	struct tstate *t = thread_state();
+	struct blosc1_dctx *t;
 	size_t bl;
+	int rc;
 
-	if (!t || k >= f->nblocks || !blosc1_planes_ok(f) || nplanes < 1 || nplanes > 8)
+	if (k >= f->nblocks || !blosc1_planes_ok(f) || nplanes < 1 || nplanes > 8 ||
+	    !(t = ctx_get(dc)))
 		return -1;
 	bl = k + 1 < f->nblocks ? f->blocksize : f->nbytes - k * f->blocksize;
-	return block(f, t, k, dst, true, bl / 8 * nplanes);
+	rc = block(f, t, k, dst, true, bl / 8 * nplanes);
+	ctx_done(dc, t);
+	return rc;
 }
 
-int blosc1_range(const struct blosc1_frame *f, size_t byte0, size_t n, uint8_t *out)
+int blosc1_range(const struct blosc1_frame *f, size_t byte0, size_t n, uint8_t *out,
+		 struct blosc1_dctx *dc)
 {
 	size_t bs = f->blocksize, k0, k1;
 
@@ -364,12 +349,12 @@ int blosc1_range(const struct blosc1_frame *f, size_t byte0, size_t n, uint8_t *
 		size_t from = b0 > byte0 ? b0 : byte0, to = b1 < byte0 + n ? b1 : byte0 + n;
 
 		if (from == b0 && to == b1) {
-			if (blosc1_blocks(f, k, k, out + (b0 - byte0)) < 0)
+			if (blosc1_blocks(f, k, k, out + (b0 - byte0), dc) < 0)
 				return -1;
 		} else {
 			/* a block cut by the range: decode it whole beside, keep the overlap */
 			uint8_t *tmp = bf_malloc(b1 - b0);
-			int rc = tmp ? blosc1_blocks(f, k, k, tmp) : -1;
+			int rc = tmp ? blosc1_blocks(f, k, k, tmp, dc) : -1;
 
 			if (rc == 0)
 				memcpy(out + (from - byte0), tmp + (from - b0), to - from);

@@ -3,8 +3,10 @@
  *
  * Owns: decoding the blocks of version-2 blosc1 frames whose items are one
  * byte (the genotype arrays) and whose blocks are zstd, lz4 or zlib
- * streams, shuffled, bit-shuffled or not.  Each thread keeps one zstd
- * context for every block it decodes (libblosc 1.21 makes one per block),
+ * streams, shuffled, bit-shuffled or not.  A decoder context (struct
+ * blosc1_dctx: a zstd context and a block of scratch), owned by the thread
+ * that decodes with it, serves every block (libblosc 1.21 makes a zstd
+ * context per block),
  * and bit-unshuffle is an AVX2 kernel (libblosc's is scalar for one-byte
  * items).  Any other frame gets BLOSC1_OTHER and the caller uses libblosc.
  * The bytes produced equal libblosc's (test_blosc1 and the fuzz target
@@ -33,6 +35,16 @@ struct blosc1_frame {
 };
 
 /*
+ * A decoder context: one per decoding thread, owned (created and freed) by
+ * whoever owns that thread.  Not thread-safe.  Every decode function below
+ * takes one; NULL makes a temporary context for that call (slow paths).
+ */
+struct blosc1_dctx;
+
+struct blosc1_dctx *blosc1_dctx_create(void);
+void blosc1_dctx_free(struct blosc1_dctx *dc);
+
+/*
  * Parse the header of the frame at p (len readable bytes).
  * @return 0 when blosc1_blocks decodes it, BLOSC1_OTHER when it does not
  * (other versions, item sizes or compressors, memcpyed or odd headers).
@@ -43,10 +55,11 @@ int blosc1_open(const uint8_t *p, size_t len, struct blosc1_frame *f);
 
 /*
  * Decode blocks k0..k1 (k0 <= k1 < nblocks) into dst, contiguous: dst gets
- * exactly those blocks' decoded bytes.  Thread-safe (per-thread contexts).
+ * exactly those blocks' decoded bytes, through context dc (see above).
  * @return 0, or -1 on corrupt data or out of memory.
  */
-int blosc1_blocks(const struct blosc1_frame *f, size_t k0, size_t k1, uint8_t *dst);
+int blosc1_blocks(const struct blosc1_frame *f, size_t k0, size_t k1, uint8_t *dst,
+		  struct blosc1_dctx *dc);
 
 /*
  * Whether every block of the frame is bit planes once decompressed: bit-
@@ -64,10 +77,12 @@ bool blosc1_planes_ok(const struct blosc1_frame *f);
  * reader of bit 0 of booleans skips most of the work); the rest of dst is
  * unspecified.  Only when blosc1_planes_ok.  @return 0 or -1.
  */
-int blosc1_block_planes(const struct blosc1_frame *f, size_t k, unsigned nplanes, uint8_t *dst);
+int blosc1_block_planes(const struct blosc1_frame *f, size_t k, unsigned nplanes, uint8_t *dst,
+			struct blosc1_dctx *dc);
 
 /* Bytes [byte0, byte0 + n) of the decoded frame into out.  @return 0 or -1. */
-int blosc1_range(const struct blosc1_frame *f, size_t byte0, size_t n, uint8_t *out);
+int blosc1_range(const struct blosc1_frame *f, size_t byte0, size_t n, uint8_t *out,
+		 struct blosc1_dctx *dc);
 
 /*
  * Undo blosc's bit-shuffle of n one-byte items (n % 8 == 0): in holds 8
@@ -75,8 +90,5 @@ int blosc1_range(const struct blosc1_frame *f, size_t byte0, size_t n, uint8_t *
  * and the benchmark.
  */
 void blosc1_bitunshuffle1(const uint8_t *in, uint8_t *out, size_t n);
-
-/* Free the calling thread's codec context and scratch (idle workers). */
-void blosc1_thread_release(void);
 
 #endif

@@ -33,6 +33,7 @@
 struct store;
 struct zarr_group;
 struct zarr_array;
+struct zarr_dctx;
 
 #define ZARR_MAX_DIMS 8
 
@@ -145,6 +146,10 @@ void zarr_group_prefetch_arrays(struct zarr_group *g, const char *const *names, 
 int zarr_array_read_chunk(struct zarr_array *a, const int64_t *idx, void *out, size_t cap,
 			  struct bf_err *err) BF_MUST_CHECK;
 
+/* The same through decoder context dc (NULL: a temporary one, as above). */
+int zarr_array_read_chunk_ctx(struct zarr_array *a, const int64_t *idx, void *out, size_t cap,
+			      struct zarr_dctx *dc, struct bf_err *err) BF_MUST_CHECK;
+
 /*
  * Decode rows [row0, row0 + nrows) of the chunk's first dimension (rows are
  * counted within the chunk, padding included) into `out`, which holds `cap`
@@ -155,17 +160,23 @@ int zarr_array_read_chunk(struct zarr_array *a, const int64_t *idx, void *out, s
  * pipeline decodes the whole chunk into a temporary buffer and copies the rows.
  */
 int zarr_array_read_chunk_rows(struct zarr_array *a, const int64_t *idx, int64_t row0,
-			       int64_t nrows, void *out, size_t cap,
+			       int64_t nrows, void *out, size_t cap, struct zarr_dctx *dc,
 			       struct bf_err *err) BF_MUST_CHECK;
 
-/* A caller-owned buffer zarr_array_each_rows decodes through (grown on demand). */
-struct zarr_window {
-	uint8_t *buf;
-	size_t cap;
-};
+/*
+ * A decoder context: the codec state (our blosc1 decoder's zstd context and
+ * scratch) and the window zarr_array_each_rows decodes through, grown on
+ * demand.  One per decoding thread, created and freed by whoever owns that
+ * thread (a stream worker's genotype reader); not thread-safe.  Functions
+ * taking one accept NULL, which makes a temporary context for the call.
+ */
+struct zarr_dctx;
 
-/* Free a window's buffer; the window stays usable. */
-void zarr_window_release(struct zarr_window *w);
+struct zarr_dctx *zarr_dctx_create(struct bf_err *err);
+void zarr_dctx_free(struct zarr_dctx *dc);
+
+/* Bytes of the context's window now (it grows to about one compressed block). */
+size_t zarr_dctx_window_bytes(const struct zarr_dctx *dc);
 
 /*
  * Called with rows [row0, row0 + nrows) of the chunk (row bytes each,
@@ -203,7 +214,7 @@ typedef int (*zarr_planes_fn)(void *ctx, size_t off, size_t nbytes, const uint8_
  * message naming the chunk.
  */
 int zarr_array_each_rows(struct zarr_array *a, const int64_t *idx, int64_t row0, int64_t nrows,
-			 struct zarr_window *w, zarr_rows_fn fn, zarr_planes_fn pfn,
+			 struct zarr_dctx *dc, zarr_rows_fn fn, zarr_planes_fn pfn,
 			 unsigned nplanes, void *ctx, struct bf_err *err) BF_MUST_CHECK;
 
 /*
@@ -212,6 +223,11 @@ int zarr_array_each_rows(struct zarr_array *a, const int64_t *idx, int64_t row0,
  */
 int zarr_array_read_chunk_strings(struct zarr_array *a, const int64_t *idx,
 				  struct zarr_strings *out, struct bf_err *err) BF_MUST_CHECK;
+
+/* The same through decoder context dc (NULL: a temporary one). */
+int zarr_array_read_chunk_strings_ctx(struct zarr_array *a, const int64_t *idx,
+				      struct zarr_strings *out, struct zarr_dctx *dc,
+				      struct bf_err *err) BF_MUST_CHECK;
 
 /*
  * Count the chunk objects present in the store for this array.
@@ -226,11 +242,5 @@ int64_t zarr_array_count_chunk_files(struct zarr_array *a, struct bf_err *err);
  */
 int zarr_array_chunk_stats(struct zarr_array *a, int64_t *files, uint64_t *bytes,
 			   struct bf_err *err) BF_MUST_CHECK;
-
-/*
- * Free the calling thread's decoder state (codec context, block scratch):
- * for worker threads going idle.  Decoding afterwards makes it again.
- */
-void zarr_thread_release(void);
 
 #endif

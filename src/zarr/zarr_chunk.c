@@ -96,7 +96,7 @@ void zarr_fill_elems(const struct zarr_array *a, uint8_t *out, size_t nelem)
  */
 int zarr_run_b2b(const struct zarr_array *a, uint8_t *src, size_t len, uint8_t *fixed,
 		 size_t fixed_len, uint8_t **res, size_t *res_len, bool *res_is_src,
-		 struct bf_err *err)
+		 struct blosc1_dctx *b1, struct bf_err *err)
 {
 	uint8_t *cur = src;
 	size_t cur_len = len;
@@ -119,8 +119,8 @@ int zarr_run_b2b(const struct zarr_array *a, uint8_t *src, size_t len, uint8_t *
 		for (k = i - 1; k >= 0; k--)
 			if (a->codecs[k].stage == ZC_STAGE_B2B)
 				final = false;
-		rc =
-		    zarr_codec_b2b(c, cur, cur_len, final ? fixed : NULL, fixed_len, &nb, &nl, err);
+		rc = zarr_codec_b2b(c, cur, cur_len, final ? fixed : NULL, fixed_len, &nb, &nl, b1,
+				    err);
 		if (cur != src)
 			bf_free(cur);
 		if (rc < 0) {
@@ -274,7 +274,7 @@ int zarr_run_transpose(const struct zarr_array *a, const struct zarr_codec *c, c
  * `obj` is consumed (freed).
  */
 int zarr_decode_fixed(struct zarr_array *a, uint8_t *obj, size_t len, uint8_t *out,
-		      struct bf_err *err)
+		      struct blosc1_dctx *b1, struct bf_err *err)
 {
 	uint8_t *cur = NULL;
 	size_t cur_len = 0;
@@ -283,11 +283,11 @@ int zarr_decode_fixed(struct zarr_array *a, uint8_t *obj, size_t len, uint8_t *o
 	size_t esize = (size_t)a->dtype.itemsize;
 
 	if (a->direct) {
-		rc = zarr_run_b2b(a, obj, len, out, a->chunk_nbytes, NULL, NULL, &is_src, err);
+		rc = zarr_run_b2b(a, obj, len, out, a->chunk_nbytes, NULL, NULL, &is_src, b1, err);
 		bf_free(obj);
 		return rc;
 	}
-	rc = zarr_run_b2b(a, obj, len, NULL, 0, &cur, &cur_len, &is_src, err);
+	rc = zarr_run_b2b(a, obj, len, NULL, 0, &cur, &cur_len, &is_src, b1, err);
 	if (!is_src)
 		bf_free(obj);
 	if (rc < 0)
@@ -355,6 +355,12 @@ int zarr_check_fixed(struct zarr_chunk_ctx *cx, struct bf_err *err)
 int zarr_array_read_chunk(struct zarr_array *a, const int64_t *idx, void *out, size_t cap,
 			  struct bf_err *err)
 {
+	return zarr_array_read_chunk_ctx(a, idx, out, cap, NULL, err);
+}
+
+int zarr_array_read_chunk_ctx(struct zarr_array *a, const int64_t *idx, void *out, size_t cap,
+			      struct zarr_dctx *dc, struct bf_err *err)
+{
 	struct zarr_chunk_ctx cx;
 	uint8_t *obj;
 	size_t len;
@@ -375,7 +381,7 @@ int zarr_array_read_chunk(struct zarr_array *a, const int64_t *idx, void *out, s
 	}
 	if (rc < 0)
 		return rc;
-	rc = zarr_decode_fixed(a, obj, len, out, err);
+	rc = zarr_decode_fixed(a, obj, len, out, dc ? dc->b1 : NULL, err);
 	if (rc < 0)
 		return zarr_ctx_fail(&cx, err);
 	return 0;

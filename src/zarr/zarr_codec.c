@@ -335,17 +335,18 @@ static int blosc_check(const uint8_t *src, size_t len, size_t *nbytes, struct bf
  * all blocks where blosc_getitem makes (and faults in) one a block.
  * @return nb, or a negative blosc-style code.
  */
-static int blosc_whole(const uint8_t *src, size_t len, uint8_t *out, size_t nb)
+static int blosc_whole(const uint8_t *src, size_t len, uint8_t *out, size_t nb,
+		       struct blosc1_dctx *b1)
 {
 	struct blosc1_frame f;
 
 	if (blosc1_open(src, len, &f) == 0)
-		return blosc1_blocks(&f, 0, f.nblocks - 1, out) == 0 ? (int)nb : -1;
+		return blosc1_blocks(&f, 0, f.nblocks - 1, out, b1) == 0 ? (int)nb : -1;
 	return blosc_decompress_ctx(src, out, nb, 1);
 }
 
 static int blosc_dec(const uint8_t *src, size_t len, uint8_t *fixed, size_t fixed_len,
-		     uint8_t **dst, size_t *dst_len, struct bf_err *err)
+		     uint8_t **dst, size_t *dst_len, struct blosc1_dctx *b1, struct bf_err *err)
 {
 	size_t nb;
 	uint8_t *out;
@@ -359,7 +360,7 @@ static int blosc_dec(const uint8_t *src, size_t len, uint8_t *fixed, size_t fixe
 	if (!out)
 		return bf_err_set(err, BF_E_NOMEM, "out of memory");
 	if (nb > 0) {
-		rc = blosc_whole(src, len, out, nb);
+		rc = blosc_whole(src, len, out, nb, b1);
 		if (rc < 0 || (size_t)rc != nb) {
 			if (!fixed)
 				bf_free(out);
@@ -386,7 +387,7 @@ int zarr_blosc_frame(const uint8_t *src, size_t len, size_t total, struct blosc1
 }
 
 int zarr_blosc_range(const uint8_t *src, size_t len, size_t total, size_t byte0, size_t nbytes,
-		     uint8_t *out, struct bf_err *err)
+		     uint8_t *out, struct blosc1_dctx *b1, struct bf_err *err)
 {
 	struct blosc1_frame f;
 	size_t nb, ts;
@@ -404,13 +405,13 @@ int zarr_blosc_range(const uint8_t *src, size_t len, size_t total, size_t byte0,
 	}
 	ts = src[3];
 	if (byte0 == 0 && nbytes == nb) {
-		rc = blosc_whole(src, len, out, nb);
+		rc = blosc_whole(src, len, out, nb, b1);
 		if (rc < 0 || (size_t)rc != nb)
 			return bf_err_set(err, BF_E_FORMAT, "blosc: corrupt data (error %d)", rc);
 		return 0;
 	}
 	if (blosc1_open(src, len, &f) == 0) {
-		if (blosc1_range(&f, byte0, nbytes, out) < 0)
+		if (blosc1_range(&f, byte0, nbytes, out, b1) < 0)
 			return bf_err_set(err, BF_E_FORMAT, "blosc: corrupt data");
 		return 0;
 	}
@@ -434,9 +435,31 @@ int zarr_blosc_range(const uint8_t *src, size_t len, size_t total, size_t byte0,
 	return 0;
 }
 
-void zarr_thread_release(void)
+struct zarr_dctx *zarr_dctx_create(struct bf_err *err)
 {
-	blosc1_thread_release();
+	struct zarr_dctx *dc = bf_calloc(1, sizeof(*dc));
+
+	if (dc && !(dc->b1 = blosc1_dctx_create())) {
+		bf_free(dc);
+		dc = NULL;
+	}
+	if (!dc)
+		bf_err_set(err, BF_E_NOMEM, "out of memory for a decoder context");
+	return dc;
+}
+
+size_t zarr_dctx_window_bytes(const struct zarr_dctx *dc)
+{
+	return dc ? dc->cap : 0;
+}
+
+void zarr_dctx_free(struct zarr_dctx *dc)
+{
+	if (!dc)
+		return;
+	blosc1_dctx_free(dc->b1);
+	bf_free(dc->buf);
+	bf_free(dc);
 }
 
 /* ---- zstd ---- */
@@ -588,13 +611,14 @@ uint32_t zarr_crc32c(const uint8_t *p, size_t n)
 }
 
 int zarr_codec_b2b(const struct zarr_codec *c, const uint8_t *src, size_t len, uint8_t *fixed,
-		   size_t fixed_len, uint8_t **dst, size_t *dst_len, struct bf_err *err)
+		   size_t fixed_len, uint8_t **dst, size_t *dst_len, struct blosc1_dctx *b1,
+		   struct bf_err *err)
 {
 	struct outbuf o;
 	int rc;
 
 	if (c->id == ZC_BLOSC) {
-		rc = blosc_dec(src, len, fixed, fixed_len, dst, dst_len, err);
+		rc = blosc_dec(src, len, fixed, fixed_len, dst, dst_len, b1, err);
 		return rc;
 	}
 	if (c->id == ZC_LZ4) {

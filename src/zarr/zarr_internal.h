@@ -141,10 +141,11 @@ int zarr_codec_parse_v3(json_t *j, int ndim, struct zarr_codec *c, char **why);
  * bf_malloc is returned in *dst / *dst_len (at most ZARR_MAX_DECODED bytes).
  */
 int zarr_codec_b2b(const struct zarr_codec *c, const uint8_t *src, size_t len, uint8_t *fixed,
-		   size_t fixed_len, uint8_t **dst, size_t *dst_len, struct bf_err *err);
+		   size_t fixed_len, uint8_t **dst, size_t *dst_len, struct blosc1_dctx *b1,
+		   struct bf_err *err);
 /* Decode a blosc frame's rows [byte0, byte0 + nbytes) of the decoded frame. */
 int zarr_blosc_range(const uint8_t *src, size_t len, size_t total, size_t byte0, size_t nbytes,
-		     uint8_t *out, struct bf_err *err);
+		     uint8_t *out, struct blosc1_dctx *b1, struct bf_err *err);
 /*
  * Check a blosc frame that must decode to `total` bytes and parse it for
  * blosc1.h.  @return 0 when blosc1_blocks decodes it, 1 when libblosc must
@@ -153,6 +154,13 @@ int zarr_blosc_range(const uint8_t *src, size_t len, size_t total, size_t byte0,
 int zarr_blosc_frame(const uint8_t *src, size_t len, size_t total, struct blosc1_frame *f,
 		     struct bf_err *err);
 uint32_t zarr_crc32c(const uint8_t *p, size_t n);
+
+/* A decoder context (zarr.h): the window and our blosc1 decoder's context. */
+struct zarr_dctx {
+	uint8_t *buf; /* the window of zarr_array_each_rows */
+	size_t cap;
+	struct blosc1_dctx *b1;
+};
 
 /* zarr_chunk.c: one chunk's object and pipeline (used by zarr_rows.c, zarr_strings.c) */
 struct zarr_chunk_ctx {
@@ -170,13 +178,13 @@ void zarr_fill_elems(const struct zarr_array *a, uint8_t *out, size_t nelem);
 /* The bytes->bytes codecs backwards (see zarr_chunk.c). */
 int zarr_run_b2b(const struct zarr_array *a, uint8_t *src, size_t len, uint8_t *fixed,
 		 size_t fixed_len, uint8_t **res, size_t *res_len, bool *res_is_src,
-		 struct bf_err *err);
+		 struct blosc1_dctx *b1, struct bf_err *err);
 /* Undo a transpose codec into out (elements of esize bytes). */
 int zarr_run_transpose(const struct zarr_array *a, const struct zarr_codec *c, const uint8_t *in,
 		       uint8_t *out, size_t esize);
 /* A whole fixed-size chunk from its stored object into out (chunk_nbytes). */
 int zarr_decode_fixed(struct zarr_array *a, uint8_t *obj, size_t len, uint8_t *out,
-		      struct bf_err *err);
+		      struct blosc1_dctx *b1, struct bf_err *err);
 /* The array is a fixed-size dtype whose decoded chunk fits the limit. */
 int zarr_check_fixed(struct zarr_chunk_ctx *cx, struct bf_err *err);
 

@@ -39,7 +39,8 @@ static int cmp_u32(const void *a, const void *b)
  * so blosc treats that block as the leftover it was.
  */
 static int decode_block_run(const uint8_t *f, size_t f_len, const uint32_t *clen, size_t b0,
-			    size_t k0, size_t k1, size_t nb, size_t bs, uint8_t *dst)
+			    size_t k0, size_t k1, size_t nb, size_t bs, uint8_t *dst,
+			    struct blosc1_dctx *b1)
 {
 	size_t n = k1 - k0 + 1, head = 16 + 4 * n, total = head, at;
 	size_t end = (k1 + 1) * bs < nb ? (k1 + 1) * bs : nb, sub_nb = end - k0 * bs;
@@ -49,7 +50,7 @@ static int decode_block_run(const uint8_t *f, size_t f_len, const uint32_t *clen
 
 	/* our decoder reads the blocks in place: no frame to build */
 	if (blosc1_open(f, f_len, &bf) == 0)
-		return blosc1_blocks(&bf, k0, k1, dst);
+		return blosc1_blocks(&bf, k0, k1, dst, b1);
 	if (sub_nb < bs) {
 		/*
 		 * The chunk's short last block alone: blosc refuses a frame whose
@@ -237,7 +238,7 @@ fallback:
  * apply (the caller reads the whole object); or a negative code.
  */
 static int blosc_rows_sparse(struct zarr_chunk_ctx *cx, size_t byte0, size_t nbytes, uint8_t *out,
-			     struct bf_err *err)
+			     struct blosc1_dctx *b1, struct bf_err *err)
 {
 	struct sparse sp;
 	uint8_t *tmp = NULL;
@@ -258,7 +259,7 @@ static int blosc_rows_sparse(struct zarr_chunk_ctx *cx, size_t byte0, size_t nby
 			       ((e + 2) * bs < nb ? (e + 2) * bs : nb) <= byte0 + nbytes)
 				e++;
 			rc = decode_block_run(sp.frame, sp.len, sp.clen, sp.b0, b, e, nb, bs,
-					      out + (bstart - byte0));
+					      out + (bstart - byte0), b1);
 			b = e + 1;
 		} else {
 			size_t from = bstart > byte0 ? bstart : byte0;
@@ -268,7 +269,8 @@ static int blosc_rows_sparse(struct zarr_chunk_ctx *cx, size_t byte0, size_t nby
 				rc = -1;
 				break;
 			}
-			rc = decode_block_run(sp.frame, sp.len, sp.clen, sp.b0, b, b, nb, bs, tmp);
+			rc = decode_block_run(sp.frame, sp.len, sp.clen, sp.b0, b, b, nb, bs, tmp,
+					      b1);
 			if (rc == 0)
 				memcpy(out + (from - byte0), tmp + (from - bstart), to - from);
 			b++;
@@ -303,8 +305,10 @@ static int row_range(struct zarr_chunk_ctx *cx, int64_t row0, int64_t nrows, boo
 }
 
 int zarr_array_read_chunk_rows(struct zarr_array *a, const int64_t *idx, int64_t row0,
-			       int64_t nrows, void *out, size_t cap, struct bf_err *err)
+			       int64_t nrows, void *out, size_t cap, struct zarr_dctx *dc,
+			       struct bf_err *err)
 {
+	struct blosc1_dctx *b1 = dc ? dc->b1 : NULL;
 	struct zarr_chunk_ctx cx;
 	uint8_t *obj, *tmp;
 	size_t len, rowbytes, byte0, nbytes;
@@ -326,7 +330,7 @@ int zarr_array_read_chunk_rows(struct zarr_array *a, const int64_t *idx, int64_t
 			if (a->codecs[i].stage == ZC_STAGE_B2B)
 				c = &a->codecs[i];
 		if (c && c->id == ZC_BLOSC) {
-			rc = blosc_rows_sparse(&cx, byte0, nbytes, out, err);
+			rc = blosc_rows_sparse(&cx, byte0, nbytes, out, b1, err);
 			if (rc <= 0)
 				return rc < 0 ? zarr_ctx_fail(&cx, err) : 0;
 		}
@@ -348,7 +352,8 @@ int zarr_array_read_chunk_rows(struct zarr_array *a, const int64_t *idx, int64_t
 			if (a->codecs[i].stage == ZC_STAGE_B2B)
 				c = &a->codecs[i];
 		if (c && c->id == ZC_BLOSC) {
-			rc = zarr_blosc_range(obj, len, a->chunk_nbytes, byte0, nbytes, out, err);
+			rc = zarr_blosc_range(obj, len, a->chunk_nbytes, byte0, nbytes, out, b1,
+					      err);
 			bf_free(obj);
 			if (rc < 0)
 				return zarr_ctx_fail(&cx, err);
@@ -362,7 +367,7 @@ int zarr_array_read_chunk_rows(struct zarr_array *a, const int64_t *idx, int64_t
 		bf_err_set(err, BF_E_NOMEM, "out of memory");
 		return zarr_ctx_fail(&cx, err);
 	}
-	rc = zarr_decode_fixed(a, obj, len, tmp, err);
+	rc = zarr_decode_fixed(a, obj, len, tmp, b1, err);
 	if (rc == 0)
 		memcpy(out, tmp + byte0, nbytes);
 	bf_free(tmp);
@@ -372,13 +377,6 @@ int zarr_array_read_chunk_rows(struct zarr_array *a, const int64_t *idx, int64_t
 }
 
 /* ---- rows through a window ---- */
-
-void zarr_window_release(struct zarr_window *w)
-{
-	bf_free(w->buf);
-	w->buf = NULL;
-	w->cap = 0;
-}
 
 static bool blosc_pipeline(const struct zarr_array *a)
 {
@@ -400,7 +398,7 @@ static bool blosc_pipeline(const struct zarr_array *a)
  * return of fn stops the walk and goes to *fn_rc (the return is then 0).
  */
 static int window_rows(const struct blosc1_frame *f, size_t byte0, size_t nbytes, size_t rb,
-		       int64_t row0, struct zarr_window *w, zarr_rows_fn fn, void *ctx, int *fn_rc,
+		       int64_t row0, struct zarr_dctx *w, zarr_rows_fn fn, void *ctx, int *fn_rc,
 		       struct bf_err *err)
 {
 	size_t bs = f->blocksize, pos = byte0, end = byte0 + nbytes, have = 0;
@@ -420,7 +418,7 @@ static int window_rows(const struct blosc1_frame *f, size_t byte0, size_t nbytes
 		uint8_t *start = w->buf + skip; /* skip > 0 only in the first block */
 		size_t avail, n;
 
-		if (blosc1_blocks(f, k, k, w->buf + have) < 0)
+		if (blosc1_blocks(f, k, k, w->buf + have, w->b1) < 0)
 			return 1;
 		avail = have + take;
 		n = avail / rb;
@@ -445,7 +443,7 @@ static int window_rows(const struct blosc1_frame *f, size_t byte0, size_t nbytes
  * bit planes of each block.  @return as window_rows.
  */
 static int window_planes(const struct blosc1_frame *f, size_t byte0, size_t nbytes,
-			 struct zarr_window *w, zarr_planes_fn pfn, unsigned nplanes, void *ctx,
+			 struct zarr_dctx *w, zarr_planes_fn pfn, unsigned nplanes, void *ctx,
 			 int *fn_rc, struct bf_err *err)
 {
 	size_t bs = f->blocksize, end = byte0 + nbytes;
@@ -463,7 +461,7 @@ static int window_planes(const struct blosc1_frame *f, size_t byte0, size_t nbyt
 		size_t from = b0 > byte0 ? b0 : byte0, to = b0 + bl < end ? b0 + bl : end;
 		int rc;
 
-		if (blosc1_block_planes(f, k, nplanes, w->buf) < 0)
+		if (blosc1_block_planes(f, k, nplanes, w->buf, w->b1) < 0)
 			return 1;
 		rc = pfn(ctx, from - byte0, to - from, w->buf + (from - b0) / 8, bl / 8, err);
 		if (rc != 0) {
@@ -474,9 +472,9 @@ static int window_planes(const struct blosc1_frame *f, size_t byte0, size_t nbyt
 	return 0;
 }
 
-int zarr_array_each_rows(struct zarr_array *a, const int64_t *idx, int64_t row0, int64_t nrows,
-			 struct zarr_window *w, zarr_rows_fn fn, zarr_planes_fn pfn,
-			 unsigned nplanes, void *ctx, struct bf_err *err)
+static int each_rows(struct zarr_array *a, const int64_t *idx, int64_t row0, int64_t nrows,
+		     struct zarr_dctx *w, zarr_rows_fn fn, zarr_planes_fn pfn, unsigned nplanes,
+		     void *ctx, struct bf_err *err)
 {
 	struct zarr_chunk_ctx cx;
 	struct blosc1_frame f;
@@ -528,9 +526,24 @@ int zarr_array_each_rows(struct zarr_array *a, const int64_t *idx, int64_t row0,
 		bf_err_set(err, BF_E_NOMEM, "out of memory");
 		return zarr_ctx_fail(&cx, err);
 	}
-	rc = zarr_array_read_chunk_rows(a, idx, row0, nrows, tmp, nbytes, err);
+	rc = zarr_array_read_chunk_rows(a, idx, row0, nrows, tmp, nbytes, w, err);
 	if (rc == 0)
 		rc = fn(ctx, row0, nrows, tmp, err);
 	bf_free(tmp);
+	return rc;
+}
+
+int zarr_array_each_rows(struct zarr_array *a, const int64_t *idx, int64_t row0, int64_t nrows,
+			 struct zarr_dctx *dc, zarr_rows_fn fn, zarr_planes_fn pfn,
+			 unsigned nplanes, void *ctx, struct bf_err *err)
+{
+	struct zarr_dctx *t = dc ? dc : zarr_dctx_create(err);
+	int rc;
+
+	if (!t)
+		return BF_E_NOMEM;
+	rc = each_rows(a, idx, row0, nrows, t, fn, pfn, nplanes, ctx, err);
+	if (t != dc)
+		zarr_dctx_free(t);
 	return rc;
 }

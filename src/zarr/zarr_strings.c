@@ -211,6 +211,13 @@ static int transpose_strings(const struct zarr_array *a, const struct zarr_codec
 int zarr_array_read_chunk_strings(struct zarr_array *a, const int64_t *idx,
 				  struct zarr_strings *out, struct bf_err *err)
 {
+	return zarr_array_read_chunk_strings_ctx(a, idx, out, NULL, err);
+}
+
+int zarr_array_read_chunk_strings_ctx(struct zarr_array *a, const int64_t *idx,
+				      struct zarr_strings *out, struct zarr_dctx *dc,
+				      struct bf_err *err)
+{
 	struct zarr_chunk_ctx cx;
 	uint8_t *obj, *cur = NULL;
 	size_t len, cur_len = 0;
@@ -236,7 +243,7 @@ int zarr_array_read_chunk_strings(struct zarr_array *a, const int64_t *idx,
 	}
 	if (rc < 0)
 		return rc;
-	rc = zarr_run_b2b(a, obj, len, NULL, 0, &cur, &cur_len, &is_src, err);
+	rc = zarr_run_b2b(a, obj, len, NULL, 0, &cur, &cur_len, &is_src, dc ? dc->b1 : NULL, err);
 	if (!is_src)
 		bf_free(obj);
 	if (rc < 0)

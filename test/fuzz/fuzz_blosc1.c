@@ -37,8 +37,8 @@ static void planes(const struct blosc1_frame *f, const uint8_t *ref)
 	for (size_t k = 0; k < f->nblocks; k++) {
 		size_t b0 = k * f->blocksize;
 		size_t bl = f->nbytes - b0 < f->blocksize ? f->nbytes - b0 : f->blocksize;
-		int rc_all = blosc1_block_planes(f, k, 8, all);
-		int rc_one = blosc1_block_planes(f, k, 1, one);
+		int rc_all = blosc1_block_planes(f, k, 8, all, NULL);
+		int rc_one = blosc1_block_planes(f, k, 1, one, NULL);
 
 		if (!ref)
 			continue;
@@ -66,7 +66,7 @@ static void compare(const uint8_t *frame, size_t len)
 	ref = malloc(f.nbytes);
 	if (!ours || !ref)
 		abort();
-	mine = blosc1_blocks(&f, 0, f.nblocks - 1, ours);
+	mine = blosc1_blocks(&f, 0, f.nblocks - 1, ours, NULL);
 	/* libblosc trusts the header's frame size: only ask it when that fits */
 	blosc_cbuffer_sizes(frame, &nb, &cb, &bs);
 	lib = cb <= len && blosc_cbuffer_validate(frame, len, &nb) == 0
@@ -79,7 +79,7 @@ static void compare(const uint8_t *frame, size_t len)
 			abort();
 		if (f.nbytes > 2) { /* a range cutting the first and last blocks */
 			memset(ours, 0, f.nbytes);
-			if (blosc1_range(&f, 1, f.nbytes - 2, ours) != 0 ||
+			if (blosc1_range(&f, 1, f.nbytes - 2, ours, NULL) != 0 ||
 			    memcmp(ours, ref + 1, f.nbytes - 2) != 0)
 				abort();
 		}
@@ -109,6 +109,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			compare(fr, (size_t)rc);
 		free(fr);
 	}
-	blosc1_thread_release();
 	return 0;
 }

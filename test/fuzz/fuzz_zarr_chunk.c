@@ -102,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size_t n = 32 * (size_t)dt->itemsize;
 
 			(void)!zarr_array_read_chunk(a, idx, buf, n, &err);
-			(void)!zarr_array_read_chunk_rows(a, idx, 3, 2, buf, n / 4, &err);
+			(void)!zarr_array_read_chunk_rows(a, idx, 3, 2, buf, n / 4, NULL, &err);
 		}
 		zarr_array_free(a);
 	}

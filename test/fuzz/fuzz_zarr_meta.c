@@ -92,7 +92,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					if (nd > 0 && zarr_array_chunks(a)[0] > 0)
 						(void)!zarr_array_read_chunk_rows(
 						    a, idx, 0, 1, buf,
-						    n / (size_t)zarr_array_chunks(a)[0], &err);
+						    n / (size_t)zarr_array_chunks(a)[0], NULL,
+						    &err);
 					free(buf);
 				}
 			}

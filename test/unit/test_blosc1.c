@@ -65,17 +65,17 @@ static void check_planes(const struct blosc1_frame *f, const uint8_t *want, size
 	for (size_t k = 0; k < f->nblocks; k++) {
 		size_t b0 = k * f->blocksize, bl = n - b0 < f->blocksize ? n - b0 : f->blocksize;
 
-		assert_int_equal(blosc1_block_planes(f, k, 8, all), 0);
+		assert_int_equal(blosc1_block_planes(f, k, 8, all, NULL), 0);
 		blosc1_bitunshuffle1(all, out, bl);
 		assert_memory_equal(out, want + b0, bl);
 		for (unsigned np = 1; np <= 3; np += 2) {
 			memset(part, 0xAB, f->blocksize);
-			assert_int_equal(blosc1_block_planes(f, k, np, part), 0);
+			assert_int_equal(blosc1_block_planes(f, k, np, part, NULL), 0);
 			assert_memory_equal(part, all, bl / 8 * np);
 		}
 	}
-	assert_int_equal(blosc1_block_planes(f, 0, 0, part), -1);
-	assert_int_equal(blosc1_block_planes(f, 0, 9, part), -1);
+	assert_int_equal(blosc1_block_planes(f, 0, 0, part, NULL), -1);
+	assert_int_equal(blosc1_block_planes(f, 0, 9, part, NULL), -1);
 	free(all);
 	free(part);
 	free(out);
@@ -96,7 +96,7 @@ static void check_frame(const uint8_t *frame, size_t clen, const uint8_t *want, 
 	assert_int_equal(rc, 0);
 	assert_int_equal(f.nbytes, n);
 	memset(got, 0xAB, n + 1);
-	assert_int_equal(blosc1_blocks(&f, 0, f.nblocks - 1, got), 0);
+	assert_int_equal(blosc1_blocks(&f, 0, f.nblocks - 1, got, NULL), 0);
 	assert_memory_equal(got, want, n);
 	assert_int_equal(got[n], 0xAB);
 	/* every single block, and runs of two */
@@ -105,19 +105,19 @@ static void check_frame(const uint8_t *frame, size_t clen, const uint8_t *want, 
 		size_t len = (k1 + 1) * f.blocksize < n ? (k1 + 1) * f.blocksize - k * f.blocksize
 							: n - k * f.blocksize;
 
-		assert_int_equal(blosc1_blocks(&f, k, k1, got), 0);
+		assert_int_equal(blosc1_blocks(&f, k, k1, got, NULL), 0);
 		assert_memory_equal(got, want + k * f.blocksize, len);
 	}
 	/* ranges that cut blocks, and one that ends at the frame's end */
 	for (size_t i = 0; i < 40; i++) {
 		size_t a = (i * 7919u * 131u) % n, len = (i * 104729u) % (n - a) + 1;
 
-		assert_int_equal(blosc1_range(&f, a, len, got), 0);
+		assert_int_equal(blosc1_range(&f, a, len, got, NULL), 0);
 		assert_memory_equal(got, want + a, len);
 	}
-	assert_int_equal(blosc1_range(&f, n - 3 < n ? n - 3 : 0, 3, got), 0);
+	assert_int_equal(blosc1_range(&f, n - 3 < n ? n - 3 : 0, 3, got, NULL), 0);
 	assert_memory_equal(got, want + n - 3, 3);
-	assert_int_equal(blosc1_range(&f, n, 1, got), -1);
+	assert_int_equal(blosc1_range(&f, n, 1, got, NULL), -1);
 	if (blosc1_planes_ok(&f))
 		check_planes(&f, want, n);
 	free(got);
@@ -153,7 +153,6 @@ static void test_matches_libblosc(void **state)
 		free(src);
 		free(ref);
 	}
-	blosc1_thread_release();
 }
 
 /* The kernel against its definition, at every length up to a few vectors. */
@@ -204,7 +203,7 @@ static void test_refuses_what_it_does_not_decode(void **state)
 	{
 		uint8_t out[4096];
 
-		assert_int_equal(blosc1_blocks(&f, 0, f.nblocks - 1, out), -1);
+		assert_int_equal(blosc1_blocks(&f, 0, f.nblocks - 1, out, NULL), -1);
 	}
 }
 

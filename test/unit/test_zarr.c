@@ -472,7 +472,7 @@ static void test_blosc_all(void **state)
 			/* a row range */
 			memset(out, 0, sizeof(out));
 			assert_int_equal(
-			    zarr_array_read_chunk_rows(a, idx, 333, 100, out, 400, &err), 0);
+			    zarr_array_read_chunk_rows(a, idx, 333, 100, out, 400, NULL, &err), 0);
 			assert_memory_equal(out, data + 333, 400);
 			zarr_array_free(a);
 			kv_free(&kv);
@@ -512,7 +512,7 @@ static int collect_rows(void *ctx, int64_t row0, int64_t nrows, const uint8_t *r
 
 /* Walk rows [r0, r0 + n) with zarr_array_each_rows; @return the number of calls. */
 static int walk_rows(struct zarr_array *a, const int64_t *idx, int64_t r0, int64_t n,
-		     size_t row_bytes, struct zarr_window *w, uint8_t *out)
+		     size_t row_bytes, struct zarr_dctx *w, uint8_t *out)
 {
 	struct rows_seen rs = {out, row_bytes, r0, r0, 0, 0};
 	struct bf_err err;
@@ -532,7 +532,7 @@ static void check_all_row_ranges(const int8_t *data, int rows, size_t row_bytes,
 	int64_t idx[3] = {0, 0, 0};
 	struct kv kv = {0};
 	struct zarr_array *a;
-	struct zarr_window w = {NULL, 0};
+	struct zarr_dctx *w = zarr_dctx_create(NULL);
 	struct bf_err err;
 	uint32_t nb, bs;
 	int r, calls;
@@ -556,22 +556,22 @@ static void check_all_row_ranges(const int8_t *data, int rows, size_t row_bytes,
 	for (int r0 = 0; r0 < rows; r0++) {
 		for (int n = 1; r0 + n <= rows; n += step) {
 			memset(out, 0x55, (size_t)n * row_bytes);
-			assert_int_equal(zarr_array_read_chunk_rows(a, idx, r0, n, out,
-								    (size_t)n * row_bytes, &err),
+			assert_int_equal(zarr_array_read_chunk_rows(
+					     a, idx, r0, n, out, (size_t)n * row_bytes, NULL, &err),
 					 0);
 			assert_memory_equal(out, data + (size_t)r0 * row_bytes,
 					    (size_t)n * row_bytes);
 			memset(out, 0x55, (size_t)n * row_bytes);
-			calls = walk_rows(a, idx, r0, n, row_bytes, &w, (uint8_t *)out);
+			calls = walk_rows(a, idx, r0, n, row_bytes, w, (uint8_t *)out);
 			assert_memory_equal(out, data + (size_t)r0 * row_bytes,
 					    (size_t)n * row_bytes);
 			/* a few rows a call: the window is about a block */
 			if ((size_t)n * row_bytes > 2 * (size_t)bs + row_bytes)
 				assert_true(calls > 1);
-			assert_true(w.cap <= (size_t)bs + row_bytes);
+			assert_true(zarr_dctx_window_bytes(w) <= (size_t)bs + row_bytes);
 		}
 	}
-	zarr_window_release(&w);
+	zarr_dctx_free(w);
 	zarr_array_free(a);
 	kv_free(&kv);
 	free(comp);
@@ -602,11 +602,12 @@ static void test_blosc_rows_multiblock(void **state)
 	kv_add(&kv, "a/c/0/0/0", comp, (size_t)r);
 	a = open_a(&kv);
 	bf_err_clear(&err);
-	assert_int_equal(zarr_array_read_chunk_rows(a, idx, 10, 7, out, 7 * 200, &err), 0);
+	assert_int_equal(zarr_array_read_chunk_rows(a, idx, 10, 7, out, 7 * 200, NULL, &err), 0);
 	assert_memory_equal(out, data + 10 * 200, 7 * 200);
-	assert_int_equal(zarr_array_read_chunk_rows(a, idx, 63, 1, out, 200, &err), 0);
+	assert_int_equal(zarr_array_read_chunk_rows(a, idx, 63, 1, out, 200, NULL, &err), 0);
 	assert_memory_equal(out, data + 63 * 200, 200);
-	assert_int_equal(zarr_array_read_chunk_rows(a, idx, 60, 5, out, 1000, &err), BF_E_INVAL);
+	assert_int_equal(zarr_array_read_chunk_rows(a, idx, 60, 5, out, 1000, NULL, &err),
+			 BF_E_INVAL);
 	zarr_array_free(a);
 	kv_free(&kv);
 
@@ -645,7 +646,7 @@ static void test_each_rows_other_paths(void **state)
 	static int8_t data[40 * 6];
 	uint8_t comp[4096], out[sizeof(data)];
 	int64_t idx[2] = {0, 0}, idx1[2] = {1, 0};
-	struct zarr_window w = {NULL, 0};
+	struct zarr_dctx *w = zarr_dctx_create(NULL);
 	struct kv kv = {0};
 	struct zarr_array *a;
 	struct bf_err err;
@@ -663,9 +664,9 @@ static void test_each_rows_other_paths(void **state)
 		 NULL);
 	kv_add(&kv, "a/c/0/0", comp, n);
 	a = open_a(&kv);
-	assert_int_equal(walk_rows(a, idx, 3, 30, 6, &w, out), 1);
+	assert_int_equal(walk_rows(a, idx, 3, 30, 6, w, out), 1);
 	assert_memory_equal(out, data + 18, 30 * 6);
-	assert_int_equal(walk_rows(a, idx1, 0, 40, 6, &w, out), 1); /* absent: fill value */
+	assert_int_equal(walk_rows(a, idx1, 0, 40, 6, w, out), 1); /* absent: fill value */
 	for (size_t i = 0; i < 40 * 6; i++)
 		assert_int_equal((int8_t)out[i], -1);
 	zarr_array_free(a);
@@ -684,7 +685,7 @@ static void test_each_rows_other_paths(void **state)
 		struct rows_seen rs = {out, 6, 0, 0, 0, 2};
 
 		assert_int_equal(
-		    zarr_array_each_rows(a, idx, 0, 40, &w, collect_rows, NULL, 8, &rs, &err),
+		    zarr_array_each_rows(a, idx, 0, 40, w, collect_rows, NULL, 8, &rs, &err),
 		    BF_E_INVAL);
 		assert_string_equal(err.msg, "stop at call 2");
 	}
@@ -702,7 +703,7 @@ static void test_each_rows_other_paths(void **state)
 		struct rows_seen rs = {out, 6, 0, 0, 0, 0};
 
 		assert_int_equal(
-		    zarr_array_each_rows(a, idx, 0, 40, &w, collect_rows, NULL, 8, &rs, &err),
+		    zarr_array_each_rows(a, idx, 0, 40, w, collect_rows, NULL, 8, &rs, &err),
 		    BF_E_FORMAT);
 		assert_non_null(strstr(err.msg, "a/c/0/0"));
 	}
@@ -725,12 +726,12 @@ static void test_each_rows_other_paths(void **state)
 			 NULL);
 		kv_add(&kv, "a/c/0/0", comp, (size_t)r);
 		a = open_a(&kv);
-		assert_int_equal(walk_rows(a, idx, 5, 30, 6, &w, out), 1);
+		assert_int_equal(walk_rows(a, idx, 5, 30, 6, w, out), 1);
 		assert_memory_equal(out, (uint8_t *)wide + 30, 30 * 6);
 		zarr_array_free(a);
 		kv_free(&kv);
 	}
-	zarr_window_release(&w);
+	zarr_dctx_free(w);
 }
 
 enum simple_codec { SC_ZSTD, SC_ZLIB, SC_GZIP, SC_LZ4, SC_BZ2 };
@@ -809,7 +810,8 @@ static void test_simple_codecs(void **state)
 		assert_int_equal(zarr_array_read_chunk(a, idx, out, sizeof(out), &err), 0);
 		assert_memory_equal(out, data, sizeof(data));
 		memset(out, 0, sizeof(out));
-		assert_int_equal(zarr_array_read_chunk_rows(a, idx, 500, 10, out, 60, &err), 0);
+		assert_int_equal(zarr_array_read_chunk_rows(a, idx, 500, 10, out, 60, NULL, &err),
+				 0);
 		assert_memory_equal(out, data + 1500, 60);
 		zarr_array_free(a);
 		kv_free(&kv);
@@ -880,7 +882,7 @@ static void test_v3_codecs(void **state)
 	bf_err_clear(&err);
 	assert_int_equal(zarr_array_read_chunk(a, idx, out, sizeof(out), &err), 0);
 	assert_memory_equal(out, want, sizeof(want));
-	assert_int_equal(zarr_array_read_chunk_rows(a, idx, 1, 2, out, 16, &err), 0);
+	assert_int_equal(zarr_array_read_chunk_rows(a, idx, 1, 2, out, 16, NULL, &err), 0);
 	assert_memory_equal(out, want + 2, 16);
 	zarr_array_free(a);
 	kv_free(&kv);
@@ -1168,7 +1170,7 @@ static void test_edge_and_missing(void **state)
 	assert_int_equal(zarr_array_read_chunk(a, idx, out, sizeof(out), &err), 0);
 	assert_int_equal(out[0], -1);
 	assert_int_equal(out[3], -1);
-	assert_int_equal(zarr_array_read_chunk_rows(a, idx, 1, 1, out, 4, &err), 0);
+	assert_int_equal(zarr_array_read_chunk_rows(a, idx, 1, 1, out, 4, NULL, &err), 0);
 	assert_int_equal(out[1], -1);
 	assert_int_equal(zarr_array_count_chunk_files(a, &err), 1);
 	/* out-of-range chunk index */
@@ -1229,7 +1231,7 @@ static void test_big_endian_blosc(void **state)
 	assert_int_equal(zarr_array_read_chunk(a, idx, out, sizeof(out), &err), 0);
 	assert_int_equal(out[0], 258);
 	assert_int_equal(out[1], -2);
-	assert_int_equal(zarr_array_read_chunk_rows(a, idx, 1, 1, out, 4, &err), 0);
+	assert_int_equal(zarr_array_read_chunk_rows(a, idx, 1, 1, out, 4, NULL, &err), 0);
 	assert_int_equal(out[0], -2);
 	zarr_array_free(a);
 	kv_free(&kv);
@@ -1279,7 +1281,8 @@ static void test_bad_blosc(void **state)
 	a = open_a(&kv);
 	assert_int_equal(zarr_array_read_chunk(a, idx, out, sizeof(out), &err), BF_E_FORMAT);
 	assert_non_null(strstr(err.msg, "decodes to 400 bytes, expected 200"));
-	assert_int_equal(zarr_array_read_chunk_rows(a, idx, 0, 10, out, 40, &err), BF_E_FORMAT);
+	assert_int_equal(zarr_array_read_chunk_rows(a, idx, 0, 10, out, 40, NULL, &err),
+			 BF_E_FORMAT);
 	zarr_array_free(a);
 	kv_free(&kv);
 
@@ -1515,7 +1518,7 @@ static void *thr_main(void *p)
 
 		if (rc || memcmp(out, t->want + idx[0] * 4000, 4000 * 4))
 			t->bad++;
-		rc = zarr_array_read_chunk_rows(t->a, idx, 100, 50, out, 200, &err);
+		rc = zarr_array_read_chunk_rows(t->a, idx, 100, 50, out, 200, NULL, &err);
 		if (rc || memcmp(out, t->want + idx[0] * 4000 + 100, 200))
 			t->bad++;
 	}
