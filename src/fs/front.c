@@ -160,7 +160,7 @@ static void fr_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
 	struct front *f = fuse_req_userdata(req);
-	char buf[8192];
+	char *buf;
 	size_t used = 0, i;
 
 	(void)fi;
@@ -168,8 +168,13 @@ static void fr_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, ENOTDIR);
 		return;
 	}
-	if (size > sizeof(buf))
-		size = sizeof(buf);
+	if (size > 8192)
+		size = 8192;
+	buf = bf_malloc(size ? size : 1);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
 	for (i = (size_t)(off < 0 ? 0 : off); i < f->n_files; i++) {
 		struct stat st;
 		size_t n;
@@ -182,6 +187,7 @@ static void fr_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		used += n;
 	}
 	fuse_reply_buf(req, buf, used);
+	bf_free(buf);
 }
 
 static void fr_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -485,7 +491,7 @@ static void front_reset_end_signals(void)
 
 int front_run(const struct front_config *c, struct supervisor *sup, struct bf_err *err)
 {
-	static struct front f;
+	struct front *f = bf_calloc(1, sizeof(*f)); /* the session's userdata */
 	char maxread_opt[128];
 	const char *argv[8];
 	int argc = 0, rc = 0;
@@ -494,16 +500,17 @@ int front_run(const struct front_config *c, struct supervisor *sup, struct bf_er
 	struct fuse_loop_config *lc;
 	size_t i;
 
-	memset(&f, 0, sizeof(f));
-	f.cfg = c;
-	f.sup = sup;
-	f.uid = getuid();
-	f.gid = getgid();
-	pthread_mutex_init(&f.lock, NULL);
+	if (!f)
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	f->cfg = c;
+	f->sup = sup;
+	f->uid = getuid();
+	f->gid = getgid();
+	pthread_mutex_init(&f->lock, NULL);
 	/* the open wait's deadline is on the monotonic clock (bf_clock_now) */
-	bf_clock_cond_init(&f.cv);
+	bf_clock_cond_init(&f->cv);
 	for (i = 0; i < sup->hello.n_files; i++) {
-		struct ffile *ff = &f.files[i];
+		struct ffile *ff = &f->files[i];
 		const struct ipc_file *src = &sup->hello.files[i];
 
 		snprintf(ff->name, sizeof(ff->name), "%s", src->name);
@@ -517,11 +524,11 @@ int front_run(const struct front_config *c, struct supervisor *sup, struct bf_er
 				goto out;
 			}
 		}
-		f.n_files++;
+		f->n_files++;
 	}
 	if (c->access_log) {
-		f.log = access_log_open(c->access_log, err);
-		if (!f.log) {
+		f->log = access_log_open(c->access_log, err);
+		if (!f->log) {
 			rc = err->code;
 			goto out;
 		}
@@ -537,7 +544,7 @@ int front_run(const struct front_config *c, struct supervisor *sup, struct bf_er
 	args.argc = argc;
 	args.argv = (char **)argv;
 	args.allocated = 0;
-	se = fuse_session_new(&args, &front_ops, sizeof(front_ops), &f);
+	se = fuse_session_new(&args, &front_ops, sizeof(front_ops), f);
 	if (!se) {
 		rc = bf_err_set(err, BF_E_IO, "cannot create the FUSE session");
 		goto out;
@@ -573,11 +580,12 @@ int front_run(const struct front_config *c, struct supervisor *sup, struct bf_er
 	fuse_remove_signal_handlers(se);
 	fuse_session_destroy(se);
 out:
-	for (i = 0; i < f.n_files; i++)
-		if (f.files[i].fd >= 0)
-			close(f.files[i].fd);
-	access_log_close(f.log);
-	pthread_mutex_destroy(&f.lock);
-	pthread_cond_destroy(&f.cv);
+	for (i = 0; i < f->n_files; i++)
+		if (f->files[i].fd >= 0)
+			close(f->files[i].fd);
+	access_log_close(f->log);
+	pthread_mutex_destroy(&f->lock);
+	pthread_cond_destroy(&f->cv);
+	bf_free(f);
 	return rc;
 }
