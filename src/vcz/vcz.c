@@ -766,8 +766,8 @@ int vcz_read_sites(struct vcz *v, int64_t ci, int64_t *contig, int64_t *pos, str
 
 	if (n <= 0)
 		return 0;
-	BF_FORWARD(read_int_rows(v->contig, row0, n, contig, err));
-	BF_FORWARD(read_int_rows(v->pos, row0, n, pos, err));
+	BF_FORWARD(read_int_rows(v->contig, row0, n, contig, NULL, err));
+	BF_FORWARD(read_int_rows(v->pos, row0, n, pos, NULL, err));
 	for (int64_t r = 0; r < n; r++) {
 		if (contig[r] < 0 || (uint64_t)contig[r] >= v->n_contigs)
 			return bf_err_set(
