@@ -104,7 +104,7 @@ def test_failing_and_stalled_chunks(biofuse_bin, stores, tmp_path):
     bpv = (150 + 3) // 4
     cases = [  # (chunk key, rule, a .bed offset inside that chunk)
         ("m.vcz/call_genotype/3.1.0", ("status", 500), 3 + 3 * 200 * bpv + 20),
-        ("m.vcz/call_genotype/5.0.0", ("stall", 8), 3 + 5 * 200 * bpv + 200 * bpv // 2),
+        ("m.vcz/call_genotype/5.0.0", ("stall", 15), 3 + 5 * 200 * bpv + 200 * bpv // 2),
     ]
     rules = {key: rule for key, rule, _ in cases}
     srv.rules = lambda p, n: rules.get(p)
@@ -121,10 +121,10 @@ def test_failing_and_stalled_chunks(biofuse_bin, stores, tmp_path):
                 with pytest.raises(OSError) as ei:
                     os.pread(fd, 512, off)
                 took = time.monotonic() - t0
-                assert ei.value.errno == 5 and took < 4.5, (rule, took)
+                assert ei.value.errno == 5 and took < 6.5, (rule, took)  # deadline 3 s + load
                 t1 = time.monotonic()  # another file answers at once
                 assert read(m.path("B.fam")) == read(ref["fam"])
-                assert time.monotonic() - t1 < 1.0
+                assert time.monotonic() - t1 < 1.5
                 del rules[key]
                 assert os.pread(fd, 512, off) == want[off:off + 512]
                 os.close(fd)
