@@ -141,24 +141,131 @@ static int check_variable(struct selection *s, const struct bgen_params *p, stru
 	return source_check_variants(s, vb->fmt, vb->state, err);
 }
 
+/* One view-bgen run: the job, its outputs and where the .bgen goes. */
+struct bgen_run {
+	struct export ex; /* fixed mode: the export; variable mode: its selection only */
+	struct var_bgen vb;
+	struct outset out;
+	struct bgi_writer *bgi; /* variable mode's index, rows added as blocks land */
+	char *sample, *bgen, *bgi_path;
+	int fd, ibgi;
+	bool streamed; /* the .bgen goes where a failure cannot take it back */
+};
+
+/* The export (fixed) or the selection and the variable format (variable). */
+static int open_job(const struct cmd_bgen_opts *o, const struct bgen_params *p, struct bgen_run *r,
+		    struct bf_err *err)
+{
+	struct export_config cfg;
+
+	if (!p->fixed) {
+		BF_FORWARD(selection_open(&o->c.sel, &r->ex.s, err));
+		return check_variable(&r->ex.s, p, &r->vb, err);
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.format = "bgen";
+	cfg.sel = o->c.sel;
+	cfg.budget = o->c.readahead_buffer_size;
+	cfg.n_threads = cmd_threads();
+	cfg.one_pass = true;
+	cfg.format_params = p;
+	BF_FORWARD(export_open(&r->ex, &cfg, err));
+	/* the string check runs beside the sidecars and the decoding */
+	export_checks_start(&r->ex);
+	return 0;
+}
+
+/* STEM.sample, STEM.bgen and STEM.bgen.bgi, in the reference's order. */
+static int open_files(const struct cmd_bgen_opts *o, const struct bgen_params *p,
+		      struct bgen_run *r, struct bf_err *err)
+{
+	int i;
+
+	r->sample = outset_path(o->output, ".sample");
+	r->bgen = outset_path(o->output, ".bgen");
+	r->bgi_path = outset_path(o->output, ".bgen.bgi");
+	if (!r->sample || !r->bgen || !r->bgi_path)
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	if (!o->no_sample_file) {
+		BF_FORWARD(i = outset_add(&r->out, r->sample, err));
+		BF_FORWARD(sidecar_write_sample(&r->ex.s, r->out.fd[i], r->sample, err));
+	}
+	BF_FORWARD(i = outset_add(&r->out, r->bgen, err));
+	r->fd = r->out.fd[i];
+	if (r->out.way[i] == OUTSET_DIRECT) {
+		struct stdout_mark m;
+
+		stdout_mark(r->fd, &m); /* a FIFO, or a device other than /dev/null */
+		r->streamed = m.kind == STDOUT_STREAM;
+	}
+	if (o->no_bgi)
+		return 0;
+	/* SQLite writes the index by name */
+	BF_FORWARD(r->ibgi = outset_add_named(&r->out, r->bgi_path, err));
+	if (!p->fixed && !(r->bgi = bgi_writer_create(r->out.tmp[r->ibgi], err)))
+		return err->code;
+	return 0;
+}
+
+/*
+ * Fixed mode.  Mixed ploidy shows only in the genotypes.  Files go to
+ * temporary names, renamed on success; a regular file on stdout is cut back
+ * on failure; a pipe (on stdout, or a FIFO given as the .bgen) cannot be
+ * taken back, so for it a diploid store is encoded once without output
+ * first.
+ */
+static int write_fixed(struct bgen_run *r, const struct bgen_params *p, const char *name,
+		       struct bf_err *err)
+{
+	int rc, rc2;
+
+	if (r->streamed)
+		BF_FORWARD(export_checks_wait(&r->ex, err));
+	if (r->streamed && r->ex.s.v->ploidy == 2)
+		BF_FORWARD(export_prescan(&r->ex, err));
+	rc = drain_stream(r->ex.stream, r->fd, name, err);
+	/* the check's failure comes first, as if it had run before */
+	rc2 = export_checks_wait(&r->ex, err);
+	if (rc2 < 0)
+		rc = rc2;
+	if (rc == 0)
+		export_report(&r->ex, "BgenEncoder");
+	if (rc == 0 && r->ibgi >= 0)
+		rc = sidecar_write_bgi_fixed(&r->ex.s, p, r->ex.prefix.len, r->ex.bpv,
+					     r->out.tmp[r->ibgi], err);
+	return rc;
+}
+
+static int write_var(struct bgen_run *r, const struct bgen_params *p, const char *name,
+		     struct bf_err *err)
+{
+	int rc = write_variable(&r->ex.s, &r->vb, p, r->fd, name, r->bgi, err);
+
+	if (r->bgi) {
+		if (rc == 0)
+			rc = bgi_writer_finish(r->bgi, err);
+		else
+			bgi_writer_free(r->bgi);
+		r->bgi = NULL;
+	}
+	return rc;
+}
+
 int cmd_view_bgen(const struct cmd_bgen_opts *o)
 {
 	struct bf_err err;
 	struct bgen_params p;
-	struct export ex;
-	struct selection *s;
-	struct outset out;
-	struct bgi_writer *bgi = NULL;
-	struct var_bgen vb = {NULL, NULL, {0}, BF_STRBUF_INIT};
-	char *sample = NULL, *bgen = NULL, *bgi_path = NULL;
+	struct bgen_run r;
 	bool to_stdout = !o->output;
 	struct stdout_mark som = {STDOUT_STREAM, 0};
-	bool streamed = false; /* the .bgen goes where a failure cannot take it back */
-	int rc, rc2, i, fd = STDOUT_FILENO, ibgi = -1;
+	int rc;
 
 	bf_err_clear(&err);
-	outset_init(&out);
-	memset(&ex, 0, sizeof(ex));
+	memset(&r, 0, sizeof(r));
+	outset_init(&r.out);
+	bf_strbuf_init(&r.vb.prefix);
+	r.fd = STDOUT_FILENO;
+	r.ibgi = -1;
 	cmd_bgen_params(o, &p);
 	if (bgen_params_validate(&p, &err) < 0)
 		return cmd_fail(&err);
@@ -167,128 +274,35 @@ int cmd_view_bgen(const struct cmd_bgen_opts *o)
 		    "write_bgen: embed_header_samples=False and sample_path=None leave sample "
 		    "IDs nowhere in the output; pass sample_path or set "
 		    "embed_header_samples=True");
-	if (p.fixed) {
-		struct export_config cfg;
-
-		memset(&cfg, 0, sizeof(cfg));
-		cfg.format = "bgen";
-		cfg.sel = o->c.sel;
-		cfg.budget = o->c.readahead_buffer_size;
-		cfg.n_threads = cmd_threads();
-		cfg.one_pass = true;
-		cfg.format_params = &p;
-		if (export_open(&ex, &cfg, &err) < 0)
-			return cmd_fail(&err);
-		/* the string check runs beside the sidecars and the decoding */
-		export_checks_start(&ex);
-		s = &ex.s;
-	} else {
-		if (selection_open(&o->c.sel, &ex.s, &err) < 0)
-			return cmd_fail(&err);
-		s = &ex.s;
-		rc = check_variable(s, &p, &vb, &err);
-		if (rc < 0)
-			goto fail;
-	}
-	if (to_stdout) {
+	rc = open_job(o, &p, &r, &err);
+	if (rc < 0 && p.fixed) /* nothing is open */
+		return cmd_fail(&err);
+	if (rc == 0 && to_stdout) {
 		signal(SIGPIPE, SIG_IGN);
 		stdout_mark(STDOUT_FILENO, &som);
-		streamed = som.kind == STDOUT_STREAM;
-	} else {
-		sample = outset_path(o->output, ".sample");
-		bgen = outset_path(o->output, ".bgen");
-		bgi_path = outset_path(o->output, ".bgen.bgi");
-		if (!sample || !bgen || !bgi_path) {
-			rc = bf_err_set(&err, BF_E_NOMEM, "out of memory");
-			goto fail;
-		}
-		/* The reference's order: .sample, then .bgen, then .bgen.bgi. */
-		if (!o->no_sample_file) {
-			rc = i = outset_add(&out, sample, &err);
-			if (rc >= 0)
-				rc = sidecar_write_sample(s, out.fd[i], sample, &err);
-			if (rc < 0)
-				goto fail;
-		}
-		rc = i = outset_add(&out, bgen, &err);
-		if (rc < 0)
-			goto fail;
-		fd = out.fd[i];
-		if (out.way[i] == OUTSET_DIRECT) {
-			struct stdout_mark m;
-
-			stdout_mark(fd, &m); /* a FIFO, or a device other than /dev/null */
-			streamed = m.kind == STDOUT_STREAM;
-		}
-		if (!o->no_bgi) {
-			/* SQLite writes the index by name */
-			rc = ibgi = outset_add_named(&out, bgi_path, &err);
-			if (rc < 0)
-				goto fail;
-			if (!p.fixed) {
-				bgi = bgi_writer_create(out.tmp[ibgi], &err);
-				if (!bgi) {
-					rc = err.code;
-					goto fail;
-				}
-			}
-		}
+		r.streamed = som.kind == STDOUT_STREAM;
+	} else if (rc == 0) {
+		rc = open_files(o, &p, &r, &err);
 	}
-	if (p.fixed) {
-		/*
-		 * Mixed ploidy shows only in the genotypes.  Files go to temporary
-		 * names, renamed on success; a regular file on stdout is cut back
-		 * on failure; a pipe (on stdout, or a FIFO given as the .bgen)
-		 * cannot be taken back, so for it a diploid store is encoded once
-		 * without output first.
-		 */
-		if (streamed) {
-			rc = export_checks_wait(&ex, &err);
-			if (rc < 0)
-				goto fail;
-		}
-		if (streamed && s->v->ploidy == 2) {
-			rc = export_prescan(&ex, &err);
-			if (rc < 0)
-				goto fail;
-		}
-		rc = drain_stream(ex.stream, fd, to_stdout ? "<stdout>" : bgen, &err);
-		/* the check's failure comes first, as if it had run before */
-		rc2 = export_checks_wait(&ex, &err);
-		if (rc2 < 0)
-			rc = rc2;
-		if (rc == 0)
-			export_report(&ex, "BgenEncoder");
-		if (rc == 0 && ibgi >= 0)
-			rc = sidecar_write_bgi_fixed(s, &p, ex.prefix.len, ex.bpv, out.tmp[ibgi],
-						     &err);
-	} else {
-		rc = write_variable(s, &vb, &p, fd, to_stdout ? "<stdout>" : bgen, bgi, &err);
-		if (bgi) {
-			if (rc == 0)
-				rc = bgi_writer_finish(bgi, &err);
-			else
-				bgi_writer_free(bgi);
-			bgi = NULL;
-		}
-	}
+	if (rc == 0)
+		rc = (p.fixed ? write_fixed : write_var)(&r, &p, to_stdout ? "<stdout>" : r.bgen,
+							 &err);
 	if (rc == 0 && !to_stdout)
-		rc = outset_commit(&out, &err);
-fail:
+		rc = outset_commit(&r.out, &err);
 	/* a failure before the drain: the string check's still comes first */
-	if (rc < 0 && export_checks_wait(&ex, &err) < 0)
+	if (rc < 0 && export_checks_wait(&r.ex, &err) < 0)
 		rc = err.code < 0 ? err.code : BF_E_INVAL;
-	if (bgi)
-		bgi_writer_free(bgi);
+	if (r.bgi)
+		bgi_writer_free(r.bgi);
 	if (rc < 0)
-		outset_abort(&out);
+		outset_abort(&r.out);
 	if (rc < 0 && to_stdout)
 		stdout_rewind(STDOUT_FILENO, &som);
-	export_close(&ex);
-	var_bgen_close(&vb);
-	bf_free(sample);
-	bf_free(bgen);
-	bf_free(bgi_path);
+	export_close(&r.ex);
+	var_bgen_close(&r.vb);
+	bf_free(r.sample);
+	bf_free(r.bgen);
+	bf_free(r.bgi_path);
 	if (rc < 0 && to_stdout && err.sys_errno == EPIPE)
 		return 1; /* a closed pipe ends the program quietly */
 	return rc < 0 ? cmd_fail(&err) : 0;
