@@ -71,7 +71,7 @@ fi
 # the package root by its DEBIAN directory
 mkdir -p "$root/DEBIAN"
 printf 'Source: biofuse\n\nPackage: biofuse\nArchitecture: any\n' >"$stage/debian/control"
-deps=$(cd "$stage" && dpkg-shlibdeps -O -e debian/biofuse/usr/bin/biofuse | sed -n 's/^shlibs:Depends=//p')
+deps=$(cd "$stage" && dpkg-shlibdeps -O debian/biofuse/usr/bin/biofuse | sed -n 's/^shlibs:Depends=//p')
 [ -n "$deps" ] || { echo "Error: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
 
 size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
