@@ -403,3 +403,26 @@ def test_summary_text(biofuse_bin, bio2zarr_fixtures, name):
     largest = max(got["arrays"], key=lambda a: got["arrays"][a]["stored_bytes"])
     assert "\n  %-22s " % largest in text
     assert max(len(ln) for ln in text.splitlines()[1:]) <= 80
+
+
+def test_summary_over_http(biofuse_bin, generated):
+    """A directory store over plain HTTP cannot be listed: the same facts, with the
+    chunk counts and stored sizes left null (and said so in the text)."""
+    import remote_servers as rs
+    store = generated["consolidated"]
+    srv = rs.FaultServer(os.path.dirname(store))
+    try:
+        url = srv.url(os.path.basename(store))
+        local = _inspect(biofuse_bin, store)
+        remote = _inspect(biofuse_bin, url)
+        text = bf(biofuse_bin, "inspect", url).stdout.decode()
+    finally:
+        srv.stop()
+    for k in ("num_samples", "num_variants", "contig_variants", "info_fields", "filters",
+              "mount", "biallelic_variants", "multiallelic_variants"):
+        assert remote[k] == local[k], k
+    assert remote["stored_bytes"] is None and local["stored_bytes"] > 0
+    for name, a in remote["arrays"].items():
+        assert a["chunk_files"] is None and a["stored_bytes"] is None, name
+        assert a["shape"] == local["arrays"][name]["shape"]
+    assert "the store cannot list its keys" in text
