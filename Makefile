@@ -65,7 +65,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 # A Debian package built with dpkg-buildflags' hardening, dependencies from
-# dpkg-shlibdeps, checked with lintian: build/deb/biofuse_VERSION_ARCH.deb.
+# dpkg-shlibdeps, checked with lintian: build/biofuse_VERSION_ARCH.deb (dpkg -i build/*.deb).
 deb: deps
 	@sh packaging/build-deb.sh
 

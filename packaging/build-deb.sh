@@ -1,5 +1,5 @@
 #!/bin/sh
-# Build the biofuse Debian package: build/deb/biofuse_VERSION_ARCH.deb.
+# Build the biofuse Debian package: build/biofuse_VERSION_ARCH.deb.
 #
 #   sh packaging/build-deb.sh                 hardened build (dpkg-buildflags) in
 #                                             build/deb-build, package, lintian
@@ -15,7 +15,7 @@
 # packaging/debian/biofuse.lintian-overrides, each with its reason.
 set -eu
 cd "$(dirname "$0")/.."
-from="" out=build/deb lint=1
+from="" out=build lint=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--from) from=$2; shift 2 ;;
