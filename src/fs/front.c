@@ -352,11 +352,11 @@ out_rc:
 	/*
 	 * Whatever failed behind the read (store, decoder, memory), the reader
 	 * sees EIO: an ENOMEM from read(2) would say the reader itself is out of
-	 * memory.  A missed deadline kills the handle (the kernel would otherwise
-	 * retry).
+	 * memory.  A missed deadline (BF_E_TIMEOUT) kills the handle (the kernel
+	 * would otherwise retry).
 	 */
 	err = EIO;
-	if (rc == -ETIMEDOUT)
+	if (rc == BF_E_TIMEOUT)
 		atomic_store(&fs->dead, true);
 out_err:
 	bf_free(buf);

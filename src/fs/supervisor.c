@@ -40,7 +40,8 @@ struct sup_pending {
 	uint32_t flags;	 /* IPC_READ_* */
 	uint64_t handle; /* the front's file handle number */
 	int state;
-	int32_t status;
+	int code;     /* BF_OK or the read's enum bf_errcode, once P_DONE */
+	uint32_t n;   /* bytes in the slot, once P_DONE with BF_OK */
 	int sends;    /* times sent to a server */
 	uint64_t gen; /* generation of the server it was last sent to */
 };
@@ -52,8 +53,7 @@ static int handshake(struct supervisor *s, int sock, bool restart, struct ipc_he
 	struct bf_strbuf msg = BF_STRBUF_INIT;
 	struct ipc_header hd;
 	uint8_t *buf = NULL;
-	int64_t n;
-	int rc;
+	int n, rc;
 
 	rc = ipc_config_encode(restart ? IPC_CONFIG_RESTART : 0, s->config, s->config_len, &msg,
 			       err);
@@ -66,12 +66,12 @@ static int handshake(struct supervisor *s, int sock, bool restart, struct ipc_he
 	if (!buf)
 		return bf_err_set(err, BF_E_NOMEM, "out of memory");
 	n = ipc_recv(sock, &hd, buf, IPC_MAX_PAYLOAD, err);
-	if (n == BF_E_NOTFOUND)
+	if (n == 0)
 		n = bf_err_set(err, BF_E_IO,
 			       "the encoder server exited during start-up; see the log above");
-	else if (n >= 0 && hd.type != IPC_HELLO)
+	else if (n > 0 && hd.type != IPC_HELLO)
 		n = bf_err_set(err, BF_E_FORMAT, "ipc: message %u instead of the hello", hd.type);
-	rc = n < 0 ? (int)n : ipc_hello_decode(buf, (size_t)n, h, err);
+	rc = n < 0 ? n : ipc_hello_decode(buf, hd.len, h, err);
 	bf_free(buf);
 	return rc;
 }
@@ -134,40 +134,101 @@ static int spawn(struct supervisor *s, bool restart, int *sock, pid_t *pid, stru
 	return 0;
 }
 
-static int send_req(struct supervisor *s, int sock, struct sup_pending *p)
+static int send_req(int sock, const struct ipc_read_req *rq)
 {
 	uint8_t buf[IPC_HEADER_LEN + IPC_READ_REQ_LEN];
-	struct ipc_read_req rq = {p->id, p->off, p->len, p->slot, p->flags, p->handle};
 	struct bf_err err;
-	int n = ipc_read_req_encode(&rq, buf, sizeof(buf), &err);
+	int n = ipc_read_req_encode(rq, buf, sizeof(buf), &err);
 
-	(void)s;
 	if (n < 0)
 		return n;
 	return ipc_send(sock, buf, (size_t)n, &err);
 }
 
-/* The server died or was killed: start another and resend what was in flight. */
-static void restart(struct supervisor *s)
+static struct ipc_read_req req_of(const struct sup_pending *p)
 {
-	struct ipc_hello h;
-	struct bf_err err;
-	int sock = -1;
-	pid_t pid = 0, old;
-	int rc, attempt;
-	struct sup_pending *p;
+	struct ipc_read_req rq = {p->id, p->off, p->len, p->slot, p->flags, p->handle};
 
-	pthread_mutex_lock(&s->lock);
-	old = s->pid;
-	if (s->sock >= 0)
-		close(s->sock);
-	s->sock = -1;
-	s->pid = 0;
-	pthread_mutex_unlock(&s->lock);
+	return rq;
+}
+
+/* Kill and reap the current server process, if any.  Takes proc_lock. */
+static void reap_server(struct supervisor *s)
+{
+	pid_t old;
+
+	pthread_mutex_lock(&s->proc_lock);
+	old = s->proc_pid;
+	s->proc_pid = 0;
+	current_server_pid = 0;
 	if (old > 0) {
 		kill(old, SIGKILL);
 		waitpid(old, NULL, 0);
 	}
+	pthread_mutex_unlock(&s->proc_lock);
+}
+
+/*
+ * Under s->lock, after a restart: free the quarantined slots, fail the reads
+ * in flight at two deaths, and collect the others to send again.  out[0..*n)
+ * are to be sent, out[*n..*n + *n_lost) failed (for the log; every read
+ * in flight is one or the other); the caller frees out.
+ */
+static void collect_resends(struct supervisor *s, struct ipc_read_req **out, size_t *n,
+			    size_t *n_lost)
+{
+	struct sup_pending *p;
+	size_t cap = 0, i;
+
+	*out = NULL;
+	*n = *n_lost = 0;
+	for (i = 0; i < s->n_slots; i++) {
+		if (s->slot_quarantine[i]) {
+			s->slot_quarantine[i] = false;
+			s->slot_busy[i] = false;
+		}
+	}
+	for (p = s->pending; p; p = p->next)
+		cap += p->state == P_WAIT;
+	if (cap)
+		*out = bf_calloc(cap, sizeof(**out));
+	for (p = s->pending; p; p = p->next) {
+		if (p->state != P_WAIT)
+			continue;
+		if (p->sends >= 2 || !*out) {
+			p->state = P_DONE;
+			p->code = p->sends >= 2 ? BF_E_IO : BF_E_NOMEM;
+			if (*out)
+				(*out)[cap - ++*n_lost] = req_of(p);
+			continue;
+		}
+		p->sends++;
+		p->gen = s->generation;
+		(*out)[(*n)++] = req_of(p);
+	}
+}
+
+/* The server died or was killed: start another and resend what was in flight. */
+static void restart(struct supervisor *s)
+{
+	struct ipc_read_req *resend;
+	struct ipc_hello h;
+	struct bf_err err;
+	int sock = -1, old_sock, rc, attempt;
+	size_t n, n_lost, i, failed = 0;
+	pid_t pid = 0;
+
+	pthread_mutex_lock(&s->lock);
+	s->sock = -1;
+	s->pid = 0;
+	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_lock(&s->send_lock);
+	old_sock = s->send_sock;
+	s->send_sock = -1;
+	pthread_mutex_unlock(&s->send_lock);
+	if (old_sock >= 0)
+		close(old_sock);
+	reap_server(s);
 	for (attempt = 0;; attempt++) {
 		bf_err_clear(&err);
 		pthread_mutex_lock(&s->lock);
@@ -182,37 +243,33 @@ static void restart(struct supervisor *s)
 		bf_log_error("cannot restart the encoder server: %s", err.msg);
 		sleep(attempt < 5 ? 1 : 5);
 	}
+	/* send_lock first: no read is sent to the new server before the resends */
+	pthread_mutex_lock(&s->send_lock);
 	pthread_mutex_lock(&s->lock);
 	s->sock = sock;
 	s->pid = pid;
 	s->generation++;
 	s->restarts++;
-	for (size_t i = 0; i < s->n_slots; i++) {
-		if (s->slot_quarantine[i]) {
-			s->slot_quarantine[i] = false;
-			s->slot_busy[i] = false;
-		}
-	}
-	for (p = s->pending; p; p = p->next) {
-		if (p->state != P_WAIT)
-			continue;
-		if (p->sends >= 2) {
-			p->state = P_DONE;
-			p->status = -EIO;
-			bf_log_error("read of %u bytes at %llu failed: it was in flight when the "
-				     "encoder server died twice",
-				     p->len, (unsigned long long)p->off);
-			continue;
-		}
-		p->sends++;
-		p->gen = s->generation;
-		if (send_req(s, sock, p) < 0) {
-			p->state = P_DONE;
-			p->status = -EIO;
-		}
-	}
+	collect_resends(s, &resend, &n, &n_lost);
+	s->send_sock = sock;
+	s->send_gen = s->generation;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_lock(&s->proc_lock);
+	s->proc_pid = pid;
+	s->proc_gen = s->send_gen;
+	pthread_mutex_unlock(&s->proc_lock);
+	/* a send that fails means a dead socket: the reader restarts again and resends */
+	for (i = 0; i < n; i++)
+		failed += send_req(sock, &resend[i]) < 0;
+	pthread_mutex_unlock(&s->send_lock);
+	for (i = 0; i < n_lost; i++)
+		bf_log_error("read of %u bytes at %llu failed: it was in flight when the "
+			     "encoder server died twice",
+			     resend[n + i].length, (unsigned long long)resend[n + i].offset);
+	bf_free(resend);
+	if (failed)
+		bf_log_debug("%zu resent reads not delivered: the new server is gone too", failed);
 	bf_log_warn("encoder server restarted (pid %d)", (int)pid);
 }
 
@@ -267,8 +324,7 @@ static void *reader_main(void *arg)
 		struct ipc_read_rep rep;
 		struct bf_err err;
 		struct sup_pending *p;
-		int sock;
-		int64_t n;
+		int sock, n;
 
 		pthread_mutex_lock(&s->lock);
 		if (s->stopping) {
@@ -279,8 +335,12 @@ static void *reader_main(void *arg)
 		pthread_mutex_unlock(&s->lock);
 		bf_err_clear(&err);
 		n = ipc_recv(sock, &hd, buf, sizeof(buf), &err);
-		if (n < 0 || hd.type != IPC_READ_REP ||
-		    ipc_read_rep_decode(buf, (size_t)n, &rep, &err) < 0) {
+		if (n == 0) /* end of stream: the server exited or was killed */
+			bf_err_set(&err, BF_E_IO, "ipc: peer closed the connection");
+		else if (n > 0 && hd.type != IPC_READ_REP)
+			n = bf_err_set(&err, BF_E_FORMAT, "ipc: message %u instead of a reply",
+				       hd.type);
+		if (n <= 0 || ipc_read_rep_decode(buf, hd.len, &rep, &err) < 0) {
 			pthread_mutex_lock(&s->lock);
 			if (s->stopping) {
 				pthread_mutex_unlock(&s->lock);
@@ -295,8 +355,9 @@ static void *reader_main(void *arg)
 		for (p = s->pending; p; p = p->next) {
 			if (p->id == rep.id && p->state == P_WAIT) {
 				p->state = P_DONE;
-				p->status = rep.status;
-				if (rep.status < 0 && rep.msg[0])
+				p->code = rep.code;
+				p->n = rep.n;
+				if (rep.code < 0 && rep.msg[0])
 					/* the server logged it (one line per failure) */
 					bf_log_debug("read at %llu: %s", (unsigned long long)p->off,
 						     rep.msg);
@@ -315,11 +376,14 @@ int sup_start(struct supervisor *s, const struct sup_config *c, struct bf_err *e
 
 	memset(s, 0, sizeof(*s));
 	s->sock = -1;
+	s->send_sock = -1;
 	s->shm_fd = -1;
 	s->n_slots = c->n_slots;
 	s->slot_size = c->slot_size;
 	s->timeout_s = c->timeout_s;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->send_lock, NULL);
+	pthread_mutex_init(&s->proc_lock, NULL);
 	bf_clock_cond_init(&s->cv);
 	s->argv0 = bf_strdup(c->argv0);
 	s->label = bf_strdup(c->label);
@@ -343,6 +407,10 @@ int sup_start(struct supervisor *s, const struct sup_config *c, struct bf_err *e
 	if (rc < 0)
 		return rc;
 	s->generation = 1;
+	s->send_sock = s->sock;
+	s->send_gen = 1;
+	s->proc_pid = s->pid;
+	s->proc_gen = 1;
 	signal(SIGUSR1, forward_sigusr1);
 	if (pthread_create(&s->reader, NULL, reader_main, s) != 0)
 		return bf_err_sys(err, BF_E_IO, "cannot start the supervisor thread");
@@ -364,37 +432,79 @@ static void unlink_pending(struct supervisor *s, struct sup_pending *p)
 	}
 }
 
+/* Under s->lock: wait for a free reply slot.  @return its index, or a negative code. */
+static int take_slot(struct supervisor *s, const struct timespec *ts)
+{
+	size_t i;
+
+	for (;;) {
+		for (i = 0; i < s->n_slots && s->slot_busy[i]; i++)
+			;
+		if (s->stopping)
+			return BF_E_IO;
+		if (i < s->n_slots)
+			break;
+		if (pthread_cond_timedwait(&s->cv, &s->lock, ts) == ETIMEDOUT)
+			return BF_E_BUDGET; /* every slot stayed busy until the deadline */
+	}
+	s->slot_busy[i] = true;
+	s->slot_used = true;
+	return (int)i;
+}
+
+/*
+ * Send a registered read (not under s->lock).  It goes to the server of
+ * generation `gen` only: if that one is gone, the restart sends it.
+ */
+static void send_pending(struct supervisor *s, struct sup_pending *p, uint64_t gen)
+{
+	struct ipc_read_req rq;
+	int rc = 0;
+
+	pthread_mutex_lock(&s->lock);
+	rq = req_of(p);
+	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_lock(&s->send_lock);
+	if (s->send_gen == gen && s->send_sock >= 0)
+		rc = send_req(s->send_sock, &rq);
+	pthread_mutex_unlock(&s->send_lock);
+	if (rc < 0) {
+		/* the reader thread notices the dead socket; the restart resends */
+		pthread_mutex_lock(&s->lock);
+		if (p->state == P_WAIT && p->gen == gen)
+			p->sends = 0;
+		pthread_mutex_unlock(&s->lock);
+	}
+}
+
+/* A read missed its deadline: the server of generation `gen` is wedged; kill it. */
+static void kill_wedged(struct supervisor *s, uint64_t gen)
+{
+	pthread_mutex_lock(&s->proc_lock);
+	if (s->proc_gen == gen && s->proc_pid > 0)
+		kill(s->proc_pid, SIGKILL); /* the reader sees EOF and restarts */
+	pthread_mutex_unlock(&s->proc_lock);
+}
+
 int sup_read(struct supervisor *s, uint64_t off, uint32_t len, uint32_t flags, uint64_t handle,
 	     uint32_t *slot, uint32_t *n)
 {
 	struct sup_pending p;
 	struct timespec ts;
-	double deadline = bf_clock_now() + s->timeout_s;
-	size_t i;
+	uint64_t gen;
 	int rc;
 
 	if (len > s->slot_size)
-		return -EINVAL;
+		return BF_E_INVAL;
 	memset(&p, 0, sizeof(p));
-	bf_clock_timespec(deadline, &ts);
+	bf_clock_timespec(bf_clock_now() + s->timeout_s, &ts);
 	pthread_mutex_lock(&s->lock);
-	for (;;) {
-		for (i = 0; i < s->n_slots && s->slot_busy[i]; i++)
-			;
-		if (i < s->n_slots || s->stopping)
-			break;
-		if (pthread_cond_timedwait(&s->cv, &s->lock, &ts) == ETIMEDOUT) {
-			pthread_mutex_unlock(&s->lock);
-			return -EAGAIN;
-		}
-	}
-	if (s->stopping) {
+	rc = take_slot(s, &ts);
+	if (rc < 0) {
 		pthread_mutex_unlock(&s->lock);
-		return -EIO;
+		return rc;
 	}
-	s->slot_busy[i] = true;
-	s->slot_used = true;
-	p.slot = (uint32_t)i;
+	p.slot = (uint32_t)rc;
 	p.id = ++s->next_id;
 	p.off = off;
 	p.len = len;
@@ -403,13 +513,11 @@ int sup_read(struct supervisor *s, uint64_t off, uint32_t len, uint32_t flags, u
 	p.state = P_WAIT;
 	p.next = s->pending;
 	s->pending = &p;
-	if (s->sock >= 0) {
-		p.sends = 1;
-		p.gen = s->generation;
-		if (send_req(s, s->sock, &p) < 0)
-			p.sends =
-			    0; /* the reader thread notices the dead socket; restart resends */
-	}
+	p.sends = 1;
+	p.gen = gen = s->generation;
+	pthread_mutex_unlock(&s->lock);
+	send_pending(s, &p, gen);
+	pthread_mutex_lock(&s->lock);
 	while (p.state == P_WAIT) {
 		if (pthread_cond_timedwait(&s->cv, &s->lock, &ts) == ETIMEDOUT &&
 		    p.state == P_WAIT) {
@@ -417,26 +525,25 @@ int sup_read(struct supervisor *s, uint64_t off, uint32_t len, uint32_t flags, u
 			 */
 			unlink_pending(s, &p);
 			s->slot_quarantine[p.slot] = true;
-			if (s->pid > 0)
-				kill(s->pid, SIGKILL);
+			gen = s->generation;
 			pthread_mutex_unlock(&s->lock);
+			kill_wedged(s, gen);
 			bf_log_error("read of %u bytes at %llu timed out after %.0f s; restarting "
 				     "the encoder server",
 				     len, (unsigned long long)off, s->timeout_s);
-			return -ETIMEDOUT;
+			return BF_E_TIMEOUT;
 		}
 	}
 	unlink_pending(s, &p);
-	rc = p.status;
-	if (rc < 0) {
+	if (p.code < 0) {
 		s->slot_busy[p.slot] = false;
 		pthread_cond_broadcast(&s->cv);
 		pthread_mutex_unlock(&s->lock);
-		return rc;
+		return p.code;
 	}
 	pthread_mutex_unlock(&s->lock);
 	*slot = p.slot;
-	*n = (uint32_t)rc;
+	*n = p.n;
 	return 0;
 }
 
@@ -483,8 +590,20 @@ void sup_stop(struct supervisor *s)
 		pthread_join(s->reader, NULL);
 	if (s->janitor_started)
 		pthread_join(s->janitor, NULL);
+	/* the reader may have restarted the server meanwhile: take what is current */
+	pthread_mutex_lock(&s->send_lock);
+	if (s->send_sock >= 0 && s->send_sock != sock)
+		close(s->send_sock);
+	s->send_sock = -1;
+	pthread_mutex_unlock(&s->send_lock);
 	if (sock >= 0)
 		close(sock);
+	pthread_mutex_lock(&s->proc_lock);
+	if (s->proc_pid > 0)
+		pid = s->proc_pid;
+	s->proc_pid = 0;
+	current_server_pid = 0;
+	pthread_mutex_unlock(&s->proc_lock);
 	if (pid > 0) {
 		int st, i;
 
@@ -506,6 +625,8 @@ void sup_stop(struct supervisor *s)
 	bf_free(s->slot_busy);
 	bf_free(s->slot_quarantine);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->send_lock);
+	pthread_mutex_destroy(&s->proc_lock);
 	pthread_cond_destroy(&s->cv);
 	memset(s, 0, sizeof(*s));
 }

@@ -12,8 +12,15 @@
  * is killed and replaced, so one wedged server never blocks the mount for good.
  *
  * Thread-safety: sup_read may be called from many FUSE threads at once.
- * Lock order: sup.lock only; process start-up and socket reads happen
- * without it.
+ * Locks: `lock` guards the tables (slots, reads in flight, generation) and is
+ * never held across socket I/O, kill() or waitpid(); `send_lock` serialises
+ * writes to the server's socket and its replacement; `proc_lock` guards the
+ * server process (kill, reap).  Lock order: send_lock, then lock; proc_lock
+ * is taken with no other lock held.  Process start-up and socket reads
+ * happen without any of them.
+ *
+ * Errors are enum bf_errcode values (the wire's vocabulary); the FUSE front
+ * turns them into errno at its reply.
  */
 #ifndef BF_FS_SUPERVISOR_H
 #define BF_FS_SUPERVISOR_H
@@ -44,11 +51,21 @@ struct supervisor {
 	uint8_t *shm;
 	struct ipc_hello hello; /* the first server's description of the files */
 
+	pthread_mutex_t send_lock; /* writes to the socket; see the top comment */
+	/* protected by send_lock */
+	int send_sock;	   /* the socket requests are written to, -1 while none */
+	uint64_t send_gen; /* the generation of the server behind send_sock */
+
+	pthread_mutex_t proc_lock;
+	/* protected by proc_lock */
+	pid_t proc_pid;	   /* the live (not yet reaped) server, 0 while none */
+	uint64_t proc_gen; /* its generation */
+
 	pthread_mutex_t lock;
 	pthread_cond_t cv;
 	/* protected by lock */
 	pid_t pid;	     /* current server, 0 while none */
-	int sock;	     /* socket to it, -1 while none */
+	int sock;	     /* socket to it (the reader's side), -1 while none */
 	uint64_t generation; /* bumps at every server start */
 	bool stopping;
 	bool *slot_busy;
@@ -85,9 +102,13 @@ int sup_start(struct supervisor *s, const struct sup_config *c, struct bf_err *e
  * Read `len` (<= slot_size) bytes at `off` of the streaming file.  On success
  * *slot holds the bytes (sup_slot()) and *n their count; `flags` (IPC_READ_*)
  * and `handle` (the reading file handle's number) go to the server with the
- * request.  Release the slot
- * with sup_release().  @return 0 or a negative errno value (-EIO, -EAGAIN...);
- * -ETIMEDOUT when the read missed its deadline (the server is being replaced).
+ * request.  Release the slot with sup_release().
+ * @return 0, or a negative enum bf_errcode: the server's own code for a read
+ *         it failed, BF_E_TIMEOUT when the read missed its deadline (the
+ *         server is being replaced), BF_E_BUDGET when no reply slot came free
+ *         before the deadline, BF_E_IO when the server died twice with the
+ *         read in flight or the mount is stopping, BF_E_INVAL for len >
+ *         slot_size.
  */
 int sup_read(struct supervisor *s, uint64_t off, uint32_t len, uint32_t flags, uint64_t handle,
 	     uint32_t *slot, uint32_t *n);

@@ -222,7 +222,8 @@ int ipc_read_rep_encode(const struct ipc_read_rep *m, uint8_t *out, size_t cap, 
 	size_t n = strnlen(m->msg, sizeof(m->msg) - 1);
 
 	w64(&c, m->id);
-	w32(&c, (uint32_t)m->status);
+	w32(&c, (uint32_t)m->code);
+	w32(&c, m->n);
 	w16(&c, (uint16_t)n);
 	w_bytes(&c, m->msg, n);
 	return finish(&c, out, IPC_READ_REP, err);
@@ -236,7 +237,8 @@ int ipc_read_rep_decode(const uint8_t *p, size_t len, struct ipc_read_rep *m, st
 
 	memset(m, 0, sizeof(*m));
 	m->id = r64(&c);
-	m->status = (int32_t)r32(&c);
+	m->code = (int32_t)r32(&c);
+	m->n = r32(&c);
 	n = r16(&c);
 	if (n >= sizeof(m->msg))
 		return bf_err_set(err, BF_E_FORMAT, "ipc: malformed read reply");
@@ -245,7 +247,7 @@ int ipc_read_rep_decode(const uint8_t *p, size_t len, struct ipc_read_rep *m, st
 		return bf_err_set(err, BF_E_FORMAT, "ipc: malformed read reply");
 	if (s)
 		memcpy(m->msg, s, n);
-	if (c.bad || c.pos != len)
+	if (c.bad || c.pos != len || m->code > 0 || (m->code < 0 && m->n != 0))
 		return bf_err_set(err, BF_E_FORMAT, "ipc: malformed read reply");
 	return 0;
 }
@@ -294,7 +296,7 @@ static int read_full(int fd, uint8_t *buf, size_t n, size_t *got)
 	return 1;
 }
 
-int64_t ipc_recv(int fd, struct ipc_header *h, uint8_t *buf, size_t cap, struct bf_err *err)
+int ipc_recv(int fd, struct ipc_header *h, uint8_t *buf, size_t cap, struct bf_err *err)
 {
 	uint8_t hdr[IPC_HEADER_LEN];
 	size_t got;
@@ -302,9 +304,10 @@ int64_t ipc_recv(int fd, struct ipc_header *h, uint8_t *buf, size_t cap, struct 
 
 	if (rc < 0)
 		return bf_err_sys(err, BF_E_IO, "ipc: read failed");
+	if (rc == 0 && got == 0)
+		return 0; /* end of stream */
 	if (rc == 0)
-		return got == 0 ? bf_err_set(err, BF_E_NOTFOUND, "ipc: peer closed the connection")
-				: bf_err_set(err, BF_E_IO, "ipc: truncated message");
+		return bf_err_set(err, BF_E_IO, "ipc: truncated message");
 	BF_FORWARD(ipc_header_decode(hdr, h, err));
 	if (h->len > cap)
 		return bf_err_set(err, BF_E_FORMAT, "ipc: message of %u bytes is too large",
@@ -314,7 +317,7 @@ int64_t ipc_recv(int fd, struct ipc_header *h, uint8_t *buf, size_t cap, struct 
 		return bf_err_sys(err, BF_E_IO, "ipc: read failed");
 	if (rc == 0 && h->len > 0)
 		return bf_err_set(err, BF_E_IO, "ipc: truncated message");
-	return (int64_t)h->len;
+	return 1;
 }
 
 int ipc_send(int fd, const void *buf, size_t len, struct bf_err *err)

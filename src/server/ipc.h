@@ -14,7 +14,13 @@
  *              the server's configuration (server/server_config.h; opaque here)
  *   HELLO      server -> front, once after start-up: status, message, files
  *   READ_REQ   front -> server: request id, offset, length, slot
- *   READ_REP   server -> front: request id, status (bytes or -errno), message
+ *   READ_REP   server -> front: request id, code, bytes placed, message
+ *
+ * One error vocabulary: every status on the wire is an enum bf_errcode (0 or
+ * negative) travelling with its message, in HELLO and READ_REP alike; errno
+ * values never cross it (the FUSE front turns codes into errno at its reply).
+ * A peer closing the socket is end of stream, not an error: ipc_recv
+ * returns 0 for it.
  */
 #ifndef BF_SERVER_IPC_H
 #define BF_SERVER_IPC_H
@@ -28,7 +34,7 @@
 #include <stdint.h>
 
 #define IPC_MAGIC	0x56534642u /* "BFSV" */
-#define IPC_VERSION	4
+#define IPC_VERSION	5
 #define IPC_HEADER_LEN	16
 #define IPC_MAX_PAYLOAD (1u << 20)
 #define IPC_MAX_FILES	8
@@ -82,8 +88,9 @@ struct ipc_read_req {
 
 struct ipc_read_rep {
 	uint64_t id;
-	int32_t status; /* bytes placed in the slot, or -errno */
-	char msg[256];	/* error text when status < 0 */
+	int32_t code;  /* BF_OK, or a negative enum bf_errcode */
+	uint32_t n;    /* bytes placed in the slot (code == BF_OK) */
+	char msg[256]; /* the error's message when code < 0 */
 };
 
 /* IPC_CONFIG flags: this server replaces one that died (its sidecars exist) */
@@ -119,11 +126,15 @@ int ipc_read_rep_decode(const uint8_t *p, size_t len, struct ipc_read_rep *m,
 			struct bf_err *err) BF_MUST_CHECK;
 
 /*
- * Read one whole message from a stream socket into `buf` (cap bytes).
- * @return payload length (>= 0) with *h filled, 0-length payloads included;
- *         BF_E_NOTFOUND on a clean EOF before any byte; BF_E_IO / BF_E_FORMAT otherwise.
+ * Read one whole message from a stream socket into `buf` (cap bytes); its
+ * payload length is h->len.
+ * @return 1 for a message (*h filled, 0-length payloads included), 0 when the
+ *         peer closed the socket before any byte of a message (end of
+ *         stream), BF_E_IO (a read failed, or EOF inside a message) or
+ *         BF_E_FORMAT (bad header, too large).
  */
-int64_t ipc_recv(int fd, struct ipc_header *h, uint8_t *buf, size_t cap, struct bf_err *err);
+int ipc_recv(int fd, struct ipc_header *h, uint8_t *buf, size_t cap,
+	     struct bf_err *err) BF_MUST_CHECK;
 
 /* Write all bytes to a socket (MSG_NOSIGNAL).  @return 0 or BF_E_IO. */
 int ipc_send(int fd, const void *buf, size_t len, struct bf_err *err) BF_MUST_CHECK;

@@ -238,7 +238,8 @@ static int build_files(struct srv *sv, struct ipc_hello *h, struct bf_err *err)
 	return 0;
 }
 
-static void reply(struct srv *sv, uint64_t id, int32_t status, const char *msg)
+/* READ_REP: `code` BF_OK with `n` bytes in the slot, or an error code and its message. */
+static void reply(struct srv *sv, uint64_t id, int code, uint32_t n_bytes, const char *msg)
 {
 	uint8_t buf[IPC_HEADER_LEN + 300];
 	struct ipc_read_rep rep;
@@ -247,7 +248,8 @@ static void reply(struct srv *sv, uint64_t id, int32_t status, const char *msg)
 
 	memset(&rep, 0, sizeof(rep));
 	rep.id = id;
-	rep.status = status;
+	rep.code = code;
+	rep.n = n_bytes;
 	if (msg)
 		snprintf(rep.msg, sizeof(rep.msg), "%s", msg);
 	n = ipc_read_rep_encode(&rep, buf, sizeof(buf), &err);
@@ -267,7 +269,7 @@ static void handle(struct srv *sv, const struct ipc_read_req *rq)
 
 	bf_err_clear(&err);
 	if (rq->slot >= c->shm_slots || rq->length > c->slot_size) {
-		reply(sv, rq->id, -EINVAL, "bad slot or length");
+		reply(sv, rq->id, BF_E_INVAL, 0, "bad slot or length");
 		return;
 	}
 	n = stream_read(sv->ex.stream, rq->offset, sv->shm + (size_t)rq->slot * c->slot_size,
@@ -276,10 +278,10 @@ static void handle(struct srv *sv, const struct ipc_read_req *rq)
 	if (n < 0) {
 		bf_log_error("store '%s': read of %u bytes at %llu failed: %s", sv->ex.s.v->path,
 			     rq->length, (unsigned long long)rq->offset, err.msg);
-		reply(sv, rq->id, -bf_err_to_errno((int)n), err.msg);
+		reply(sv, rq->id, (int)n, 0, err.msg);
 		return;
 	}
-	reply(sv, rq->id, (int32_t)n, NULL);
+	reply(sv, rq->id, BF_OK, (uint32_t)n, NULL);
 }
 
 static void *handler_main(void *arg)
@@ -329,12 +331,13 @@ static int serve(struct srv *sv)
 		struct ipc_header h;
 		struct ipc_read_req rq;
 		struct bf_err err;
-		int64_t n = ipc_recv(c->ipc_fd, &h, sv->rx, sizeof(sv->rx), &err);
+		int n = ipc_recv(c->ipc_fd, &h, sv->rx, sizeof(sv->rx), &err);
 
-		if (n == BF_E_NOTFOUND)
+		if (n == 0)
 			break; /* the front closed the socket: shut down */
-		if (n < 0 || h.type != IPC_READ_REQ ||
-		    ipc_read_req_decode(sv->rx, (size_t)n, &rq, &err) < 0) {
+		if (n > 0 && h.type != IPC_READ_REQ)
+			n = bf_err_set(&err, BF_E_FORMAT, "message type %u", h.type);
+		if (n < 0 || ipc_read_req_decode(sv->rx, h.len, &rq, &err) < 0) {
 			bf_log_error("encoder server: bad request: %s", err.msg);
 			rc = 1;
 			break;
@@ -342,7 +345,7 @@ static int serve(struct srv *sv)
 		pthread_mutex_lock(&sv->lock);
 		if (sv->q_len == QUEUE_CAP) {
 			pthread_mutex_unlock(&sv->lock);
-			reply(sv, rq.id, -EAGAIN, "too many requests");
+			reply(sv, rq.id, BF_E_BUDGET, 0, "too many requests in flight");
 			continue;
 		}
 		sv->queue[(sv->q_head + sv->q_len) % QUEUE_CAP] = rq;
@@ -429,17 +432,20 @@ static int receive_config(int ipc_fd, struct server_config *c, struct bf_err *er
 	struct ipc_header h;
 	uint32_t flags = 0;
 	size_t body_len;
-	int64_t n;
-	int rc;
+	int n, rc;
 
 	memset(c, 0, sizeof(*c));
 	if (!buf)
 		return bf_err_set(err, BF_E_NOMEM, "out of memory");
 	n = ipc_recv(ipc_fd, &h, buf, IPC_MAX_PAYLOAD, err);
-	if (n >= 0 && h.type != IPC_CONFIG)
+	if (n == 0)
+		n = bf_err_set(err, BF_E_IO,
+			       "ipc: the front closed the socket before the "
+			       "configuration");
+	else if (n > 0 && h.type != IPC_CONFIG)
 		n = bf_err_set(err, BF_E_FORMAT, "ipc: message %u before the configuration",
 			       h.type);
-	rc = n < 0 ? (int)n : ipc_config_decode(buf, (size_t)n, &flags, &body, &body_len, err);
+	rc = n < 0 ? (int)n : ipc_config_decode(buf, h.len, &flags, &body, &body_len, err);
 	if (rc == 0)
 		rc = server_config_decode(body, body_len, c, err);
 	bf_free(buf);

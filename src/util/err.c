@@ -115,8 +115,9 @@ int bf_err_to_errno(int code)
 	case BF_OK:
 		return 0;
 	case BF_E_NOMEM:
-	case BF_E_BUDGET:
 		return ENOMEM;
+	case BF_E_BUDGET:
+		return EAGAIN;
 	case BF_E_NOTFOUND:
 		return ENOENT;
 	case BF_E_INVAL:

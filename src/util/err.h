@@ -27,9 +27,9 @@ enum bf_errcode {
 	BF_E_UNSUPPORTED = -4, /* valid input we do not handle (codec, dtype, ...) */
 	BF_E_NOTFOUND = -5,    /* key, file, array or name does not exist */
 	BF_E_INVAL = -6,       /* bad argument or option value */
-	BF_E_BUDGET = -7,      /* memory budget exhausted */
+	BF_E_BUDGET = -7,      /* a fixed budget (reply slots, request queue) is used up for now */
 	BF_E_RANGE = -8,       /* a value is outside what the output format allows */
-	BF_E_TIMEOUT = -9,     /* a deadline passed */
+	BF_E_TIMEOUT = -9,     /* a deadline passed (a read's --read-timeout, a remote request) */
 	BF_E_INTERNAL = -10,   /* a bug: an invariant did not hold */
 };
 

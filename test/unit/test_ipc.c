@@ -1,7 +1,9 @@
 /*
  * test_ipc.c - the front <-> server read request: every field survives a
  * round trip, the encoded size is the one senders size their buffers by,
- * and a short or long payload is refused.
+ * and a short or long payload is refused; read replies carry a bf_errcode
+ * and its message (never errno), a bytes count only with success; a closed
+ * socket is end of stream (0), not an error, while EOF inside a message is.
  */
 #include "util/bf_config.h"
 
@@ -13,7 +15,12 @@
 
 #include "server/ipc.h"
 
+#include <errno.h>
+#include <stdio.h>
+
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 static void test_read_req_round_trip(void **state)
 {
@@ -47,10 +54,103 @@ static void test_read_req_round_trip(void **state)
 	    BF_E_FORMAT);
 }
 
+static void test_read_rep_codes(void **state)
+{
+	struct ipc_read_rep ok = {7, BF_OK, 4096, ""}, bad = {8, BF_E_FORMAT, 0, ""}, out;
+	uint8_t buf[IPC_HEADER_LEN + 300];
+	struct bf_err err;
+	int n;
+
+	(void)state;
+	snprintf(bad.msg, sizeof(bad.msg), "array 'call_genotype': chunk '0.0': bad header");
+	n = ipc_read_rep_encode(&ok, buf, sizeof(buf), &err);
+	assert_true(n > 0);
+	assert_int_equal(
+	    ipc_read_rep_decode(buf + IPC_HEADER_LEN, (size_t)n - IPC_HEADER_LEN, &out, &err), 0);
+	assert_int_equal(out.id, 7);
+	assert_int_equal(out.code, BF_OK);
+	assert_int_equal(out.n, 4096);
+	assert_string_equal(out.msg, "");
+	n = ipc_read_rep_encode(&bad, buf, sizeof(buf), &err);
+	assert_int_equal(
+	    ipc_read_rep_decode(buf + IPC_HEADER_LEN, (size_t)n - IPC_HEADER_LEN, &out, &err), 0);
+	assert_int_equal(out.code, BF_E_FORMAT);
+	assert_int_equal(out.n, 0);
+	assert_string_equal(out.msg, bad.msg);
+	/* the FUSE front's errno for it comes from the one mapping */
+	assert_int_equal(bf_err_to_errno(out.code), EIO);
+	/* a positive code (an errno or a byte count in the old layout) is malformed */
+	bad.code = 5;
+	n = ipc_read_rep_encode(&bad, buf, sizeof(buf), &err);
+	assert_int_equal(
+	    ipc_read_rep_decode(buf + IPC_HEADER_LEN, (size_t)n - IPC_HEADER_LEN, &out, &err),
+	    BF_E_FORMAT);
+	/* so is an error that claims bytes */
+	bad.code = BF_E_IO;
+	bad.n = 1;
+	n = ipc_read_rep_encode(&bad, buf, sizeof(buf), &err);
+	assert_int_equal(
+	    ipc_read_rep_decode(buf + IPC_HEADER_LEN, (size_t)n - IPC_HEADER_LEN, &out, &err),
+	    BF_E_FORMAT);
+}
+
+/* Every code maps to an errno at the FUSE boundary; the wire's codes are the ones sent. */
+static void test_errno_mapping(void **state)
+{
+	(void)state;
+	assert_int_equal(bf_err_to_errno(BF_OK), 0);
+	assert_int_equal(bf_err_to_errno(BF_E_NOMEM), ENOMEM);
+	assert_int_equal(bf_err_to_errno(BF_E_IO), EIO);
+	assert_int_equal(bf_err_to_errno(BF_E_FORMAT), EIO);
+	assert_int_equal(bf_err_to_errno(BF_E_UNSUPPORTED), EIO);
+	assert_int_equal(bf_err_to_errno(BF_E_NOTFOUND), ENOENT);
+	assert_int_equal(bf_err_to_errno(BF_E_INVAL), EINVAL);
+	assert_int_equal(bf_err_to_errno(BF_E_BUDGET), EAGAIN);
+	assert_int_equal(bf_err_to_errno(BF_E_RANGE), EIO);
+	assert_int_equal(bf_err_to_errno(BF_E_TIMEOUT), ETIMEDOUT);
+	assert_int_equal(bf_err_to_errno(BF_E_INTERNAL), EIO);
+}
+
+static void test_recv_eof_is_not_an_error(void **state)
+{
+	struct ipc_read_req rq = {1, 2, 3, 4, 0, 5};
+	uint8_t buf[IPC_HEADER_LEN + IPC_READ_REQ_LEN], in[64];
+	struct ipc_header h;
+	struct bf_err err;
+	int sv[2], n;
+
+	(void)state;
+	/* a whole message, then a clean close: 1, then 0 */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	n = ipc_read_req_encode(&rq, buf, sizeof(buf), &err);
+	assert_int_equal(ipc_send(sv[0], buf, (size_t)n, &err), 0);
+	close(sv[0]);
+	assert_int_equal(ipc_recv(sv[1], &h, in, sizeof(in), &err), 1);
+	assert_int_equal(h.type, IPC_READ_REQ);
+	assert_int_equal(h.len, IPC_READ_REQ_LEN);
+	assert_int_equal(ipc_recv(sv[1], &h, in, sizeof(in), &err), 0);
+	close(sv[1]);
+	/* EOF inside a message is an I/O error */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(ipc_send(sv[0], buf, (size_t)n - 1, &err), 0);
+	close(sv[0]);
+	assert_int_equal(ipc_recv(sv[1], &h, in, sizeof(in), &err), BF_E_IO);
+	close(sv[1]);
+	/* and inside a header too */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(ipc_send(sv[0], buf, 5, &err), 0);
+	close(sv[0]);
+	assert_int_equal(ipc_recv(sv[1], &h, in, sizeof(in), &err), BF_E_IO);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_read_req_round_trip),
+	    cmocka_unit_test(test_read_rep_codes),
+	    cmocka_unit_test(test_errno_mapping),
+	    cmocka_unit_test(test_recv_eof_is_not_an_error),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
