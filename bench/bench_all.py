@@ -2,7 +2,7 @@
 """Run every biofuse benchmark and print each figure beside its goal.
 
 usage: bench_all.py [--root REPO] [--data DIR] [--tmp DIR] [--rounds N]
-                    [--only decode,kernel,view,mount,ready,memory,select]
+                    [--only decode,kernel,view,mount,ready,memory,select,filter]
 
 Every figure is a ratio of two things measured in this one run (rounds alternate
 between them), or a time/size figure with its goal; medians over the rounds.
@@ -353,7 +353,7 @@ def main():
     ap.add_argument("--data", default=None)
     ap.add_argument("--tmp", default="/dev/shm" if os.path.isdir("/dev/shm") else None)
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--only", default="decode,kernel,view,mount,ready,memory,select")
+    ap.add_argument("--only", default="decode,kernel,view,mount,ready,memory,select,filter")
     a = ap.parse_args()
     root = a.root
     a.biofuse = os.environ.get("BIOFUSE", os.path.join(root, "build/biofuse"))
@@ -386,6 +386,12 @@ def main():
     if "select" in only:
         import bench_select
         bench_select.fig_select(a, bench_select.tall_store(root, data))
+    if "filter" in only:
+        import bench_filter
+        a.select_dump = os.path.join(root, "build/tools/select_dump")
+        bench_filter.fig_site(a, bench_select.tall_store(root, data))
+        bench_filter.fig_gt(a, ensure_store(root, os.path.join(data, bench_filter.STORE_A[0]),
+                                            bench_filter.STORE_A[1]))
     log(f"\nbench total {time.perf_counter() - t_start:.0f} s")
 
 

@@ -17,12 +17,18 @@
 #include "select/filter.h"
 #include "select/expr.h"
 #include "util/alloc.h"
+#include "util/cpu.h"
 #include "util/log.h"
+#include "util/progress.h"
 #include "util/strbuf.h"
 #include "vcz/vcz.h"
 #include "vcz/vcz_fields.h"
 
 #include <ctype.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#include <pthread.h>
 #include <math.h>
 #include <regex.h>
 #include <stdint.h>
@@ -30,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 enum nkind {
 	K_NUMC,
@@ -102,6 +109,7 @@ struct filter {
 	int src_ac, src_an;
 	bool need_meta, need_gt, need_miss;
 	bool acan_info; /* a stored INFO/AC or AN is read: the subset's with -s */
+	const struct bf_progress *progress;
 	size_t n_filter_ids;
 };
 
@@ -136,6 +144,11 @@ static void node_free(struct fnode *n)
 	if (n->has_re)
 		regfree(&n->re);
 	bf_free(n);
+}
+
+void filter_set_progress(struct filter *f, const struct bf_progress *progress)
+{
+	f->progress = progress;
 }
 
 void filter_free(struct filter *f)
@@ -1799,26 +1812,177 @@ static int eval_bool(struct ectx *c, const struct fnode *n, bool *out)
 /* ------------------------------------------------------------------ */
 /* Genotype statistics of one chunk for the selected samples. */
 
+#define MAX_SIMD_ALLELES 8
+
+#if defined(__SSE2__)
+/* Diploid rows, alleles 0 .. ncols-1 (ncols <= MAX_SIMD_ALLELES), 8 samples a step. */
+static size_t count_pairs_sse2(const int8_t *g, size_t nsel, int ncols, bool need_miss,
+			       int64_t *cnt, int64_t *nmiss, int64_t *ns)
+{
+	const __m128i zero = _mm_setzero_si128(), lo = _mm_set1_epi16(0x00FF);
+	const __m128i mone = _mm_set1_epi8(-1), mtwo = _mm_set1_epi8(-2);
+	const size_t steps = nsel / 8;
+	__m128i av[MAX_SIMD_ALLELES], acc[MAX_SIMD_ALLELES], am = zero, ac = zero;
+	size_t k = 0;
+	int a;
+
+	for (a = 0; a < ncols; a++) {
+		av[a] = _mm_set1_epi8((char)a);
+		acc[a] = zero;
+	}
+	while (k < steps) {
+		size_t end = k + 255 < steps ? k + 255 : steps;
+
+		for (; k < end; k++) {
+			const __m128i v =
+			    _mm_loadu_si128((const __m128i *)(const void *)(g + 16 * k));
+
+			for (a = 0; a < ncols; a++)
+				acc[a] = _mm_sub_epi8(acc[a], _mm_cmpeq_epi8(v, av[a]));
+			if (need_miss) {
+				const __m128i m1 = _mm_cmpeq_epi8(v, mone);
+				const __m128i nf = _mm_andnot_si128(_mm_cmpeq_epi8(v, mtwo), lo);
+				const __m128i cb = _mm_cmpgt_epi8(v, mone);
+				const __m128i miss =
+				    _mm_or_si128(_mm_and_si128(m1, lo),
+						 _mm_and_si128(nf, _mm_srli_epi16(m1, 8)));
+				const __m128i call =
+				    _mm_or_si128(_mm_and_si128(cb, lo),
+						 _mm_and_si128(nf, _mm_srli_epi16(cb, 8)));
+
+				am = _mm_sub_epi8(am, miss);
+				ac = _mm_sub_epi8(ac, call);
+			}
+		}
+		for (a = 0; a < ncols; a++) {
+			__m128i t = _mm_sad_epu8(acc[a], zero);
+
+			cnt[a] += _mm_cvtsi128_si32(t) + _mm_cvtsi128_si32(_mm_srli_si128(t, 8));
+			acc[a] = zero;
+		}
+		if (need_miss) {
+			/* miss/call bytes hold 0xFF per counted sample in the low byte: -1 each */
+			__m128i t = _mm_sad_epu8(am, zero), u = _mm_sad_epu8(ac, zero);
+
+			*nmiss += _mm_cvtsi128_si32(t) + _mm_cvtsi128_si32(_mm_srli_si128(t, 8));
+			*ns += _mm_cvtsi128_si32(u) + _mm_cvtsi128_si32(_mm_srli_si128(u, 8));
+			am = ac = zero;
+		}
+	}
+	return steps * 8;
+}
+#endif
+
+#if BF_HAVE_X86
+__attribute__((target("avx2"))) static int64_t hsum4(__m256i t)
+{
+	return _mm256_extract_epi64(t, 0) + _mm256_extract_epi64(t, 1) +
+	       _mm256_extract_epi64(t, 2) + _mm256_extract_epi64(t, 3);
+}
+
+/* The same, 16 samples a step (AVX2). */
+__attribute__((target("avx2"))) static size_t count_pairs_avx2(const int8_t *g, size_t nsel,
+							       int ncols, bool need_miss,
+							       int64_t *cnt, int64_t *nmiss,
+							       int64_t *ns)
+{
+	const __m256i zero = _mm256_setzero_si256(), lo = _mm256_set1_epi16(0x00FF);
+	const __m256i mone = _mm256_set1_epi8(-1), mtwo = _mm256_set1_epi8(-2);
+	const size_t steps = nsel / 16;
+	__m256i av[MAX_SIMD_ALLELES], acc[MAX_SIMD_ALLELES], am = zero, ac = zero;
+	size_t k = 0;
+	int a;
+
+	for (a = 0; a < ncols; a++) {
+		av[a] = _mm256_set1_epi8((char)a);
+		acc[a] = zero;
+	}
+	while (k < steps) {
+		size_t end = k + 255 < steps ? k + 255 : steps;
+
+		for (; k < end; k++) {
+			const __m256i v =
+			    _mm256_loadu_si256((const __m256i *)(const void *)(g + 32 * k));
+
+			for (a = 0; a < ncols; a++)
+				acc[a] = _mm256_sub_epi8(acc[a], _mm256_cmpeq_epi8(v, av[a]));
+			if (need_miss) {
+				const __m256i m1 = _mm256_cmpeq_epi8(v, mone);
+				const __m256i nf =
+				    _mm256_andnot_si256(_mm256_cmpeq_epi8(v, mtwo), lo);
+				const __m256i cb = _mm256_cmpgt_epi8(v, mone);
+				const __m256i miss =
+				    _mm256_or_si256(_mm256_and_si256(m1, lo),
+						    _mm256_and_si256(nf, _mm256_srli_epi16(m1, 8)));
+				const __m256i call =
+				    _mm256_or_si256(_mm256_and_si256(cb, lo),
+						    _mm256_and_si256(nf, _mm256_srli_epi16(cb, 8)));
+
+				am = _mm256_sub_epi8(am, miss);
+				ac = _mm256_sub_epi8(ac, call);
+			}
+		}
+		for (a = 0; a < ncols; a++) {
+			cnt[a] += hsum4(_mm256_sad_epu8(acc[a], zero));
+			acc[a] = zero;
+		}
+		if (need_miss) {
+			/* miss/call bytes hold 0xFF per counted sample in the low byte: -1 each */
+			*nmiss += hsum4(_mm256_sad_epu8(am, zero));
+			*ns += hsum4(_mm256_sad_epu8(ac, zero));
+			am = ac = zero;
+		}
+	}
+	return steps * 16;
+}
+#endif
+
 static void count_row(const int8_t *g, size_t nsel, int ploidy, int ncols, bool need_miss,
 		      int32_t *cnt, int32_t *an, int32_t *nmiss, int32_t *ns)
 {
-	uint32_t hist[256];
-	size_t j, k, nb = nsel * (size_t)ploidy;
-	int32_t m = 0, called = 0, a = 0;
+	int64_t c[256], m = 0, called = 0, a = 0;
+	size_t j = 0, k, nb = nsel * (size_t)ploidy;
 	int i;
 
-	memset(hist, 0, sizeof(hist));
-	for (k = 0; k < nb; k++)
-		hist[(uint8_t)g[k]]++;
-	for (i = 0; i < ncols; i++) {
-		cnt[i] = (int32_t)hist[i];
-		a += cnt[i];
+	memset(c, 0, (size_t)ncols * sizeof(int64_t));
+#if BF_HAVE_X86
+	if (ploidy == 2 && ncols <= MAX_SIMD_ALLELES && bf_cpu_level() >= BF_SIMD_AVX2)
+		j = count_pairs_avx2(g, nsel, ncols, need_miss, c, &m, &called);
+#endif
+#if defined(__SSE2__)
+	if (ploidy == 2 && ncols <= MAX_SIMD_ALLELES && j == 0) {
+		j = count_pairs_sse2(g, nsel, ncols, need_miss, c, &m, &called);
+	} else if (ploidy == 2 && ncols <= MAX_SIMD_ALLELES && j < nsel) {
+		/* the 8-sample step picks up what the 16-sample one left */
+		j += count_pairs_sse2(g + 2 * j, nsel - j, ncols, need_miss, c, &m, &called);
 	}
-	*an = a;
+#endif
+	if (j < nsel || ploidy != 2 || ncols > MAX_SIMD_ALLELES) {
+		/* four tables break the store-to-load chains of one histogram */
+		uint32_t h[4][256];
+
+		memset(h, 0, sizeof(h));
+		k = j * (size_t)ploidy;
+		for (; k + 4 <= nb; k += 4) {
+			h[0][(uint8_t)g[k]]++;
+			h[1][(uint8_t)g[k + 1]]++;
+			h[2][(uint8_t)g[k + 2]]++;
+			h[3][(uint8_t)g[k + 3]]++;
+		}
+		for (; k < nb; k++)
+			h[0][(uint8_t)g[k]]++;
+		for (i = 0; i < ncols; i++)
+			c[i] += (int64_t)h[0][i] + h[1][i] + h[2][i] + h[3][i];
+	}
+	for (i = 0; i < ncols; i++) {
+		cnt[i] = (int32_t)c[i];
+		a += c[i];
+	}
+	*an = (int32_t)a;
 	if (!need_miss)
 		return;
 	if (ploidy == 2) {
-		for (j = 0; j < nsel; j++) {
+		for (; j < nsel; j++) {
 			int8_t x = g[2 * j], y = g[2 * j + 1];
 
 			m += (x == -1) | ((x != -2) & (y == -1));
@@ -1844,8 +2008,8 @@ static void count_row(const int8_t *g, size_t nsel, int ploidy, int ncols, bool 
 			called += call;
 		}
 	}
-	*nmiss = m;
-	*ns = called;
+	*nmiss = (int32_t)m;
+	*ns = (int32_t)called;
 }
 
 struct gtwalk {
@@ -1916,124 +2080,266 @@ static int gt_chunk(struct vcz_reader *rd, int64_t ci, int64_t lo, int64_t hi,
 	return 0;
 }
 
+/* One thread's evaluation state. */
+struct wstate {
+	struct vcz_field **flds;
+	struct vcz_column *cols;
+	struct nscratch *ns;
+	struct gtstats gs;
+	struct vcz_reader *rd;
+	struct vcz_meta m;
+	uint32_t *keep;
+};
+
+/* The whole pass: plan chunks handed to the workers by a shared counter. */
+struct job {
+	const struct filter *f;
+	bool exclude, need_gt, need_meta, subset;
+	struct vcz *v;
+	const struct vcz_samplesel *sel;
+	struct plan *p;
+	uint32_t **rows; /* per plan chunk: kept rows (NULL with n 0 = none kept) */
+	uint32_t *nkept;
+	pthread_mutex_t mu;
+	pthread_t main_thread;
+	size_t next;
+	int rc;
+	struct bf_err err;
+};
+
+static void wstate_free(const struct filter *f, struct wstate *w)
+{
+	int i;
+
+	vcz_meta_release(&w->m);
+	if (w->flds)
+		for (i = 0; i < f->n_srcs; i++)
+			vcz_field_free(w->flds[i]);
+	bf_free(w->flds);
+	bf_free(w->cols);
+	if (w->ns)
+		for (i = 0; i < f->n_nodes; i++) {
+			bf_free(w->ns[i].v);
+			bf_free(w->ns[i].m);
+			bf_strbuf_release(&w->ns[i].sb);
+		}
+	bf_free(w->ns);
+	bf_free(w->keep);
+	bf_free(w->gs.cnt);
+	bf_free(w->gs.an);
+	bf_free(w->gs.nmiss);
+	bf_free(w->gs.ns);
+	vcz_reader_free(w->rd); /* on this thread: it owns the reader's decoder contexts */
+}
+
+static int wstate_init(struct job *j, struct wstate *w, struct bf_err *err)
+{
+	const struct filter *f = j->f;
+	struct vcz *v = j->v;
+	int i;
+
+	memset(w, 0, sizeof(*w));
+	w->flds = bf_calloc((size_t)f->n_srcs + 1, sizeof(*w->flds));
+	w->cols = bf_calloc((size_t)f->n_srcs + 1, sizeof(*w->cols));
+	w->ns = bf_calloc((size_t)f->n_nodes + 1, sizeof(*w->ns));
+	w->keep = bf_calloc((size_t)v->vchunk + 1, sizeof(uint32_t));
+	if (!w->flds || !w->cols || !w->ns || !w->keep)
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	for (i = 0; i < f->n_nodes; i++)
+		bf_strbuf_init(&w->ns[i].sb);
+	for (i = 0; i < f->n_srcs; i++)
+		if (!(w->flds[i] = vcz_field_open(v, f->srcs[i], err)))
+			return err ? err->code : BF_E_FORMAT;
+	if (j->need_gt && v->gt) {
+		struct gtstats *gs = &w->gs;
+
+		gs->ncols = v->n_allele_cols;
+		gs->cnt = bf_calloc((size_t)v->vchunk * (size_t)gs->ncols + 1, sizeof(int32_t));
+		gs->an = bf_calloc((size_t)v->vchunk + 1, sizeof(int32_t));
+		gs->nmiss = bf_calloc((size_t)v->vchunk + 1, sizeof(int32_t));
+		gs->ns = bf_calloc((size_t)v->vchunk + 1, sizeof(int32_t));
+		if (!gs->cnt || !gs->an || !gs->nmiss || !gs->ns)
+			return bf_err_set(err, BF_E_NOMEM, "out of memory");
+		if (j->sel->n > 0 && !(w->rd = vcz_reader_create(v, j->sel, GT_BATCH, err)))
+			return err ? err->code : BF_E_NOMEM;
+	}
+	return 0;
+}
+
+/* Evaluate plan chunk `i`; the kept rows go to j->rows[i] / j->nkept[i]. */
+static int eval_chunk(struct job *j, struct wstate *w, size_t i, struct bf_err *err)
+{
+	const struct filter *f = j->f;
+	struct vcz *v = j->v;
+	const struct plan_chunk *pc = &j->p->chunks[i];
+	const int64_t n_rows = vcz_chunk_rows(v, pc->ci);
+	struct ectx c;
+	uint32_t k, nk = 0;
+	int s, rc = 0;
+
+	for (s = 0; s < f->n_srcs && rc == 0; s++)
+		rc = vcz_field_read(w->flds[s], pc->ci, &w->cols[s], err);
+	if (rc == 0 && j->need_meta)
+		rc = vcz_meta_read(v, pc->ci, &w->m, err);
+	if (rc == 0 && j->need_gt && v->gt && pc->n > 0) {
+		int64_t lo = plan_chunk_row(pc, 0), hi = (int64_t)plan_chunk_row(pc, pc->n - 1) + 1;
+
+		rc = gt_chunk(w->rd, pc->ci, lo, hi < n_rows ? hi : n_rows, j->sel, v->ploidy,
+			      f->need_miss, &w->gs, err);
+	}
+	if (rc < 0)
+		goto out;
+	memset(&c, 0, sizeof(c));
+	c.f = f;
+	c.v = v;
+	c.cols = w->cols;
+	c.m = &w->m;
+	c.gs = &w->gs;
+	c.subset = j->subset;
+	c.has_gt = v->gt != NULL;
+	c.nsel = j->sel->n;
+	c.ns = w->ns;
+	for (k = 0; k < pc->n; k++) {
+		bool pass;
+
+		c.r = plan_chunk_row(pc, k);
+		rc = eval_bool(&c, f->root, &pass);
+		if (rc < 0) {
+			if (rc == BF_E_NOMEM)
+				bf_err_set(err, BF_E_NOMEM, "out of memory");
+			else if (err && err->code == 0)
+				bf_err_set(err, rc, "filter evaluation failed");
+			goto out;
+		}
+		if (pass != j->exclude)
+			w->keep[nk++] = (uint32_t)c.r;
+	}
+	j->nkept[i] = nk;
+	if (nk > 0 && nk != pc->n) {
+		if (!(j->rows[i] = bf_malloc(nk * sizeof(uint32_t)))) {
+			rc = bf_err_set(err, BF_E_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(j->rows[i], w->keep, nk * sizeof(uint32_t));
+	}
+out:
+	if (j->need_meta)
+		vcz_meta_release(&w->m);
+	return rc;
+}
+
+static void *worker_main(void *arg)
+{
+	struct job *j = arg;
+	const bool reporter = pthread_equal(pthread_self(), j->main_thread);
+	struct wstate w;
+	struct bf_err err;
+	int rc;
+
+	bf_err_clear(&err);
+	rc = wstate_init(j, &w, &err);
+	while (rc == 0) {
+		size_t i;
+
+		pthread_mutex_lock(&j->mu);
+		i = j->rc < 0 ? j->p->n_chunks : j->next++;
+		pthread_mutex_unlock(&j->mu);
+		if (i >= j->p->n_chunks)
+			break;
+		if (reporter) /* the hook runs on the thread that called filter_apply */
+			bf_progress_report(j->f->progress, "filtering the selection", i,
+					   j->p->n_chunks);
+		rc = eval_chunk(j, &w, i, &err);
+	}
+	wstate_free(j->f, &w);
+	if (rc < 0) {
+		pthread_mutex_lock(&j->mu);
+		if (j->rc == 0) {
+			j->rc = rc;
+			bf_err_copy(&j->err, &err);
+		}
+		pthread_mutex_unlock(&j->mu);
+	}
+	return NULL;
+}
+
+static int n_workers(const struct plan *p)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *env = getenv("BIOFUSE_FILTER_THREADS");
+
+	if (env && atoi(env) > 0)
+		n = atoi(env);
+	if (n < 1)
+		n = 1;
+	if (n > 16)
+		n = 16;
+	if ((size_t)n > p->n_chunks)
+		n = (long)(p->n_chunks ? p->n_chunks : 1);
+	return (int)n;
+}
+
 int filter_apply(const struct filter *f, bool exclude, struct vcz *v,
 		 const struct vcz_samplesel *samples, struct plan *p, struct bf_err *err)
 {
-	struct vcz_field **flds = NULL;
-	struct vcz_column *cols = NULL;
-	struct nscratch *ns = NULL;
 	struct vcz_samplesel all;
-	const struct vcz_samplesel *sel = samples;
-	struct gtstats gs;
-	struct vcz_reader *rd = NULL;
-	struct vcz_meta m;
-	uint32_t *keep = NULL;
-	size_t ci_i = 0, out_i = 0;
+	struct job j;
+	pthread_t th[16];
+	int nth = n_workers(p), started = 0, t, rc = 0;
+	const size_t n_orig = p->n_chunks;
+	size_t i, out_i = 0;
 	uint64_t total = 0;
-	const bool need_gt = f->need_gt || (samples && f->acan_info);
-	const bool need_meta = f->need_meta || need_gt;
-	int i, rc = 0;
 
 	memset(&all, 0, sizeof(all));
-	memset(&gs, 0, sizeof(gs));
-	memset(&m, 0, sizeof(m));
-	flds = bf_calloc((size_t)f->n_srcs + 1, sizeof(*flds));
-	cols = bf_calloc((size_t)f->n_srcs + 1, sizeof(*cols));
-	ns = bf_calloc((size_t)f->n_nodes + 1, sizeof(*ns));
-	keep = bf_calloc((size_t)v->vchunk + 1, sizeof(uint32_t));
-	if (!flds || !cols || !ns || !keep) {
+	memset(&j, 0, sizeof(j));
+	j.f = f;
+	j.exclude = exclude;
+	j.v = v;
+	j.p = p;
+	j.subset = samples != NULL;
+	j.need_gt = f->need_gt || (samples && f->acan_info);
+	j.need_meta = f->need_meta || j.need_gt;
+	j.sel = samples;
+	bf_err_clear(&j.err);
+	if (!samples) {
+		BF_FORWARD(vcz_samplesel_init(v, v->samples, v->n_samples, &all, err));
+		j.sel = &all;
+	}
+	j.rows = bf_calloc(p->n_chunks + 1, sizeof(*j.rows));
+	j.nkept = bf_calloc(p->n_chunks + 1, sizeof(*j.nkept));
+	if (!j.rows || !j.nkept) {
 		rc = bf_err_set(err, BF_E_NOMEM, "out of memory");
 		goto done;
 	}
-	for (i = 0; i < f->n_nodes; i++)
-		bf_strbuf_init(&ns[i].sb);
-	for (i = 0; i < f->n_srcs; i++) {
-		if (!(flds[i] = vcz_field_open(v, f->srcs[i], err))) {
-			rc = err ? err->code : BF_E_FORMAT;
-			goto done;
-		}
+	pthread_mutex_init(&j.mu, NULL);
+	j.main_thread = pthread_self();
+	for (t = 1; t < nth; t++) {
+		if (pthread_create(&th[started], NULL, worker_main, &j) != 0)
+			break;
+		started++;
 	}
-	if (!sel) {
-		rc = vcz_samplesel_init(v, v->samples, v->n_samples, &all, err);
-		if (rc < 0)
-			goto done;
-		sel = &all;
+	worker_main(&j); /* this thread works too */
+	for (t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	pthread_mutex_destroy(&j.mu);
+	bf_progress_report(f->progress, "filtering the selection", n_orig, n_orig);
+	if (j.rc < 0) {
+		rc = j.rc;
+		bf_err_copy(err, &j.err);
+		goto done;
 	}
-	if (need_gt && v->gt) {
-		gs.ncols = v->n_allele_cols;
-		gs.cnt = bf_calloc((size_t)v->vchunk * (size_t)gs.ncols + 1, sizeof(int32_t));
-		gs.an = bf_calloc((size_t)v->vchunk + 1, sizeof(int32_t));
-		gs.nmiss = bf_calloc((size_t)v->vchunk + 1, sizeof(int32_t));
-		gs.ns = bf_calloc((size_t)v->vchunk + 1, sizeof(int32_t));
-		if (!gs.cnt || !gs.an || !gs.nmiss || !gs.ns) {
-			rc = bf_err_set(err, BF_E_NOMEM, "out of memory");
-			goto done;
-		}
-		if (sel->n > 0 && !(rd = vcz_reader_create(v, sel, GT_BATCH, err))) {
-			rc = err ? err->code : BF_E_NOMEM;
-			goto done;
-		}
-	}
-	for (ci_i = 0; ci_i < p->n_chunks; ci_i++) {
-		struct plan_chunk *pc = &p->chunks[ci_i];
-		struct ectx c;
-		uint32_t k, nk = 0;
-		int64_t n_rows = vcz_chunk_rows(v, pc->ci);
+	for (i = 0; i < p->n_chunks; i++) {
+		struct plan_chunk *pc = &p->chunks[i];
+		uint32_t nk = j.nkept[i];
 
-		memset(&c, 0, sizeof(c));
-		for (i = 0; i < f->n_srcs && rc == 0; i++)
-			rc = vcz_field_read(flds[i], pc->ci, &cols[i], err);
-		if (rc == 0 && need_meta)
-			rc = vcz_meta_read(v, pc->ci, &m, err);
-		if (rc == 0 && need_gt && v->gt && pc->n > 0) {
-			int64_t lo = plan_chunk_row(pc, 0),
-				hi = (int64_t)plan_chunk_row(pc, pc->n - 1) + 1;
-
-			rc = gt_chunk(rd, pc->ci, lo, hi < n_rows ? hi : n_rows, sel, v->ploidy,
-				      f->need_miss, &gs, err);
-		}
-		if (rc < 0)
-			goto done;
-		c.f = f;
-		c.v = v;
-		c.cols = cols;
-		c.m = &m;
-		c.gs = &gs;
-		c.subset = samples != NULL;
-		c.has_gt = v->gt != NULL;
-		c.nsel = sel->n;
-		c.ns = ns;
-		for (k = 0; k < pc->n; k++) {
-			bool pass;
-
-			c.r = plan_chunk_row(pc, k);
-			rc = eval_bool(&c, f->root, &pass);
-			if (rc < 0) {
-				if (rc == BF_E_NOMEM)
-					bf_err_set(err, BF_E_NOMEM, "out of memory");
-				else if (err && err->code == 0)
-					bf_err_set(err, rc, "filter evaluation failed");
-				goto done;
-			}
-			if (pass != exclude)
-				keep[nk++] = (uint32_t)c.r;
-		}
-		if (need_meta)
-			vcz_meta_release(&m);
 		if (nk == 0) {
 			bf_free(pc->rows);
-			pc->rows = NULL;
 			continue;
 		}
 		if (nk != pc->n) {
-			uint32_t *rows = bf_realloc(pc->rows, nk * sizeof(uint32_t));
-
-			if (!rows) {
-				rc = bf_err_set(err, BF_E_NOMEM, "out of memory");
-				goto done;
-			}
-			memcpy(rows, keep, nk * sizeof(uint32_t));
-			pc->rows = rows;
+			bf_free(pc->rows);
+			pc->rows = j.rows[i];
+			j.rows[i] = NULL;
 			pc->n = nk;
 		}
 		p->chunks[out_i++] = *pc;
@@ -2042,31 +2348,11 @@ int filter_apply(const struct filter *f, bool exclude, struct vcz *v,
 	p->n_chunks = out_i;
 	p->n_variants = total;
 done:
-	if (rc < 0) {
-		/* chunks not reached yet own their rows; slots before are moved copies */
-		for (; ci_i < p->n_chunks; ci_i++)
-			bf_free(p->chunks[ci_i].rows);
-		p->n_chunks = out_i;
-	}
-	vcz_meta_release(&m);
-	if (flds)
-		for (i = 0; i < f->n_srcs; i++)
-			vcz_field_free(flds[i]);
-	bf_free(flds);
-	bf_free(cols);
-	if (ns)
-		for (i = 0; i < f->n_nodes; i++) {
-			bf_free(ns[i].v);
-			bf_free(ns[i].m);
-			bf_strbuf_release(&ns[i].sb);
-		}
-	bf_free(ns);
-	bf_free(keep);
-	bf_free(gs.cnt);
-	bf_free(gs.an);
-	bf_free(gs.nmiss);
-	bf_free(gs.ns);
-	vcz_reader_free(rd);
+	if (j.rows)
+		for (i = 0; i < n_orig; i++)
+			bf_free(j.rows[i]);
+	bf_free(j.rows);
+	bf_free(j.nkept);
 	vcz_samplesel_release(&all);
 	return rc;
 }

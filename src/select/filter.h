@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 
+struct bf_progress;
 struct vcz;
 struct vcz_samplesel;
 struct filter;
@@ -43,6 +44,9 @@ int filter_parse(const char *expr, const struct vcz *v, struct filter **out,
 int filter_apply(const struct filter *f, bool exclude, struct vcz *v,
 		 const struct vcz_samplesel *samples, struct plan *p,
 		 struct bf_err *err) BF_MUST_CHECK;
+
+/* Report the pass's progress (chunks done) through this hook (util/progress.h), or NULL. */
+void filter_set_progress(struct filter *f, const struct bf_progress *progress);
 
 void filter_free(struct filter *f);
 

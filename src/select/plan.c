@@ -41,6 +41,8 @@ int select_plan(struct vcz *v, const struct select_opts *o, const struct vcz_sam
 	/* parse -i/-e first: a bad expression fails before any data is read */
 	if (o->include || o->exclude)
 		BF_FORWARD(filter_parse(o->include ? o->include : o->exclude, v, &flt, err));
+	if (flt)
+		filter_set_progress(flt, o->progress);
 
 	/* regions, targets, types, allele counts: one pass over the site arrays */
 	rc = sites_plan(v, o, p, &st, err);
