@@ -37,7 +37,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC := $(sort $(wildcard test/fuzz/fuzz_*.c))
 
 .PHONY: install uninstall deb man
-.PHONY: all deps test unit asan-unit fuzz-smoke fuzz integration demo bench bench-memory clean format format-check tools
+.PHONY: all deps test test-long fuzz-long unit asan-unit fuzz-smoke fuzz integration demo bench bench-memory clean format format-check tools
 
 all: $(BUILD)/biofuse tools man
 
@@ -130,6 +130,18 @@ fuzz: deps fuzz-bins
 		echo "fuzzing $$f for $(FUZZ_SECONDS) s"; \
 		build-fuzz/$$f -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$f test/fuzz/corpus/$$f || exit 1; \
 	done
+
+# Every fuzz target for FUZZ_LONG_SECONDS (10 minutes) each; corpora minimised back
+# into test/fuzz/corpus/, crashes kept in test/fuzz/regress/ (scripts/fuzz_long.sh).
+FUZZ_LONG_SECONDS ?= 600
+fuzz-long: deps fuzz-bins
+	@FUZZ_LONG_SECONDS=$(FUZZ_LONG_SECONDS) sh scripts/fuzz_long.sh
+
+# The long reliability checks of docs/reliability.md (about 40 minutes with the
+# 30-minute soak; BF_SOAK_SECONDS etc. shorten them, see test/run_long.sh).
+test-long: deps
+	@$(MAKE) --no-print-directory all
+	@sh test/run_long.sh
 
 bench: deps all $(BENCH_BIN)
 	@sh bench/run.sh

@@ -545,6 +545,8 @@ int front_run(const struct front_config *c, struct supervisor *sup, struct bf_er
 	args.argv = (char **)argv;
 	args.allocated = 0;
 	se = fuse_session_new(&args, &front_ops, sizeof(front_ops), f);
+	/* libfuse may have copied the arguments to add its own (LeakSanitizer) */
+	fuse_opt_free_args(&args);
 	if (!se) {
 		rc = bf_err_set(err, BF_E_IO, "cannot create the FUSE session");
 		goto out;
