@@ -37,7 +37,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC := $(sort $(wildcard test/fuzz/fuzz_*.c))
 
 .PHONY: install uninstall deb man
-.PHONY: all deps test test-long fuzz-long unit asan-unit fuzz-smoke fuzz integration demo bench bench-memory clean format format-check tools
+.PHONY: all deps test test-long fuzz-long check-layers unit asan-unit fuzz-smoke fuzz integration demo bench bench-memory clean format format-check tools
 
 all: $(BUILD)/biofuse tools man
 
@@ -99,9 +99,9 @@ tools: $(TOOL_BIN)
 
 unit-bins: $(UNIT_BIN)
 
-# The whole suite: set-up, build, unit tests (plain and ASan+UBSan), fuzz
-# smoke runs, integration tests; ends with "N passed, N failed".
-test: deps
+# The whole suite: set-up, the layer check, build, unit tests (plain and
+# ASan+UBSan), fuzz smoke runs, integration tests; ends with "N passed, N failed".
+test: deps check-layers
 	@$(MAKE) --no-print-directory all unit-bins
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g' \
 		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' \
@@ -110,6 +110,12 @@ test: deps
 
 unit: all unit-bins
 	@sh test/run_tests.sh unit
+
+# Includes follow the layer order of src/README.md (and the checker catches
+# what it should: test/check_layers_test.sh).
+check-layers:
+	@sh scripts/check_layers.sh src
+	@sh test/check_layers_test.sh
 
 integration: all
 	@sh test/run_tests.sh integration
