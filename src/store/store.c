@@ -265,7 +265,13 @@ int store_get(struct store *s, const char *key, size_t max_len, uint8_t **data, 
 void store_prefetch(struct store *s, const char *const *keys, size_t n)
 {
 	if (s && s->be->prefetch && n)
-		s->be->prefetch(s->state, keys, n);
+		s->be->prefetch(s->state, keys, n, false);
+}
+
+void store_prefetch_small(struct store *s, const char *const *keys, size_t n)
+{
+	if (s && s->be->prefetch && n)
+		s->be->prefetch(s->state, keys, n, true);
 }
 
 void store_trim(struct store *s)

@@ -79,6 +79,13 @@ int store_config_check(const char *path, const struct store_config *cfg, struct 
  */
 void store_prefetch(struct store *s, const char *const *keys, size_t n);
 
+/*
+ * store_prefetch for objects known to be small (variant metadata chunks): a
+ * remote store admits them by count even when big objects fetched ahead use
+ * its byte allowance, so a metadata pass is not serialised behind them.
+ */
+void store_prefetch_small(struct store *s, const char *const *keys, size_t n);
+
 /* Drop what a remote store fetched ahead and nobody read (idle memory). */
 void store_trim(struct store *s);
 

@@ -21,7 +21,7 @@ struct store_backend {
 		    struct bf_err *err);
 	void (*close)(void *state);
 	/* optional: store_prefetch / store_trim */
-	void (*prefetch)(void *state, const char *const *keys, size_t n);
+	void (*prefetch)(void *state, const char *const *keys, size_t n, bool small);
 	void (*trim)(void *state);
 	/* optional: list with sizes in one pass (NULL: list, then size() per key) */
 	int (*list_sizes)(void *state, const char *prefix, store_list_size_fn fn, void *opaque,

@@ -10,11 +10,13 @@
  *
  * The cache holds entries keyed by store key, each one HTTP request in
  * flight or done.  A demand read (size, read) always gets an entry; a hint
- * gets one only while the cache holds fewer than 4 x max_inflight entries
- * and fewer than `cache_bytes` bytes (bodies in flight included: the
- * compressed bytes count against the reader's budget).  store_read of a key
- * consumes its entry; entries nobody read are dropped oldest first when room
- * is needed, and all of them by store_trim.
+ * gets one only while objects fetched ahead number fewer than 8 x
+ * max_inflight and hold less than half of `cache_bytes` (bodies in flight included: the
+ * compressed bytes count against the reader's budget).  An object read
+ * stays while there is room, because the engine's next pieces of the same
+ * chunk read it again (up to the other half); when room is needed, read
+ * objects go first, big ones (>= 256 KiB) before small ones, least recently
+ * used first, then ones fetched ahead; store_trim drops them all.
  *
  * Thread-safety: the cache is under one mutex, never held while waiting on
  * the network.
@@ -35,14 +37,16 @@
 
 #define ZIP_TAIL_BYTES	 (65536 + 22 + 20 + 56 + 1024)
 #define ZIP_MEMBER_SLACK 1024 /* local header extra field bigger than the central one */
-#define RECENT_KEYS	 256
+#define BIG_OBJECT	 ((size_t)256 << 10)
 
 struct rentry {
 	char *key;
 	struct http_req *req;
 	int refs;
-	bool doomed; /* free when the last reference goes */
-	bool hinted; /* started by a hint, not read yet */
+	bool doomed;   /* free when the last reference goes */
+	bool hinted;   /* started by a hint, not read yet */
+	bool was_read; /* read once: kept for the next piece of the same chunk */
+	size_t bytes;  /* body size, once read */
 	uint64_t tick;
 	struct rentry *prev, *next;
 };
@@ -64,12 +68,10 @@ struct remote {
 	size_t tail_len;
 
 	pthread_mutex_t lock;
-	/* keys read lately: a hint for one of them is stale (another worker
-	 * hinted ahead of a chunk that is already consumed) and is ignored */
-	char *recent[RECENT_KEYS];
-	size_t recent_at;
 	struct rentry *head; /* most recent first */
 	size_t n;
+	size_t n_read;	     /* entries already read (the working set) */
+	uint64_t read_bytes; /* their bodies */
 	uint64_t tick;
 };
 
@@ -193,6 +195,10 @@ static int map_url(struct remote *r, const char *url, const struct remote_conf *
 
 static void entry_unlink(struct remote *r, struct rentry *e)
 {
+	if (e->was_read) {
+		r->n_read--;
+		r->read_bytes -= e->bytes;
+	}
 	if (e->prev)
 		e->prev->next = e->next;
 	else
@@ -220,19 +226,63 @@ static struct rentry *entry_find(struct remote *r, const char *key)
 	return NULL;
 }
 
-/* Drop the oldest entry nobody holds; @return false when there is none. */
+/*
+ * Drop the least recently used entry nobody holds, one already read first
+ * (the past) before one fetched ahead (the future); with `read_only`, only
+ * a read one.  @return false when there is none.
+ */
+static bool evict_one_of(struct remote *r, bool read_only)
+{
+	struct rentry *e, *best = NULL;
+
+	for (e = r->head; e; e = e->next) {
+		bool big, best_big;
+
+		if (e->refs || e->doomed || (read_only && !e->was_read))
+			continue;
+		/* among read ones, big objects first: small metadata is cheap to keep
+		 * and costs a round trip each when a later pass needs it again */
+		big = e->bytes >= BIG_OBJECT;
+		best_big = best && best->bytes >= BIG_OBJECT;
+		if (!best || (e->was_read && !best->was_read) ||
+		    (e->was_read == best->was_read &&
+		     (big > best_big || (big == best_big && e->tick < best->tick))))
+			best = e;
+	}
+	if (!best)
+		return false;
+	entry_unlink(r, best);
+	entry_free(best);
+	return true;
+}
+
 static bool evict_one(struct remote *r)
 {
-	struct rentry *e, *last = NULL;
+	return evict_one_of(r, false);
+}
 
-	for (e = r->head; e; e = e->next)
-		if (!e->refs && !e->doomed)
-			last = e;
-	if (!last)
-		return false;
-	entry_unlink(r, last);
-	entry_free(last);
-	return true;
+static bool cache_full(struct remote *r)
+{
+	return r->n >= r->max_entries || http_bytes_held(r->cl) >= r->cache_bytes;
+}
+
+/*
+ * Half the entries and half the bytes for objects fetched ahead, half for
+ * the working set of objects read lately.
+ */
+static bool ahead_full(struct remote *r)
+{
+	uint64_t held = http_bytes_held(r->cl);
+
+	return r->n - r->n_read >= r->max_entries / 2 ||
+	       (held > r->read_bytes ? held - r->read_bytes : 0) >= r->cache_bytes / 2;
+}
+
+static void trim_read(struct remote *r)
+{
+	while ((r->n_read > r->max_entries / 2 || r->read_bytes > r->cache_bytes / 2) &&
+	       evict_one_of(r, true))
+		;
 }
 
 /* The request for `key`: URL and range (zip members: their window). */
@@ -283,7 +333,7 @@ static struct rentry *acquire(struct remote *r, const char *key)
 	pthread_mutex_lock(&r->lock);
 	e = entry_find(r, key);
 	if (!e) {
-		while (r->n >= r->max_entries && evict_one(r))
+		while (cache_full(r) && evict_one(r))
 			;
 		e = entry_new(r, key, false);
 	}
@@ -295,41 +345,48 @@ static struct rentry *acquire(struct remote *r, const char *key)
 	return e;
 }
 
-static bool recently_read(const struct remote *r, const char *key)
-{
-	size_t i;
+enum rel_mode { REL_KEEP, REL_READ, REL_DROP };
 
-	for (i = 0; i < RECENT_KEYS; i++)
-		if (r->recent[i] && !strcmp(r->recent[i], key))
-			return true;
-	return false;
-}
-
-static void release(struct remote *r, struct rentry *e, bool drop)
+/*
+ * Let go of an entry: REL_KEEP (size asked, the read follows), REL_READ (read:
+ * kept while there is room, as the next pieces of the same chunk read it
+ * again), REL_DROP (missing or failed: forget it).
+ */
+static void release(struct remote *r, struct rentry *e, enum rel_mode mode)
 {
 	pthread_mutex_lock(&r->lock);
-	if (drop && !e->doomed) {
+	if (mode == REL_READ && !e->was_read && !e->doomed) {
+		size_t len;
+
+		(void)http_body(e->req, &len, NULL);
+		e->was_read = true;
+		e->hinted = false;
+		e->bytes = len;
+		r->n_read++;
+		r->read_bytes += len;
+	}
+	if (mode == REL_DROP && !e->doomed) {
 		e->doomed = true;
 		entry_unlink(r, e);
-		bf_free(r->recent[r->recent_at]);
-		r->recent[r->recent_at] = bf_strdup(e->key);
-		r->recent_at = (r->recent_at + 1) % RECENT_KEYS;
 	}
 	if (--e->refs == 0 && e->doomed)
 		entry_free(e);
+	if (mode == REL_READ)
+		trim_read(r);
 	pthread_mutex_unlock(&r->lock);
 }
 
-static void remote_prefetch(void *state, const char *const *keys, size_t n)
+static void remote_prefetch(void *state, const char *const *keys, size_t n, bool small)
 {
 	struct remote *r = state;
 	size_t i;
 
 	pthread_mutex_lock(&r->lock);
 	for (i = 0; i < n; i++) {
-		if (entry_find(r, keys[i]) || recently_read(r, keys[i]))
+		if (entry_find(r, keys[i]))
 			continue;
-		if (r->n >= r->max_entries || http_bytes_held(r->cl) >= r->cache_bytes)
+		if (small ? (r->n - r->n_read >= r->max_entries / 2 || cache_full(r))
+			  : (ahead_full(r) || cache_full(r)))
 			break;
 		if (r->zip && !zip_dir_find(r->dir, keys[i]))
 			continue;
@@ -431,8 +488,6 @@ static void remote_close(void *state)
 		entry_free(e);
 	}
 	http_client_free(r->cl);
-	for (size_t i = 0; i < RECENT_KEYS; i++)
-		bf_free(r->recent[i]);
 	zip_dir_free(r->dir);
 	bf_free(r->label);
 	bf_free(r->base);
@@ -460,11 +515,12 @@ static int64_t remote_size(void *state, const char *key, struct bf_err *err)
 		return bf_err_set(err, BF_E_NOMEM, "out of memory");
 	rc = http_wait(e->req, err);
 	if (rc < 0) {
-		release(r, e, true);
+		/* a missing object stays known as missing (it costs one 404) */
+		release(r, e, rc == BF_E_NOTFOUND ? REL_READ : REL_DROP);
 		return rc;
 	}
 	(void)http_body(e->req, &len, NULL);
-	release(r, e, false);
+	release(r, e, REL_KEEP);
 	return (int64_t)len;
 }
 
@@ -499,7 +555,7 @@ static int remote_read(void *state, const char *key, void *buf, size_t len, stru
 			memcpy(buf, body, len);
 		}
 	}
-	release(r, e, true);
+	release(r, e, rc == 0 ? REL_READ : REL_DROP);
 	return rc;
 }
 
@@ -743,11 +799,11 @@ static int probe(struct remote *r, struct bf_err *err)
 	struct rentry *e;
 	int rc;
 
-	remote_prefetch(r, first, sizeof(first) / sizeof(first[0]));
+	remote_prefetch(r, first, sizeof(first) / sizeof(first[0]), true);
 	if (!(e = acquire(r, "zarr.json")))
 		return bf_err_set(err, BF_E_NOMEM, "out of memory");
 	rc = http_wait(e->req, err);
-	release(r, e, false);
+	release(r, e, REL_KEEP);
 	if (rc == BF_E_NOTFOUND) {
 		bf_err_clear(err);
 		return 0;
@@ -792,7 +848,7 @@ void *store_remote_open(const char *url, const struct store_config *cfg,
 	remote_conf_release(&rc);
 	if (!r->cl)
 		goto fail;
-	r->max_entries = 4 * (size_t)(cfg->max_inflight > 0 ? cfg->max_inflight : 32);
+	r->max_entries = 16 * (size_t)(cfg->max_inflight > 0 ? cfg->max_inflight : 32);
 	r->cache_bytes = cfg->cache_bytes ? cfg->cache_bytes : (uint64_t)64 << 20;
 	st = r->zip ? zip_open_remote(r, err) : probe(r, err);
 	if (st < 0)

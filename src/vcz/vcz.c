@@ -451,6 +451,9 @@ static int read_strings_for_row(struct zarr_array *a, int64_t row, struct zarr_s
 static int meta_read(struct vcz *v, int64_t ci, struct vcz_meta *m, struct zarr_dctx *dc,
 		     struct bf_err *err);
 
+/* Chunks of variant metadata hinted to the store per meta_read (this one included). */
+#define VCZ_META_AHEAD 5
+
 int vcz_meta_read(struct vcz *v, int64_t ci, struct vcz_meta *m, struct bf_err *err)
 {
 	return meta_read(v, ci, m, NULL, err);
@@ -481,6 +484,9 @@ static int meta_read(struct vcz *v, int64_t ci, struct vcz_meta *m, struct zarr_
 	}
 	if (m->n == 0)
 		return 0;
+	/* remote stores: this chunk's four arrays at once, and the next chunks' */
+	for (int64_t k = 0; k < VCZ_META_AHEAD; k++)
+		vcz_prefetch(v, ci + k, true, false);
 	rc = read_int_rows(v->contig, row0, m->n, m->contig, dc, err);
 	if (rc == 0)
 		rc = read_int_rows(v->pos, row0, m->n, m->pos, dc, err);

@@ -188,6 +188,9 @@ int64_t zarr_array_count_chunk_files(struct zarr_array *a, struct bf_err *err)
 	return cc.n;
 }
 
+/* Chunks decoding to at most this are hinted as small objects. */
+#define ZARR_SMALL_CHUNK ((size_t)4 << 20)
+
 void zarr_array_prefetch(const struct zarr_array *a, const int64_t *idx, size_t n)
 {
 	char keys[16][1200];
@@ -200,7 +203,10 @@ void zarr_array_prefetch(const struct zarr_array *a, const int64_t *idx, size_t 
 			k++;
 		}
 		if (k == 16 || (i + 1 == n && k)) {
-			store_prefetch(a->g->store, kp, k);
+			if (a->chunk_nbytes <= ZARR_SMALL_CHUNK)
+				store_prefetch_small(a->g->store, kp, k);
+			else
+				store_prefetch(a->g->store, kp, k);
 			k = 0;
 		}
 	}

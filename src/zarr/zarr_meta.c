@@ -723,13 +723,13 @@ void zarr_group_prefetch_arrays(struct zarr_group *g, const char *const *names, 
 		if (g->format == 3) {
 			snprintf(keys[0], sizeof(keys[0]), "%s/zarr.json", names[i]);
 			kp[0] = keys[0];
-			store_prefetch(g->store, kp, 1);
+			store_prefetch_small(g->store, kp, 1);
 		} else {
 			snprintf(keys[0], sizeof(keys[0]), "%s/.zarray", names[i]);
 			snprintf(keys[1], sizeof(keys[1]), "%s/.zattrs", names[i]);
 			kp[0] = keys[0];
 			kp[1] = keys[1];
-			store_prefetch(g->store, kp, 2);
+			store_prefetch_small(g->store, kp, 2);
 		}
 	}
 }

@@ -31,13 +31,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_port(port, timeout=15.0, proc=None):
+def wait_port(port, timeout=15.0, proc=None, host="127.0.0.1"):
     end = time.time() + timeout
     while time.time() < end:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError("server exited with %s" % proc.returncode)
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            with socket.create_connection((host, port), timeout=0.2):
                 return
         except OSError:
             time.sleep(0.05)
@@ -73,8 +73,9 @@ def make_certs(d):
 class Nginx:
     """nginx serving `root` on an HTTP port and (with certs) an HTTPS port."""
 
-    def __init__(self, root, work, certs=None):
-        self.root, self.work = str(root), str(work)
+    def __init__(self, root, work, certs=None, host="127.0.0.1", prefix=()):
+        """`prefix` runs nginx under another command (bench: `ip netns exec NS`)."""
+        self.root, self.work, self.host = str(root), str(work), host
         os.makedirs(self.work, exist_ok=True)
         self.port = free_port()
         self.tls_port = free_port() if certs else None
@@ -83,11 +84,11 @@ class Nginx:
             _, crt, key = certs
             tls = """
     server {
-        listen 127.0.0.1:%d ssl http2;
+        listen %s:%d ssl http2;
         ssl_certificate %s;
         ssl_certificate_key %s;
         root %s;
-    }""" % (self.tls_port, crt, key, self.root)
+    }""" % (host, self.tls_port, crt, key, self.root)
         conf = os.path.join(self.work, "nginx.conf")
         with open(conf, "w") as f:
             f.write(("user root;\n" if os.geteuid() == 0 else "") + """
@@ -97,7 +98,8 @@ pid %(w)s/nginx.pid;
 error_log %(w)s/error.log;
 events { worker_connections 256; }
 http {
-    access_log %(w)s/access.log;
+    log_format timed '$msec $request_time "$request" $status $body_bytes_sent';
+    access_log %(w)s/access.log timed;
     client_body_temp_path %(w)s/tmp;
     proxy_temp_path %(w)s/tmp;
     fastcgi_temp_path %(w)s/tmp;
@@ -106,22 +108,22 @@ http {
     default_type application/octet-stream;
     keepalive_requests 100000;
     server {
-        listen 127.0.0.1:%(p)d;
+        listen %(h)s:%(p)d;
         root %(r)s;
     }%(tls)s
 }
-""" % dict(w=self.work, p=self.port, r=self.root, tls=tls))
+""" % dict(w=self.work, h=host, p=self.port, r=self.root, tls=tls))
         os.makedirs(os.path.join(self.work, "tmp"), exist_ok=True)
-        self.proc = subprocess.Popen([nginx_path(), "-c", conf, "-p", self.work],
+        self.proc = subprocess.Popen(list(prefix) + [nginx_path(), "-c", conf, "-p", self.work],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_port(self.port, proc=self.proc)
+        wait_port(self.port, proc=self.proc, host=host)
         if self.tls_port:
-            wait_port(self.tls_port, proc=self.proc)
+            wait_port(self.tls_port, proc=self.proc, host=host)
 
     def url(self, rel, tls=False):
         if tls:
-            return "https://127.0.0.1:%d/%s" % (self.tls_port, rel)
-        return "http://127.0.0.1:%d/%s" % (self.port, rel)
+            return "https://%s:%d/%s" % (self.host, self.tls_port, rel)
+        return "http://%s:%d/%s" % (self.host, self.port, rel)
 
     def requests(self):
         p = os.path.join(self.work, "access.log")
