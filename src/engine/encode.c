@@ -159,6 +159,9 @@ static int piece_accept(struct piece_enc *pe, size_t k, unsigned *accept, struct
 	const struct source_piece *p = &src->pieces[k];
 	unsigned a = src->accept;
 
+	/* planes come only through the window: a gathered piece takes phase bytes */
+	if (src->mode != VCZ_GT_ROWS && src->mode != VCZ_GT_COLS)
+		a &= ~(unsigned)VCZ_ACCEPT_PLANES;
 	if (src->plan->chunks[p->k].rows)
 		a &= ~(unsigned)VCZ_ACCEPT_PLANES;
 	if (src->info.need_phase && vcz_has_phased(src->v)) {
