@@ -11,7 +11,8 @@ PC_CFLAGS = $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS   = $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null) -lbz2 -lpthread -lm
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-        -Wpointer-arith -Wvla -Wformat=2 -Wundef -Wwrite-strings -Wno-format-nonliteral -Wno-format-truncation
+        -Wpointer-arith -Wvla -Wformat=2 -Wundef -Wwrite-strings -Wcast-qual -Wswitch-enum \
+        -Wno-format-nonliteral -Wno-format-truncation
 OPT     ?= -O2 -g
 SAN     ?=
 CFLAGS_ALL = -std=c11 $(OPT) $(SAN) $(WARN) -Isrc $(PC_CFLAGS) $(EXTRA_CFLAGS)

@@ -212,7 +212,7 @@ static struct store *load_mem_store(struct store *s)
 {
 	struct keylist kl = {0};
 	struct bf_err err;
-	const void **vals;
+	void **vals;
 	size_t *lens, i;
 	struct store *m;
 
@@ -230,11 +230,12 @@ static struct store *load_mem_store(struct store *s)
 			die(kl.keys[i], &err);
 		vals[i] = data;
 	}
-	m = store_open_mem(kl.n, (const char *const *)kl.keys, vals, lens, &err);
+	m = store_open_mem(kl.n, (const char *const *)kl.keys, (const void *const *)vals, lens,
+			   &err);
 	if (!m)
 		die("store_open_mem", &err);
 	for (i = 0; i < kl.n; i++) {
-		bf_free((void *)vals[i]);
+		bf_free(vals[i]);
 		free(kl.keys[i]);
 	}
 	free(kl.keys);

@@ -493,7 +493,9 @@ int front_run(const struct front_config *c, struct supervisor *sup, struct bf_er
 {
 	struct front *f = bf_calloc(1, sizeof(*f)); /* the session's userdata */
 	char maxread_opt[128];
-	const char *argv[8];
+	/* fuse_args takes char **: the fixed words as arrays of our own */
+	char w_name[] = "biofuse", w_o[] = "-o", w_d[] = "-d";
+	char *argv[8];
 	int argc = 0, rc = 0;
 	struct fuse_args args;
 	struct fuse_session *se;
@@ -536,13 +538,13 @@ int front_run(const struct front_config *c, struct supervisor *sup, struct bf_er
 	snprintf(maxread_opt, sizeof(maxread_opt),
 		 "ro,fsname=biofuse,default_permissions,max_read=%u%s", MAX_READ,
 		 c->allow_other ? ",allow_other" : "");
-	argv[argc++] = "biofuse";
-	argv[argc++] = "-o";
+	argv[argc++] = w_name;
+	argv[argc++] = w_o;
 	argv[argc++] = maxread_opt;
 	if (c->fuse_debug)
-		argv[argc++] = "-d";
+		argv[argc++] = w_d;
 	args.argc = argc;
-	args.argv = (char **)argv;
+	args.argv = argv;
 	args.allocated = 0;
 	se = fuse_session_new(&args, &front_ops, sizeof(front_ops), f);
 	/* libfuse may have copied the arguments to add its own (LeakSanitizer) */

@@ -80,6 +80,9 @@ static int handshake(struct supervisor *s, int sock, bool restart, struct ipc_he
 static int spawn(struct supervisor *s, bool restart, int *sock, pid_t *pid, struct ipc_hello *h,
 		 struct bf_err *err)
 {
+	/* execv takes char *const[]: the fixed words as arrays of our own */
+	char w_server[] = "__server", w_ipc[] = "--ipc-fd", w_shm[] = "--shm-fd",
+	     w_dir[] = "--mount-dir";
 	char ipcfd[16], shmfd[16];
 	char *argv[9];
 	int sv[2], rc;
@@ -90,12 +93,12 @@ static int spawn(struct supervisor *s, bool restart, int *sock, pid_t *pid, stru
 	snprintf(ipcfd, sizeof(ipcfd), "%d", sv[1]);
 	snprintf(shmfd, sizeof(shmfd), "%d", s->shm_fd);
 	argv[0] = s->argv0;
-	argv[1] = (char *)"__server";
-	argv[2] = (char *)"--ipc-fd";
+	argv[1] = w_server;
+	argv[2] = w_ipc;
 	argv[3] = ipcfd;
-	argv[4] = (char *)"--shm-fd";
+	argv[4] = w_shm;
 	argv[5] = shmfd;
-	argv[6] = (char *)"--mount-dir";
+	argv[6] = w_dir;
 	argv[7] = s->label;
 	argv[8] = NULL;
 	p = fork();

@@ -1258,6 +1258,19 @@ static int eval_num(struct ectx *c, const struct fnode *n, struct nv *o)
 			case EXPR_DIV:
 				z = x / y;
 				break;
+			case EXPR_AND:
+			case EXPR_AND2:
+			case EXPR_EQ:
+			case EXPR_GE:
+			case EXPR_GT:
+			case EXPR_LE:
+			case EXPR_LIKE:
+			case EXPR_LT:
+			case EXPR_MOD:
+			case EXPR_NE:
+			case EXPR_NLIKE:
+			case EXPR_OR:
+			case EXPR_OR2:
 			default: /* EXPR_MOD: integer remainder, missing for 0 */
 				if ((int64_t)y == 0 || x > 9e18 || x < -9e18 || y > 9e18 ||
 				    y < -9e18) {
@@ -1276,6 +1289,19 @@ static int eval_num(struct ectx *c, const struct fnode *n, struct nv *o)
 		o->m = s->m;
 		return 0;
 	}
+	case K_ALT:
+	case K_CHROM:
+	case K_CMP:
+	case K_FILTER:
+	case K_FILTERCMP:
+	case K_ID:
+	case K_IDCMP:
+	case K_LOGIC:
+	case K_REF:
+	case K_SCMP:
+	case K_STRC:
+	case K_TYPE:
+	case K_TYPECMP:
 	default:
 		return BF_E_INTERNAL;
 	}
@@ -1304,6 +1330,18 @@ static bool cmp_one(enum expr_op op, double x, double y)
 			return x <= y;
 		case EXPR_GT:
 			return x > y;
+		case EXPR_ADD:
+		case EXPR_AND:
+		case EXPR_AND2:
+		case EXPR_DIV:
+		case EXPR_GE:
+		case EXPR_LIKE:
+		case EXPR_MOD:
+		case EXPR_MUL:
+		case EXPR_NLIKE:
+		case EXPR_OR:
+		case EXPR_OR2:
+		case EXPR_SUB:
 		default:
 			return x >= y;
 		}
@@ -1322,6 +1360,18 @@ static bool cmp_one(enum expr_op op, double x, double y)
 			return a <= b;
 		case EXPR_GT:
 			return a > b;
+		case EXPR_ADD:
+		case EXPR_AND:
+		case EXPR_AND2:
+		case EXPR_DIV:
+		case EXPR_GE:
+		case EXPR_LIKE:
+		case EXPR_MOD:
+		case EXPR_MUL:
+		case EXPR_NLIKE:
+		case EXPR_OR:
+		case EXPR_OR2:
+		case EXPR_SUB:
 		default:
 			return a >= b;
 		}
@@ -1526,6 +1576,32 @@ static int eval_str(struct ectx *c, const struct fnode *n, struct sv *o)
 			return rc;
 		}
 	}
+	case K_AC:
+	case K_AF:
+	case K_AN:
+	case K_ARITH:
+	case K_CMP:
+	case K_FILTER:
+	case K_FILTERCMP:
+	case K_FMISS:
+	case K_ID:
+	case K_IDCMP:
+	case K_ILEN:
+	case K_LOGIC:
+	case K_MAC:
+	case K_MAF:
+	case K_MISSC:
+	case K_NALT:
+	case K_NEG:
+	case K_NMISS:
+	case K_NS:
+	case K_NSAMPLES:
+	case K_NUMC:
+	case K_POS:
+	case K_QUAL:
+	case K_SCMP:
+	case K_TYPE:
+	case K_TYPECMP:
 	default:
 		return BF_E_INTERNAL;
 	}
@@ -1766,6 +1842,20 @@ static int eval_bool(struct ectx *c, const struct fnode *n, bool *out)
 		case EXPR_LIKE:
 			*out = (t & n->type_thr) != 0;
 			break;
+		case EXPR_ADD:
+		case EXPR_AND:
+		case EXPR_AND2:
+		case EXPR_DIV:
+		case EXPR_GE:
+		case EXPR_GT:
+		case EXPR_LE:
+		case EXPR_LT:
+		case EXPR_MOD:
+		case EXPR_MUL:
+		case EXPR_NLIKE:
+		case EXPR_OR:
+		case EXPR_OR2:
+		case EXPR_SUB:
 		default:
 			*out = (t & n->type_thr) == 0;
 			break;
@@ -1798,12 +1888,51 @@ static int eval_bool(struct ectx *c, const struct fnode *n, bool *out)
 		case EXPR_NE:
 			*out = n->nfids != nset || (n->nfids > 0 && found != n->nfids);
 			break;
+		case EXPR_ADD:
+		case EXPR_AND:
+		case EXPR_AND2:
+		case EXPR_DIV:
+		case EXPR_EQ:
+		case EXPR_GE:
+		case EXPR_GT:
+		case EXPR_LE:
+		case EXPR_LT:
+		case EXPR_MOD:
+		case EXPR_MUL:
+		case EXPR_OR:
+		case EXPR_OR2:
+		case EXPR_SUB:
 		default:
 			*out = n->nfids == nset && found == n->nfids;
 			break;
 		}
 		return 0;
 	}
+	case K_AC:
+	case K_AF:
+	case K_ALT:
+	case K_AN:
+	case K_ARITH:
+	case K_CHROM:
+	case K_FILTER:
+	case K_FMISS:
+	case K_ID:
+	case K_ILEN:
+	case K_INFO:
+	case K_MAC:
+	case K_MAF:
+	case K_MISSC:
+	case K_NALT:
+	case K_NEG:
+	case K_NMISS:
+	case K_NS:
+	case K_NSAMPLES:
+	case K_NUMC:
+	case K_POS:
+	case K_QUAL:
+	case K_REF:
+	case K_STRC:
+	case K_TYPE:
 	default:
 		return BF_E_INTERNAL;
 	}

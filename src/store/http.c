@@ -306,25 +306,16 @@ static void classify(struct http_client *c, struct http_req *r, CURLcode res)
 		retry = status >= 500 || status == 429 || status == 408;
 	} else {
 		snprintf(why, sizeof(why), "%s", curl_easy_strerror(res));
-		switch (res) {
-		case CURLE_COULDNT_CONNECT:
-		case CURLE_COULDNT_RESOLVE_HOST:
-		case CURLE_SSL_CONNECT_ERROR:
+		/* libcurl's CURLcode grows with every release: tests, not a switch */
+		if (res == CURLE_COULDNT_CONNECT || res == CURLE_COULDNT_RESOLVE_HOST ||
+		    res == CURLE_SSL_CONNECT_ERROR) {
 			retry = c->reached;
 			fatal_conn = !c->reached;
-			break;
-		case CURLE_OPERATION_TIMEDOUT:
-		case CURLE_RECV_ERROR:
-		case CURLE_SEND_ERROR:
-		case CURLE_GOT_NOTHING:
-		case CURLE_PARTIAL_FILE:
-		case CURLE_HTTP2:
-		case CURLE_HTTP2_STREAM:
-		case CURLE_BAD_CONTENT_ENCODING:
+		} else if (res == CURLE_OPERATION_TIMEDOUT || res == CURLE_RECV_ERROR ||
+			   res == CURLE_SEND_ERROR || res == CURLE_GOT_NOTHING ||
+			   res == CURLE_PARTIAL_FILE || res == CURLE_HTTP2 ||
+			   res == CURLE_HTTP2_STREAM || res == CURLE_BAD_CONTENT_ENCODING) {
 			retry = true;
-			break;
-		default:
-			break;
 		}
 	}
 	body_release(r);

@@ -49,6 +49,7 @@ const char *bf_cpu_level_name(enum bf_simd level)
 		return "avx512";
 	case BF_SIMD_AVX2:
 		return "avx2";
+	case BF_SIMD_SCALAR:
 	default:
 		return "scalar";
 	}

@@ -201,6 +201,8 @@ static void load(const struct zarr_dtype *dt, const uint8_t *p, bool info_sentin
 			*st = x == -1 ? VCZ_MISSING : VCZ_FILL;
 		return;
 	}
+	case ZARR_KIND_STRING:
+		break;
 	}
 }
 

@@ -114,6 +114,19 @@ static int parse_filter_params(json_t *conf, struct zarr_codec *c, char **why)
 		if (c->scale == 0)
 			return why_set(why, "codec '%s' has scale 0", c->name);
 		return 0;
+	case ZC_BITROUND:
+	case ZC_BLOSC:
+	case ZC_BYTES:
+	case ZC_BZ2:
+	case ZC_CRC32C:
+	case ZC_GZIP:
+	case ZC_LZ4:
+	case ZC_PACKBITS:
+	case ZC_TRANSPOSE:
+	case ZC_UNKNOWN:
+	case ZC_VLEN_UTF8:
+	case ZC_ZLIB:
+	case ZC_ZSTD:
 	default:
 		return 0;
 	}
@@ -204,6 +217,11 @@ int zarr_codec_parse_v3(json_t *j, int ndim, struct zarr_codec *c, char **why)
 	case ZC_ZLIB:
 		/* v3 has no such standard codecs; numcodecs.* names are not handled */
 		return why_set(why, "codec '%s' is not supported", name);
+	case ZC_BLOSC:
+	case ZC_CRC32C:
+	case ZC_GZIP:
+	case ZC_VLEN_UTF8:
+	case ZC_ZSTD:
 	default:
 		return 0;
 	}
@@ -680,6 +698,19 @@ int zarr_codec_b2b(const struct zarr_codec *c, const uint8_t *src, size_t len, u
 	case ZC_BZ2:
 		rc = bz2_dec(src, len, &o, err);
 		break;
+	case ZC_ASTYPE:
+	case ZC_BITROUND:
+	case ZC_BLOSC:
+	case ZC_BYTES:
+	case ZC_CRC32C:
+	case ZC_DELTA:
+	case ZC_FIXEDSCALEOFFSET:
+	case ZC_LZ4:
+	case ZC_PACKBITS:
+	case ZC_QUANTIZE:
+	case ZC_TRANSPOSE:
+	case ZC_UNKNOWN:
+	case ZC_VLEN_UTF8:
 	default:
 		rc = bf_err_set(err, BF_E_INTERNAL, "codec '%s' is not a bytes codec", c->name);
 		break;

@@ -50,6 +50,7 @@ int main(int argc, char **argv)
 	struct selection_opts so;
 	struct selection s;
 	struct bf_err err;
+	char w_cmd[] = "view-plink", w_o[] = "-o", w_stem[] = "unused";
 	char **args;
 	int i, rc;
 	size_t c;
@@ -62,10 +63,10 @@ int main(int argc, char **argv)
 	if (!args)
 		return 1;
 	args[0] = argv[0];
-	args[1] = (char *)"view-plink";
+	args[1] = w_cmd;
 	args[2] = argv[1];
-	args[3] = (char *)"-o";
-	args[4] = (char *)"unused";
+	args[3] = w_o;
+	args[4] = w_stem;
 	for (i = 2; i < argc; i++)
 		args[i + 3] = argv[i];
 	rc = cli_parse(argc + 3, args, &o, stdout, stderr);

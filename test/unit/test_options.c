@@ -38,15 +38,21 @@ struct run {
 
 static void run_v(struct run *r, const char *first, va_list ap)
 {
+	static char prog[] = "biofuse";
+	/* cli_parse takes char **, as main's argv; copies of the arguments */
+	static char copies[MAX_ARGS][512];
 	char *argv[MAX_ARGS];
 	int argc = 0;
 	const char *a;
 	FILE *out, *err;
 
-	argv[argc++] = (char *)"biofuse";
+	argv[argc++] = prog;
 	for (a = first; a; a = va_arg(ap, const char *)) {
 		assert_true(argc < MAX_ARGS - 1);
-		argv[argc++] = (char *)a;
+		assert_true(strlen(a) < sizeof(copies[0]));
+		strcpy(copies[argc], a);
+		argv[argc] = copies[argc];
+		argc++;
 	}
 	argv[argc] = NULL;
 	out = open_memstream(&r->out, &r->out_len);

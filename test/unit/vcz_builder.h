@@ -112,7 +112,8 @@ static inline void vb_chunk(const char *dir, const char *key, const void *p, siz
 }
 
 static inline void vb_strings(const char *dir, const char *name, int n, int width,
-			      void (*get)(int i, char *out, int width, void *ctx), void *ctx)
+			      void (*get)(int i, char *out, int width, const void *ctx),
+			      const void *ctx)
 {
 	char shape[32], key[64], *buf = calloc((size_t)n * (size_t)width + 1, 1), dt[16];
 
@@ -126,7 +127,7 @@ static inline void vb_strings(const char *dir, const char *name, int n, int widt
 	free(buf);
 }
 
-static inline void vb_sample_id(int i, char *out, int width, void *ctx)
+static inline void vb_sample_id(int i, char *out, int width, const void *ctx)
 {
 	const struct vb_spec *sp = ctx;
 
@@ -134,7 +135,7 @@ static inline void vb_sample_id(int i, char *out, int width, void *ctx)
 		snprintf(out, (size_t)width, "s%d", i);
 }
 
-static inline void vb_contig_id(int i, char *out, int width, void *ctx)
+static inline void vb_contig_id(int i, char *out, int width, const void *ctx)
 {
 	(void)ctx;
 	snprintf(out, (size_t)width, "chr%d", i + 1);
@@ -237,7 +238,7 @@ static inline char *vb_build(const struct vb_spec *sp)
 		abort();
 	vb_text(dir, ".zgroup", "{\"zarr_format\":2}");
 	vb_text(dir, ".zattrs", "{\"vcf_zarr_version\":\"0.2\"}");
-	vb_strings(dir, "sample_id", sp->samples, 8, vb_sample_id, (void *)sp);
+	vb_strings(dir, "sample_id", sp->samples, 8, vb_sample_id, sp);
 	vb_strings(dir, "contig_id", sp->n_contigs, 8, vb_contig_id, NULL);
 	vb_variants(dir, sp);
 	vb_genotypes(dir, sp);
