@@ -38,7 +38,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC := $(sort $(wildcard test/fuzz/fuzz_*.c))
 
 .PHONY: install uninstall deb man
-.PHONY: all deps test test-long fuzz-long check-layers unit asan-unit fuzz-smoke fuzz integration demo bench bench-memory clean format format-check tools
+.PHONY: bench-remote all deps test test-long fuzz-long check-layers unit asan-unit fuzz-smoke fuzz integration demo bench bench-memory clean format format-check tools
 
 all: $(BUILD)/biofuse tools man
 
@@ -152,6 +152,11 @@ test-long: deps
 
 bench: deps all $(BENCH_BIN)
 	@sh bench/run.sh
+
+# Remote stores (issue 15): store A through nginx, over a 20 ms link, idle RSS
+# with HTTPS and S3 (a few minutes; generates store A the first time).
+bench-remote: deps all
+	@/usr/bin/python3 bench/bench_remote.py
 
 # Issue 6 memory suite alone (about 7 minutes on 2 cores).
 bench-memory: deps all $(BENCH_BIN)

@@ -235,6 +235,8 @@ def main():
                 link.close()
 
     if only & {"R4"}:
+        v = max(probe_rss(a.biofuse, store, mnt) for _ in range(a.rounds))
+        log("R4 for comparison, the local store with the same probe: %.1f MiB" % v)
         certs = rs.make_certs(os.path.join(work, "certs"))
         ng = rs.Nginx(www, os.path.join(work, "ng3"), certs=certs)
         env = dict(os.environ, CURL_CA_BUNDLE=certs[0])
