@@ -2,7 +2,7 @@
 """Run every biofuse benchmark and print each figure beside its goal.
 
 usage: bench_all.py [--root REPO] [--data DIR] [--tmp DIR] [--rounds N]
-                    [--only decode,kernel,view,mount,ready,memory,select,filter]
+                    [--only decode,kernel,view,mount,ready,memory,select,filter,fuse]
 
 Every figure is a ratio of two things measured in this one run (rounds alternate
 between them), or a time/size figure with its goal; medians over the rounds.
@@ -353,7 +353,7 @@ def main():
     ap.add_argument("--data", default=None)
     ap.add_argument("--tmp", default="/dev/shm" if os.path.isdir("/dev/shm") else None)
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--only", default="decode,kernel,view,mount,ready,memory,select,filter")
+    ap.add_argument("--only", default="decode,kernel,view,mount,ready,memory,select,filter,fuse")
     a = ap.parse_args()
     root = a.root
     a.biofuse = os.environ.get("BIOFUSE", os.path.join(root, "build/biofuse"))
@@ -392,6 +392,11 @@ def main():
         bench_filter.fig_site(a, bench_select.tall_store(root, data))
         bench_filter.fig_gt(a, ensure_store(root, os.path.join(data, bench_filter.STORE_A[0]),
                                             bench_filter.STORE_A[1]))
+    if "fuse" in only:
+        import bench_fuse
+        a.ceiling = os.path.join(root, "build/bench/bench_fuse_ceiling")
+        a.reads = 2000
+        bench_fuse.fig_fuse(a, big)
     log(f"\nbench total {time.perf_counter() - t_start:.0f} s")
 
 

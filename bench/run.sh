@@ -5,7 +5,7 @@
 # e.g. `sh bench/run.sh --rounds 3 --only decode,view`.
 set -e
 cd "$(dirname "$0")/.."
-for b in build/biofuse build/bench/bench_decode build/bench/bench_bed_kernel; do
+for b in build/biofuse build/bench/bench_decode build/bench/bench_bed_kernel build/bench/bench_fuse_ceiling; do
 	if [ ! -x "$b" ]; then
 		echo "bench: $b is missing; run 'make bench' (or make && make $b)" >&2
 		exit 1

@@ -309,14 +309,21 @@ static void fr_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	flags = fh_read_flags(fs, (uint64_t)off, size);
 	if (size <= f->sup->slot_size) {
+		const uint8_t *data = NULL;
 		uint32_t slot, n;
-		rc = sup_read(f->sup, (uint64_t)off, (uint32_t)size, flags, fs->id, &slot, &n);
 
+		/* small reads (plink 2's scan, random probes) go through the window cache */
+		if (size <= SUP_CACHE_READ_MAX)
+			rc = sup_read_cached(f->sup, (uint64_t)off, (uint32_t)size, flags, fs->id,
+					     &slot, &data, &n);
+		else if ((rc = sup_read(f->sup, (uint64_t)off, (uint32_t)size, flags, fs->id, &slot,
+					&n)) == 0)
+			data = sup_slot(f->sup, slot);
 		if (rc < 0)
 			goto out_rc;
 		access_log_add(f->log, ff->name, fs->id, (uint64_t)off, n, t0, bf_clock_now(),
 			       "read");
-		fuse_reply_buf(req, (const char *)sup_slot(f->sup, slot), n);
+		fuse_reply_buf(req, (const char *)data, n);
 		sup_release(f->sup, slot);
 		return;
 	} else {

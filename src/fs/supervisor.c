@@ -299,7 +299,7 @@ static void *janitor_main(void *arg)
 			break;
 		}
 		for (i = 0; i < s->n_slots; i++)
-			busy |= s->slot_busy[i];
+			busy |= s->slot_busy[i] || s->slot_refs[i] > 0;
 		/* A read taken and released between two ticks counts as use too. */
 		busy |= s->slot_used;
 		s->slot_used = false;
@@ -307,6 +307,10 @@ static void *janitor_main(void *arg)
 			punched = false;
 			idle_since = bf_clock_now();
 		} else if (!punched && bf_clock_now() - idle_since > 1.0) {
+			/* cached windows go with their pages (no reader holds one) */
+			for (i = 0; i < s->n_slots; i++)
+				s->slot_cached[i] = false;
+			s->n_cached = 0;
 			if (fallocate(s->shm_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
 				      (off_t)(s->n_slots * s->slot_size)) != 0)
 				bf_log_debug("cannot release reply slots: %s", strerror(errno));
@@ -394,7 +398,13 @@ int sup_start(struct supervisor *s, const struct sup_config *c, struct bf_err *e
 	s->config = bf_malloc(c->server_config_len ? c->server_config_len : 1);
 	s->slot_busy = bf_calloc(s->n_slots, sizeof(bool));
 	s->slot_quarantine = bf_calloc(s->n_slots, sizeof(bool));
-	if (!s->argv0 || !s->label || !s->config || !s->slot_busy || !s->slot_quarantine)
+	s->slot_cached = bf_calloc(s->n_slots, sizeof(bool));
+	s->slot_off = bf_calloc(s->n_slots, sizeof(uint64_t));
+	s->slot_n = bf_calloc(s->n_slots, sizeof(uint32_t));
+	s->slot_refs = bf_calloc(s->n_slots, sizeof(uint32_t));
+	s->slot_lru = bf_calloc(s->n_slots, sizeof(uint64_t));
+	if (!s->argv0 || !s->label || !s->config || !s->slot_busy || !s->slot_quarantine ||
+	    !s->slot_cached || !s->slot_off || !s->slot_n || !s->slot_refs || !s->slot_lru)
 		return bf_err_set(err, BF_E_NOMEM, "out of memory");
 	if (c->server_config_len)
 		memcpy(s->config, c->server_config, c->server_config_len);
@@ -435,16 +445,40 @@ static void unlink_pending(struct supervisor *s, struct sup_pending *p)
 	}
 }
 
-/* Under s->lock: wait for a free reply slot.  @return its index, or a negative code. */
+/* Under s->lock: the least recently hit cached slot no reader holds, or n_slots. */
+static size_t cache_victim(const struct supervisor *s)
+{
+	size_t i, v = s->n_slots;
+
+	for (i = 0; i < s->n_slots; i++)
+		if (s->slot_cached[i] && s->slot_refs[i] == 0 &&
+		    (v == s->n_slots || s->slot_lru[i] < s->slot_lru[v]))
+			v = i;
+	return v;
+}
+
+static void cache_drop(struct supervisor *s, size_t i)
+{
+	s->slot_cached[i] = false;
+	s->n_cached--;
+}
+
+/*
+ * Under s->lock: wait for a free reply slot (neither in flight nor cached;
+ * an unheld cached window is evicted when no other is free).  @return its
+ * index, or a negative code.
+ */
 static int take_slot(struct supervisor *s, const struct timespec *ts)
 {
 	size_t i;
 
 	for (;;) {
-		for (i = 0; i < s->n_slots && s->slot_busy[i]; i++)
+		for (i = 0; i < s->n_slots && (s->slot_busy[i] || s->slot_cached[i]); i++)
 			;
 		if (s->stopping)
 			return BF_E_IO;
+		if (i == s->n_slots && (i = cache_victim(s)) < s->n_slots)
+			cache_drop(s, i);
 		if (i < s->n_slots)
 			break;
 		if (pthread_cond_timedwait(&s->cv, &s->lock, ts) == ETIMEDOUT)
@@ -555,10 +589,76 @@ const uint8_t *sup_slot(const struct supervisor *s, uint32_t slot)
 	return s->shm + (size_t)slot * s->slot_size;
 }
 
+/*
+ * The front owns every slot's life: the server writes a slot only while a
+ * read naming it is in flight (busy), and a cached slot is never busy, is
+ * recycled only with no reader holding it, and all of this is decided under
+ * s->lock in this process.  So a cached window can never be stale or
+ * half-written; a server restart leaves the windows valid (the bytes are
+ * deterministic), and a quarantined slot (a timed-out read) is never cached.
+ */
+int sup_read_cached(struct supervisor *s, uint64_t off, uint32_t len, uint32_t flags,
+		    uint64_t handle, uint32_t *slot, const uint8_t **data, uint32_t *n)
+{
+	uint64_t win = off - off % s->slot_size;
+	uint32_t got;
+	size_t i;
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < s->n_slots; i++) {
+		if (s->slot_cached[i] && s->slot_off[i] <= off &&
+		    off + len <= s->slot_off[i] + s->slot_n[i]) {
+			s->slot_refs[i]++;
+			s->slot_lru[i] = ++s->cache_tick;
+			s->slot_used = true;
+			s->cache_hits++;
+			*slot = (uint32_t)i;
+			*data = sup_slot(s, (uint32_t)i) + (off - s->slot_off[i]);
+			*n = len;
+			pthread_mutex_unlock(&s->lock);
+			return 0;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (len > SUP_CACHE_READ_MAX || off + len > win + s->slot_size)
+		goto exact;
+	rc = sup_read(s, win, (uint32_t)s->slot_size, flags, handle, slot, &got);
+	if (rc < 0 || win + got < off + len) {
+		if (rc == BF_E_TIMEOUT)
+			return rc;
+		if (rc == 0)
+			sup_release(s, *slot);
+		goto exact;
+	}
+	pthread_mutex_lock(&s->lock);
+	if (s->n_cached >= SUP_CACHE_SLOTS && (i = cache_victim(s)) < s->n_slots)
+		cache_drop(s, i);
+	s->slot_busy[*slot] = false;
+	s->slot_cached[*slot] = true;
+	s->n_cached++;
+	s->slot_off[*slot] = win;
+	s->slot_n[*slot] = got;
+	s->slot_refs[*slot] = 1;
+	s->slot_lru[*slot] = ++s->cache_tick;
+	s->cache_fills++;
+	pthread_mutex_unlock(&s->lock);
+	*data = sup_slot(s, *slot) + (off - win);
+	*n = len;
+	return 0;
+exact:
+	rc = sup_read(s, off, len, flags, handle, slot, n);
+	if (rc == 0)
+		*data = sup_slot(s, *slot);
+	return rc;
+}
+
 void sup_release(struct supervisor *s, uint32_t slot)
 {
 	pthread_mutex_lock(&s->lock);
-	if (slot < s->n_slots && !s->slot_quarantine[slot])
+	if (slot < s->n_slots && s->slot_cached[slot] && s->slot_refs[slot] > 0)
+		s->slot_refs[slot]--;
+	else if (slot < s->n_slots && !s->slot_quarantine[slot])
 		s->slot_busy[slot] = false;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->lock);
@@ -627,6 +727,11 @@ void sup_stop(struct supervisor *s)
 	bf_free(s->config);
 	bf_free(s->slot_busy);
 	bf_free(s->slot_quarantine);
+	bf_free(s->slot_cached);
+	bf_free(s->slot_off);
+	bf_free(s->slot_n);
+	bf_free(s->slot_refs);
+	bf_free(s->slot_lru);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->send_lock);
 	pthread_mutex_destroy(&s->proc_lock);

@@ -69,9 +69,22 @@ struct supervisor {
 	uint64_t generation; /* bumps at every server start */
 	bool stopping;
 	bool *slot_busy;
-	bool slot_used;		     /* a slot was taken since the janitor last looked */
-	bool *slot_quarantine;	     /* abandoned by a timed-out read; free after a restart */
-	struct sup_pending *pending; /* reads in flight (linked list) */
+	bool slot_used;	       /* a slot was taken since the janitor last looked */
+	bool *slot_quarantine; /* abandoned by a timed-out read; free after a restart */
+	/*
+	 * The window cache (sup_read_cached): a cached slot holds the bytes
+	 * [slot_off, slot_off + slot_n) of the stream, written by a completed
+	 * server reply, and is read by slot_refs readers; it is never busy.
+	 */
+	bool *slot_cached;
+	uint64_t *slot_off;
+	uint32_t *slot_n;
+	uint32_t *slot_refs;
+	uint64_t *slot_lru; /* cache_tick at the slot's last hit */
+	uint64_t cache_tick;
+	size_t n_cached;
+	uint64_t cache_hits, cache_fills; /* statistics */
+	struct sup_pending *pending;	  /* reads in flight (linked list) */
 	uint64_t next_id;
 	uint64_t restarts;
 	pthread_t reader; /* reads replies; restarts the server */
@@ -113,6 +126,21 @@ int sup_start(struct supervisor *s, const struct sup_config *c, struct bf_err *e
 int sup_read(struct supervisor *s, uint64_t off, uint32_t len, uint32_t flags, uint64_t handle,
 	     uint32_t *slot, uint32_t *n);
 const uint8_t *sup_slot(const struct supervisor *s, uint32_t slot);
+
+/*
+ * Like sup_read for a small read (len <= SUP_CACHE_READ_MAX): answered from
+ * a cached window without a round trip to the server when one holds every
+ * byte of it, else the whole slot-sized, slot-aligned window around it is
+ * read into a slot that then stays cached (at most SUP_CACHE_SLOTS of them,
+ * least recently hit evicted first, all dropped with the idle janitor's
+ * punch).  A window the server fails falls back to the exact read, so a
+ * fault elsewhere in the window never fails this read.  The bytes are at
+ * *data; release with sup_release(s, *slot) as for sup_read.
+ */
+#define SUP_CACHE_READ_MAX ((uint32_t)64 << 10)
+#define SUP_CACHE_SLOTS	   16
+int sup_read_cached(struct supervisor *s, uint64_t off, uint32_t len, uint32_t flags,
+		    uint64_t handle, uint32_t *slot, const uint8_t **data, uint32_t *n);
 void sup_release(struct supervisor *s, uint32_t slot);
 
 /* Server process id (for tests and statistics), 0 if none. */
