@@ -615,6 +615,20 @@ static void unhold(struct stream *s, struct slot *sl)
 	pthread_mutex_unlock(&s->lock);
 }
 
+void stream_piece_span(const struct stream *s, uint64_t off, uint64_t *lo, uint64_t *hi)
+{
+	size_t k;
+
+	if (off < s->prefix_len) {
+		*lo = 0;
+		*hi = s->prefix_len;
+		return;
+	}
+	k = chunk_of(s, off < s->total ? off : s->total - 1);
+	*lo = s->offsets[k];
+	*hi = s->offsets[k + 1];
+}
+
 int64_t stream_read(struct stream *s, uint64_t off, void *buf, size_t len, unsigned flags,
 		    uint64_t reader, struct bf_err *err)
 {

@@ -110,6 +110,13 @@ int64_t stream_read(struct stream *s, uint64_t off, void *buf, size_t len, unsig
 		    uint64_t reader, struct bf_err *err) BF_MUST_CHECK;
 
 /*
+ * The bytes [*lo, *hi) of the piece holding byte `off` (< stream_size; the
+ * prefix counts as one piece): a read of any of them encodes, or fails,
+ * exactly that piece, so a read may be widened within it at no new risk.
+ */
+void stream_piece_span(const struct stream *s, uint64_t off, uint64_t *lo, uint64_t *hi);
+
+/*
  * Give every cached chunk buffer that no reader holds back to the kernel
  * (the cache starts cold again), and have idle encoder threads free their
  * scratch buffers before returning, so a malloc_trim after it finds them

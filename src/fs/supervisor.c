@@ -40,10 +40,11 @@ struct sup_pending {
 	uint32_t flags;	 /* IPC_READ_* */
 	uint64_t handle; /* the front's file handle number */
 	int state;
-	int code;     /* BF_OK or the read's enum bf_errcode, once P_DONE */
-	uint32_t n;   /* bytes in the slot, once P_DONE with BF_OK */
-	int sends;    /* times sent to a server */
-	uint64_t gen; /* generation of the server it was last sent to */
+	int code;	/* BF_OK or the read's enum bf_errcode, once P_DONE */
+	uint32_t n;	/* bytes in the slot, once P_DONE with BF_OK */
+	uint64_t start; /* stream offset of the slot's first byte, then */
+	int sends;	/* times sent to a server */
+	uint64_t gen;	/* generation of the server it was last sent to */
 };
 
 /* The CONFIG message, then the HELLO reply, on a fresh server's socket. */
@@ -364,6 +365,7 @@ static void *reader_main(void *arg)
 				p->state = P_DONE;
 				p->code = rep.code;
 				p->n = rep.n;
+				p->start = rep.start;
 				if (rep.code < 0 && rep.msg[0])
 					/* the server logged it (one line per failure) */
 					bf_log_debug("read at %llu: %s", (unsigned long long)p->off,
@@ -523,8 +525,9 @@ static void kill_wedged(struct supervisor *s, uint64_t gen)
 	pthread_mutex_unlock(&s->proc_lock);
 }
 
-int sup_read(struct supervisor *s, uint64_t off, uint32_t len, uint32_t flags, uint64_t handle,
-	     uint32_t *slot, uint32_t *n)
+/* sup_read, also saying where the slot's bytes start (IPC_READ_AROUND widens them) */
+static int read_at(struct supervisor *s, uint64_t off, uint32_t len, uint32_t flags,
+		   uint64_t handle, uint32_t *slot, uint32_t *n, uint64_t *start)
 {
 	struct sup_pending p;
 	struct timespec ts;
@@ -581,7 +584,16 @@ int sup_read(struct supervisor *s, uint64_t off, uint32_t len, uint32_t flags, u
 	pthread_mutex_unlock(&s->lock);
 	*slot = p.slot;
 	*n = p.n;
+	*start = p.start;
 	return 0;
+}
+
+int sup_read(struct supervisor *s, uint64_t off, uint32_t len, uint32_t flags, uint64_t handle,
+	     uint32_t *slot, uint32_t *n)
+{
+	uint64_t start;
+
+	return read_at(s, off, len, flags & ~IPC_READ_AROUND, handle, slot, n, &start);
 }
 
 const uint8_t *sup_slot(const struct supervisor *s, uint32_t slot)
@@ -600,8 +612,8 @@ const uint8_t *sup_slot(const struct supervisor *s, uint32_t slot)
 int sup_read_cached(struct supervisor *s, uint64_t off, uint32_t len, uint32_t flags,
 		    uint64_t handle, uint32_t *slot, const uint8_t **data, uint32_t *n)
 {
-	uint64_t win = off - off % s->slot_size;
-	uint32_t got;
+	uint64_t win = off - off % s->slot_size, start = 0;
+	uint32_t got = 0;
 	size_t i;
 	int rc;
 
@@ -623,12 +635,11 @@ int sup_read_cached(struct supervisor *s, uint64_t off, uint32_t len, uint32_t f
 	pthread_mutex_unlock(&s->lock);
 	if (len > SUP_CACHE_READ_MAX || off + len > win + s->slot_size)
 		goto exact;
-	rc = sup_read(s, win, (uint32_t)s->slot_size, flags, handle, slot, &got);
-	if (rc < 0 || win + got < off + len) {
-		if (rc == BF_E_TIMEOUT)
-			return rc;
-		if (rc == 0)
-			sup_release(s, *slot);
+	rc = read_at(s, off, len, flags | IPC_READ_AROUND, handle, slot, &got, &start);
+	if (rc < 0) /* the core's own pieces failed: what the exact read would see */
+		return rc;
+	if (start > off || off + len > start + got) { /* not the core: cannot happen */
+		sup_release(s, *slot);
 		goto exact;
 	}
 	pthread_mutex_lock(&s->lock);
@@ -637,13 +648,13 @@ int sup_read_cached(struct supervisor *s, uint64_t off, uint32_t len, uint32_t f
 	s->slot_busy[*slot] = false;
 	s->slot_cached[*slot] = true;
 	s->n_cached++;
-	s->slot_off[*slot] = win;
+	s->slot_off[*slot] = start;
 	s->slot_n[*slot] = got;
 	s->slot_refs[*slot] = 1;
 	s->slot_lru[*slot] = ++s->cache_tick;
 	s->cache_fills++;
 	pthread_mutex_unlock(&s->lock);
-	*data = sup_slot(s, *slot) + (off - win);
+	*data = sup_slot(s, *slot) + (off - start);
 	*n = len;
 	return 0;
 exact:

@@ -130,14 +130,15 @@ const uint8_t *sup_slot(const struct supervisor *s, uint32_t slot);
 /*
  * Like sup_read for a small read (len <= SUP_CACHE_READ_MAX): answered from
  * a cached window without a round trip to the server when one holds every
- * byte of it, else the whole slot-sized, slot-aligned window around it is
- * read into a slot that then stays cached (at most SUP_CACHE_SLOTS of them,
- * least recently hit evicted first, all dropped with the idle janitor's
- * punch).  A window the server fails falls back to the exact read, so a
- * fault elsewhere in the window never fails this read.  The bytes are at
- * *data; release with sup_release(s, *slot) as for sup_read.
+ * byte of it.  Else the read goes to the server flagged IPC_READ_AROUND: the
+ * server widens it to the slot-aligned window around it, but only within the
+ * pieces the read itself needs (so it encodes, waits for and can fail on
+ * nothing more than the exact read), and the slot then stays cached (at most
+ * SUP_CACHE_SLOTS of them, least recently hit evicted first, all dropped
+ * with the idle janitor's punch).  The bytes are at *data; release with
+ * sup_release(s, *slot) as for sup_read.
  */
-#define SUP_CACHE_READ_MAX ((uint32_t)64 << 10)
+#define SUP_CACHE_READ_MAX ((uint32_t)32 << 10)
 #define SUP_CACHE_SLOTS	   16
 int sup_read_cached(struct supervisor *s, uint64_t off, uint32_t len, uint32_t flags,
 		    uint64_t handle, uint32_t *slot, const uint8_t **data, uint32_t *n);

@@ -226,6 +226,7 @@ int ipc_read_rep_encode(const struct ipc_read_rep *m, uint8_t *out, size_t cap, 
 	w32(&c, m->n);
 	w16(&c, (uint16_t)n);
 	w_bytes(&c, m->msg, n);
+	w64(&c, m->start);
 	return finish(&c, out, IPC_READ_REP, err);
 }
 
@@ -247,6 +248,7 @@ int ipc_read_rep_decode(const uint8_t *p, size_t len, struct ipc_read_rep *m, st
 		return bf_err_set(err, BF_E_FORMAT, "ipc: malformed read reply");
 	if (s)
 		memcpy(m->msg, s, n);
+	m->start = r64(&c);
 	if (c.bad || c.pos != len || m->code > 0 || (m->code < 0 && m->n != 0))
 		return bf_err_set(err, BF_E_FORMAT, "ipc: malformed read reply");
 	return 0;

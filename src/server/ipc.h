@@ -76,6 +76,14 @@ struct ipc_hello {
 
 /* ipc_read_req.flags: the handle reads sequentially, so prefetch after it */
 #define IPC_READ_SEQUENTIAL 1u
+/*
+ * ipc_read_req.flags: [offset, offset + length) is the core of a small read,
+ * which lies in one slot-aligned window; the server may place more of that
+ * window in the slot, but only bytes of the pieces the core itself needs (no
+ * other piece is encoded or waited for).  The reply says where the bytes in
+ * the slot start (ipc_read_rep.start <= offset).
+ */
+#define IPC_READ_AROUND 2u
 
 struct ipc_read_req {
 	uint64_t id;
@@ -88,9 +96,10 @@ struct ipc_read_req {
 
 struct ipc_read_rep {
 	uint64_t id;
-	int32_t code;  /* BF_OK, or a negative enum bf_errcode */
-	uint32_t n;    /* bytes placed in the slot (code == BF_OK) */
-	char msg[256]; /* the error's message when code < 0 */
+	int32_t code;	/* BF_OK, or a negative enum bf_errcode */
+	uint32_t n;	/* bytes placed in the slot (code == BF_OK) */
+	char msg[256];	/* the error's message when code < 0 */
+	uint64_t start; /* stream offset of the slot's first byte (code == BF_OK) */
 };
 
 /* IPC_CONFIG flags: this server replaces one that died (its sidecars exist) */

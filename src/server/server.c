@@ -239,7 +239,8 @@ static int build_files(struct srv *sv, struct ipc_hello *h, struct bf_err *err)
 }
 
 /* READ_REP: `code` BF_OK with `n` bytes in the slot, or an error code and its message. */
-static void reply(struct srv *sv, uint64_t id, int code, uint32_t n_bytes, const char *msg)
+static void reply(struct srv *sv, uint64_t id, int code, uint64_t start, uint32_t n_bytes,
+		  const char *msg)
 {
 	uint8_t buf[IPC_HEADER_LEN + 300];
 	struct ipc_read_rep rep;
@@ -250,6 +251,7 @@ static void reply(struct srv *sv, uint64_t id, int code, uint32_t n_bytes, const
 	rep.id = id;
 	rep.code = code;
 	rep.n = n_bytes;
+	rep.start = start;
 	if (msg)
 		snprintf(rep.msg, sizeof(rep.msg), "%s", msg);
 	n = ipc_read_rep_encode(&rep, buf, sizeof(buf), &err);
@@ -264,24 +266,44 @@ static void reply(struct srv *sv, uint64_t id, int code, uint32_t n_bytes, const
 static void handle(struct srv *sv, const struct ipc_read_req *rq)
 {
 	const struct server_config *c = sv->cfg;
+	uint64_t start = rq->offset, end = rq->offset + rq->length, size, core_end;
 	struct bf_err err;
 	int64_t n;
 
 	bf_err_clear(&err);
 	if (rq->slot >= c->shm_slots || rq->length > c->slot_size) {
-		reply(sv, rq->id, BF_E_INVAL, 0, "bad slot or length");
+		reply(sv, rq->id, BF_E_INVAL, 0, 0, "bad slot or length");
 		return;
 	}
-	n = stream_read(sv->ex.stream, rq->offset, sv->shm + (size_t)rq->slot * c->slot_size,
-			rq->length, (rq->flags & IPC_READ_SEQUENTIAL) ? STREAM_SEQUENTIAL : 0,
-			rq->handle, &err);
+	size = stream_size(sv->ex.stream);
+	if ((rq->flags & IPC_READ_AROUND) && rq->length > 0 && rq->offset < size) {
+		/* widen to the core's window, within the pieces the core needs */
+		uint64_t win = rq->offset - rq->offset % c->slot_size, lo, hi, lo2, hi2;
+
+		if (end > size)
+			end = size;
+		core_end = end;
+		stream_piece_span(sv->ex.stream, rq->offset, &lo, &hi);
+		stream_piece_span(sv->ex.stream, end - 1, &lo2, &hi2);
+		start = lo > win ? lo : win;
+		end = hi2 < win + c->slot_size ? hi2 : win + c->slot_size;
+		if (end > size)
+			end = size;
+		if (start > rq->offset || end < core_end) { /* a core across windows: exact */
+			start = rq->offset;
+			end = rq->offset + rq->length;
+		}
+	}
+	n = stream_read(
+	    sv->ex.stream, start, sv->shm + (size_t)rq->slot * c->slot_size, (size_t)(end - start),
+	    (rq->flags & IPC_READ_SEQUENTIAL) ? STREAM_SEQUENTIAL : 0, rq->handle, &err);
 	if (n < 0) {
 		bf_log_error("store '%s': read of %u bytes at %llu failed: %s", sv->ex.s.v->path,
 			     rq->length, (unsigned long long)rq->offset, err.msg);
-		reply(sv, rq->id, (int)n, 0, err.msg);
+		reply(sv, rq->id, (int)n, 0, 0, err.msg);
 		return;
 	}
-	reply(sv, rq->id, BF_OK, (uint32_t)n, NULL);
+	reply(sv, rq->id, BF_OK, start, (uint32_t)n, NULL);
 }
 
 static void *handler_main(void *arg)
@@ -345,7 +367,7 @@ static int serve(struct srv *sv)
 		pthread_mutex_lock(&sv->lock);
 		if (sv->q_len == QUEUE_CAP) {
 			pthread_mutex_unlock(&sv->lock);
-			reply(sv, rq.id, BF_E_BUDGET, 0, "too many requests in flight");
+			reply(sv, rq.id, BF_E_BUDGET, 0, 0, "too many requests in flight");
 			continue;
 		}
 		sv->queue[(sv->q_head + sv->q_len) % QUEUE_CAP] = rq;

@@ -56,7 +56,8 @@ static void test_read_req_round_trip(void **state)
 
 static void test_read_rep_codes(void **state)
 {
-	struct ipc_read_rep ok = {7, BF_OK, 4096, ""}, bad = {8, BF_E_FORMAT, 0, ""}, out;
+	struct ipc_read_rep ok = {7, BF_OK, 4096, "", 0x123456789abcull},
+			    bad = {8, BF_E_FORMAT, 0, "", 0}, out;
 	uint8_t buf[IPC_HEADER_LEN + 300];
 	struct bf_err err;
 	int n;
@@ -70,6 +71,7 @@ static void test_read_rep_codes(void **state)
 	assert_int_equal(out.id, 7);
 	assert_int_equal(out.code, BF_OK);
 	assert_int_equal(out.n, 4096);
+	assert_int_equal(out.start, 0x123456789abcull); /* where a widened read's bytes start */
 	assert_string_equal(out.msg, "");
 	n = ipc_read_rep_encode(&bad, buf, sizeof(buf), &err);
 	assert_int_equal(
