@@ -2175,13 +2175,24 @@ static int gt_block(void *ctx, const struct vcz_block *b, struct bf_err *err)
 	return 0;
 }
 
-#define GT_BATCH 256
+/*
+ * Rows a genotype request asks for: up to 256, fewer when the selection is wide, so a
+ * worker's gather buffer stays near 16 MiB (a biobank of 500,000 samples: 16 rows).
+ */
+static int64_t gt_batch(const struct vcz *v, const struct vcz_samplesel *sel)
+{
+	const size_t row = sel->n * (size_t)(v->ploidy > 0 ? v->ploidy : 1) + 1;
+	size_t b = ((size_t)16 << 20) / row;
 
-static int gt_chunk(struct vcz_reader *rd, int64_t ci, int64_t lo, int64_t hi,
+	return b < 1 ? 1 : b > 256 ? 256 : (int64_t)b;
+}
+
+static int gt_chunk(const struct vcz *v, struct vcz_reader *rd, int64_t ci, int64_t lo, int64_t hi,
 		    const struct vcz_samplesel *sel, int ploidy, bool need_miss, struct gtstats *gs,
 		    struct bf_err *err)
 {
 	struct gtwalk w = {gs, 0, ploidy, need_miss};
+	const int64_t batch = gt_batch(v, sel);
 	int64_t r0;
 
 	memset(gs->cnt + (size_t)lo * (size_t)gs->ncols, 0,
@@ -2191,14 +2202,14 @@ static int gt_chunk(struct vcz_reader *rd, int64_t ci, int64_t lo, int64_t hi,
 	memset(gs->ns + lo, 0, (size_t)(hi - lo) * sizeof(int32_t));
 	if (sel->n == 0)
 		return 0;
-	for (r0 = lo; r0 < hi; r0 += GT_BATCH) {
+	for (r0 = lo; r0 < hi; r0 += batch) {
 		struct vcz_gt_request q;
 		int rc;
 
 		memset(&q, 0, sizeof(q));
 		q.ci = ci;
 		q.first = (uint32_t)r0;
-		q.n = (uint32_t)(hi - r0 < GT_BATCH ? hi - r0 : GT_BATCH);
+		q.n = (uint32_t)(hi - r0 < batch ? hi - r0 : batch);
 		q.accept = VCZ_ACCEPT_COLS;
 		q.col_align = 1;
 		w.first = q.first;
@@ -2289,7 +2300,8 @@ static int wstate_init(struct job *j, struct wstate *w, struct bf_err *err)
 		gs->ns = bf_calloc((size_t)v->vchunk + 1, sizeof(int32_t));
 		if (!gs->cnt || !gs->an || !gs->nmiss || !gs->ns)
 			return bf_err_set(err, BF_E_NOMEM, "out of memory");
-		if (j->sel->n > 0 && !(w->rd = vcz_reader_create(v, j->sel, GT_BATCH, err)))
+		if (j->sel->n > 0 &&
+		    !(w->rd = vcz_reader_create(v, j->sel, (size_t)gt_batch(v, j->sel), err)))
 			return err ? err->code : BF_E_NOMEM;
 	}
 	return 0;
@@ -2313,7 +2325,7 @@ static int eval_chunk(struct job *j, struct wstate *w, size_t i, struct bf_err *
 	if (rc == 0 && j->need_gt && v->gt && pc->n > 0) {
 		int64_t lo = plan_chunk_row(pc, 0), hi = (int64_t)plan_chunk_row(pc, pc->n - 1) + 1;
 
-		rc = gt_chunk(w->rd, pc->ci, lo, hi < n_rows ? hi : n_rows, j->sel, v->ploidy,
+		rc = gt_chunk(v, w->rd, pc->ci, lo, hi < n_rows ? hi : n_rows, j->sel, v->ploidy,
 			      f->need_miss, &w->gs, err);
 	}
 	if (rc < 0)
