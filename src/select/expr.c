@@ -52,9 +52,12 @@ struct parser {
 
 static int fail(struct parser *p, size_t pos, const char *what)
 {
+	/* a long expression is cut so the position and the reason always fit */
+	const int cut = p->n > 60 ? 57 : (int)p->n;
+
 	return bf_err_set(p->err, BF_E_INVAL,
-			  "could not parse the filter expression \"%s\" at position %zu: %s", p->s,
-			  pos + 1, what);
+			  "could not parse the filter expression \"%.*s%s\" at position %zu: %s",
+			  cut, p->s, p->n > 60 ? "..." : "", pos + 1, what);
 }
 
 static bool is_break(char c)

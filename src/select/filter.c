@@ -126,10 +126,13 @@ struct binder {
 static int bind_fail(struct binder *b, size_t pos, const char *fmt, const char *arg)
 {
 	char msg[256];
+	const size_t n = strlen(b->expr);
 
 	snprintf(msg, sizeof(msg), fmt, arg);
-	return bf_err_set(b->err, BF_E_INVAL, "in the filter expression \"%s\" at position %zu: %s",
-			  b->expr, pos + 1, msg);
+	/* a long expression is cut so the position and the reason always fit */
+	return bf_err_set(b->err, BF_E_INVAL,
+			  "in the filter expression \"%.*s%s\" at position %zu: %s",
+			  n > 60 ? 57 : (int)n, b->expr, n > 60 ? "..." : "", pos + 1, msg);
 }
 
 static void node_free(struct fnode *n)
