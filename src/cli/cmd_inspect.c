@@ -619,14 +619,12 @@ static int cmp_stored(const void *a, const void *b)
 #define TEXT_MAX_CONTIGS 40
 #define TEXT_MAX_ARRAYS	 10
 
-static void print_text(const struct facts *f, const char *path, FILE *out)
+/* The store line, counts, ploidy, phasing and chunking. */
+static void print_text_summary(const struct facts *f, const char *path, FILE *out)
 {
 	const struct vcz *v = f->v;
 	const char *src = zarr_group_attr_string(v->group, "source");
-	const struct array_facts **order;
-	struct wrapper w;
-	char a[64], b[64], c[64], d[64];
-	size_t i, shown, with = 0;
+	char a[64], b[64], c[64];
 
 	fprintf(out, "%s\n  %s store, Zarr v%d, VCF Zarr %s%s%s\n\n", path, store_kind(v->store),
 		zarr_group_format(v->group), v->version ? v->version : "(no version)",
@@ -659,6 +657,14 @@ static void print_text(const struct facts *f, const char *path, FILE *out)
 			grouped(zarr_array_chunks(v->gt)[0], b, sizeof(b)),
 			grouped(zarr_array_chunks(v->gt)[1], c, sizeof(c)), a);
 	}
+}
+
+/* Contigs with variants, their counts and position ranges. */
+static void print_text_contigs(const struct facts *f, FILE *out)
+{
+	const struct vcz *v = f->v;
+	char a[64], b[64], c[64];
+	size_t i, shown, with = 0;
 
 	for (i = 0; i < v->n_contigs; i++)
 		with += f->contigs[i].n > 0;
@@ -677,6 +683,13 @@ static void print_text(const struct facts *f, const char *path, FILE *out)
 			grouped(f->contigs[i].min_pos, b, sizeof(b)),
 			grouped(f->contigs[i].max_pos, c, sizeof(c)));
 	}
+}
+
+/* The fields -i/-e can name. */
+static void print_text_fields(const struct facts *f, FILE *out)
+{
+	struct wrapper w;
+	size_t i;
 
 	fputs("\nfields for -i/-e:\n  site    CHROM POS ID REF ALT QUAL FILTER\n", out);
 	if (f->n_filters) {
@@ -706,6 +719,14 @@ static void print_text(const struct facts *f, const char *path, FILE *out)
 			wrap_item(&w, f->format_fields[i]);
 		fputc('\n', out);
 	}
+}
+
+/* Stored size and the largest arrays. */
+static void print_text_storage(const struct facts *f, FILE *out)
+{
+	const struct array_facts **order;
+	char a[64], b[64], d[64];
+	size_t i, shown;
 
 	order = bf_calloc(f->n_arrays ? f->n_arrays : 1, sizeof(*order));
 	if (f->unlisted)
@@ -740,6 +761,13 @@ static void print_text(const struct facts *f, const char *path, FILE *out)
 		fputc('\n', out);
 	}
 	bf_free(order);
+}
+
+/* What a mount of the whole store serves. */
+static void print_text_mount(const struct facts *f, FILE *out)
+{
+	const struct vcz *v = f->v;
+	char a[64], b[64], c[64];
 
 	fprintf(out, "\na mount of the whole store%s serves:\n",
 		f->multiallelic ? " (with -M 2)" : "");
@@ -767,6 +795,15 @@ static void print_text(const struct facts *f, const char *path, FILE *out)
 	} else {
 		fputs("  mount-bgen   .bgen  - (needs ploidy 1 or 2 within BGEN's limits)\n", out);
 	}
+}
+
+static void print_text(const struct facts *f, const char *path, FILE *out)
+{
+	print_text_summary(f, path, out);
+	print_text_contigs(f, out);
+	print_text_fields(f, out);
+	print_text_storage(f, out);
+	print_text_mount(f, out);
 }
 
 int cmd_inspect(const char *path, const struct store_config *cfg, bool json, FILE *out)
