@@ -1,6 +1,7 @@
 #!/bin/sh
 # `make fuzz-long`: every fuzz target for FUZZ_LONG_SECONDS (600) from its corpus in
-# the tree; then the corpus is minimised back into test/fuzz/corpus/NAME (-merge=1)
+# the tree; then the inputs that add coverage are merged into test/fuzz/corpus/NAME
+# (-merge=1: a minimal set)
 # and any crash input is kept as test/fuzz/regress/NAME/crash-* (replayed by
 # `make test`).  One line of figures a target: executions, exec/s, corpus, crashes.
 set -u
@@ -22,9 +23,8 @@ for src in test/fuzz/fuzz_*.c; do
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
 	before=$(ls "test/fuzz/corpus/$f" | wc -l)
-	mkdir -p "$work/min"
-	"$bin" -merge=1 "$work/min" "test/fuzz/corpus/$f" "$work/corpus" >"$work/merge.log" 2>&1 &&
-		{ rm -rf "test/fuzz/corpus/$f" && mv "$work/min" "test/fuzz/corpus/$f"; }
+	# only inputs that add coverage join the tree's corpus (the named seeds stay)
+	"$bin" -merge=1 "test/fuzz/corpus/$f" "$work/corpus" >"$work/merge.log" 2>&1
 	after=$(ls "test/fuzz/corpus/$f" | wc -l)
 	crashes=$(ls "$work/crash" | wc -l)
 	if [ "$crashes" -gt 0 ]; then
@@ -32,7 +32,7 @@ for src in test/fuzz/fuzz_*.c; do
 		cp "$work/crash/"* "test/fuzz/regress/$f/"
 		fail=1
 	fi
-	echo "$f: ${secs} s, ${execs:-?} execs (${eps:-?}/s), corpus $before -> $after files (minimised), $crashes crash(es), rc $rc"
+	echo "$f: ${secs} s, ${execs:-?} execs (${eps:-?}/s), corpus $before -> $after files, $crashes crash(es), rc $rc"
 	[ "$rc" -ne 0 ] && [ "$crashes" -eq 0 ] && { tail -n 20 "$log"; fail=1; }
 done
 exit $fail

@@ -18,7 +18,7 @@ BIOFUSE=${BIOFUSE:-build/biofuse} /usr/bin/python3 -m pytest -q -s -rs -p no:cac
 	test/integration/test_mount_posix.py::test_open_read_close_no_fd_leak \
 	test/long >"$out" 2>&1
 rc=$?
-grep -E '^[.sF]*(fio |fsx_ro |stress-ng |liveness |soak |lifecycle)' "$out" | sed 's/^[.sF]*//'
+grep -oE '(fio |fsx_ro |stress-ng |liveness |soak |lifecycle:).*' "$out"
 last=$(grep -E '[0-9]+ (passed|failed|skipped|error)' "$out" | tail -n 1)
 p=$(echo "$last" | sed -n 's/.*\b\([0-9][0-9]*\) passed.*/\1/p')
 f=$(echo "$last" | sed -n 's/.*\b\([0-9][0-9]*\) failed.*/\1/p')
