@@ -125,9 +125,19 @@ integration: all
 FUZZ_SECONDS ?= 300
 FUZZ_CFLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(PC_CFLAGS) \
 	-DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-build-fuzz/%: test/fuzz/%.c $(LIB_SRC)
+# The library is compiled once for every target (with the fuzzer's coverage
+# hooks but not its main), then each target is one link.
+FUZZ_LIB_CFLAGS = $(subst -fsanitize=fuzzer,-fsanitize=fuzzer-no-link,$(FUZZ_CFLAGS))
+FUZZ_OBJ := $(LIB_SRC:%.c=build-fuzz/obj/%.o)
+build-fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@clang $(FUZZ_LIB_CFLAGS) -MMD -MP -c $< -o $@
+build-fuzz/libbiofuse-fuzz.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+build-fuzz/%: test/fuzz/%.c build-fuzz/libbiofuse-fuzz.a
 	@mkdir -p build-fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(PC_LIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $< build-fuzz/libbiofuse-fuzz.a $(PC_LIBS)
 
 fuzz-bins: $(FUZZ_SRC:test/fuzz/%.c=build-fuzz/%)
 
@@ -176,3 +186,4 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find build-fuzz/obj -name '*.d' 2>/dev/null)

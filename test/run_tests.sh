@@ -39,6 +39,9 @@ run_fuzz_smoke() {
 	# Each fuzz target runs briefly over its checked-in seeds; a crash fails.
 	[ -d test/fuzz ] || return 0
 	command -v clang >/dev/null || { echo "skip fuzz smoke: no clang"; return 0; }
+	# the instrumented library once, on every core; each target is then a link
+	make --no-print-directory -j"$(nproc)" build-fuzz/libbiofuse-fuzz.a >"$LOG/fuzz-build-lib.log" 2>&1 ||
+		{ echo "FAIL fuzz library build (see $LOG/fuzz-build-lib.log)"; tail -n 20 "$LOG/fuzz-build-lib.log"; }
 	for src in test/fuzz/fuzz_*.c; do
 		[ -f "$src" ] || continue
 		f=$(basename "$src" .c)
