@@ -6,9 +6,11 @@ CC      ?= cc
 BUILD   ?= build
 PY      := /usr/bin/python3
 
-LIBS_PC := fuse3 blosc libzstd zlib liblz4 sqlite3 jansson libcurl
-PC_CFLAGS = $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
-PC_LIBS   = $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null) -lbz2 -lpthread -lm
+# libcurl is compiled against but not linked: store/curl_api.c loads it with
+# dlopen when a remote store is opened, so local mounts never map it.
+LIBS_PC := fuse3 blosc libzstd zlib liblz4 sqlite3 jansson
+PC_CFLAGS = $(shell pkg-config --cflags $(LIBS_PC) libcurl 2>/dev/null)
+PC_LIBS   = $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null) -lbz2 -lpthread -lm -ldl
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wvla -Wformat=2 -Wundef -Wwrite-strings -Wcast-qual -Wswitch-enum \

@@ -9,8 +9,9 @@
 #                                             install test uses this to stay quick
 #
 # The package is assembled with `make install DESTDIR=... PREFIX=/usr` and
-# dpkg-deb; Depends comes from dpkg-shlibdeps (plus fuse3 for fusermount3,
-# which is a program, not a library, so shlibdeps cannot see it).  lintian
+# dpkg-deb; Depends comes from dpkg-shlibdeps, plus fuse3 for fusermount3
+# (a program, not a library) and libcurl4 (loaded with dlopen, for remote
+# stores only), which shlibdeps cannot see.  lintian
 # must report no error and no warning; the overrides it may use are in
 # packaging/debian/biofuse.lintian-overrides, each with its reason.
 set -eu
@@ -75,7 +76,7 @@ deps=$(cd "$stage" && dpkg-shlibdeps -O debian/biofuse/usr/bin/biofuse | sed -n 
 [ -n "$deps" ] || { echo "Error: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
 
 size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
-sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@DEPENDS@/$deps, fuse3/" \
+sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@DEPENDS@/$deps, fuse3, libcurl4/" \
 	-e "s/@SIZE@/$size/" packaging/debian/control.in >"$root/DEBIAN/control"
 (cd "$root" && find usr -type f -print0 | sort -z | xargs -0 md5sum) >"$root/DEBIAN/md5sums"
 chmod 644 "$root/DEBIAN/control" "$root/DEBIAN/md5sums"

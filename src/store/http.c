@@ -10,10 +10,10 @@
 #include "util/bf_config.h"
 
 #include "store/http.h"
+#include "store/curl_api.h"
 #include "util/alloc.h"
 #include "util/log.h"
 
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -25,6 +25,9 @@
 #define HTTP_MAX_BODY ((size_t)1 << 31)
 
 enum req_state { R_PENDING, R_ACTIVE, R_RETRY, R_DONE };
+
+/* libcurl's functions, loaded by the first client (store/curl_api.h) */
+static const struct curl_api *cu;
 
 struct http_req {
 	struct http_client *c;
@@ -152,7 +155,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *opaque)
 
 static int easy_setup(struct http_client *c, struct http_req *r)
 {
-	CURL *e = curl_easy_init();
+	CURL *e = cu->easy_init();
 	double left = r->deadline - mono_now();
 	long left_ms = left > 0.001 ? (long)(left * 1000) : 1;
 
@@ -161,60 +164,59 @@ static int easy_setup(struct http_client *c, struct http_req *r)
 	r->easy = e;
 	r->blen = 0;
 	r->have_total = false;
-	curl_easy_setopt(e, CURLOPT_URL, r->url);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, left_ms);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, left_ms < 10000 ? left_ms : 10000L);
+	cu->easy_setopt(e, CURLOPT_URL, r->url);
+	cu->easy_setopt(e, CURLOPT_PRIVATE, r);
+	cu->easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	cu->easy_setopt(e, CURLOPT_WRITEDATA, r);
+	cu->easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	cu->easy_setopt(e, CURLOPT_HEADERDATA, r);
+	cu->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(e, CURLOPT_TIMEOUT_MS, left_ms);
+	cu->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, left_ms < 10000 ? left_ms : 10000L);
 	/* a transfer that stalls is cut and retried well before the deadline */
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, c->deadline_s >= 15 ? 5L : 2L);
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "identity");
+	cu->easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	cu->easy_setopt(e, CURLOPT_LOW_SPEED_TIME, c->deadline_s >= 15 ? 5L : 2L);
+	cu->easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	cu->easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	cu->easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	cu->easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	cu->easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu->easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "identity");
 	if (c->ca_file)
-		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+		cu->easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
 	if (c->ca_path)
-		curl_easy_setopt(e, CURLOPT_CAPATH, c->ca_path);
+		cu->easy_setopt(e, CURLOPT_CAPATH, c->ca_path);
 	if (c->sigv4) {
-		curl_easy_setopt(e, CURLOPT_AWS_SIGV4, c->sigv4);
-		curl_easy_setopt(e, CURLOPT_USERNAME, c->userpwd_user);
-		curl_easy_setopt(e, CURLOPT_PASSWORD, c->userpwd_pass);
+		cu->easy_setopt(e, CURLOPT_AWS_SIGV4, c->sigv4);
+		cu->easy_setopt(e, CURLOPT_USERNAME, c->userpwd_user);
+		cu->easy_setopt(e, CURLOPT_PASSWORD, c->userpwd_pass);
 	} else {
-		curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-		curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
-		curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+		cu->easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+		cu->easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+		cu->easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	}
 	if (!r->hdrs) {
 		struct curl_slist *h = NULL, *t;
 
 		if (c->sigv4) {
 			/* S3 wants the payload hash; a GET's payload is empty */
-			h = curl_slist_append(h,
-					      "x-amz-content-sha256: "
-					      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca4"
-					      "95991b7852b855");
-			if (h && c->token_hdr && (t = curl_slist_append(h, c->token_hdr)))
+			h = cu->slist_append(h, "x-amz-content-sha256: "
+						"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca4"
+						"95991b7852b855");
+			if (h && c->token_hdr && (t = cu->slist_append(h, c->token_hdr)))
 				h = t;
 		}
 		r->hdrs = h;
 	}
 	if (r->hdrs)
-		curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
+		cu->easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
 	if (r->range == HTTP_RANGE) {
 		snprintf(r->rangebuf, sizeof(r->rangebuf), "%llu-%llu", (unsigned long long)r->off,
 			 (unsigned long long)(r->off + r->len - 1));
-		curl_easy_setopt(e, CURLOPT_RANGE, r->rangebuf);
+		cu->easy_setopt(e, CURLOPT_RANGE, r->rangebuf);
 	} else if (r->range == HTTP_SUFFIX) {
 		snprintf(r->rangebuf, sizeof(r->rangebuf), "-%llu", (unsigned long long)r->len);
-		curl_easy_setopt(e, CURLOPT_RANGE, r->rangebuf);
+		cu->easy_setopt(e, CURLOPT_RANGE, r->rangebuf);
 	}
 	return 0;
 }
@@ -223,15 +225,15 @@ static void easy_drop(struct http_client *c, struct http_req *r)
 {
 	if (!r->easy)
 		return;
-	curl_multi_remove_handle(c->multi, r->easy);
-	curl_easy_cleanup(r->easy);
+	cu->multi_remove_handle(c->multi, r->easy);
+	cu->easy_cleanup(r->easy);
 	r->easy = NULL;
 }
 
 static void req_destroy(struct http_req *r)
 {
 	body_release(r);
-	curl_slist_free_all(r->hdrs);
+	cu->slist_free_all(r->hdrs);
 	bf_free(r->url);
 	bf_free(r);
 }
@@ -264,7 +266,7 @@ static void classify(struct http_client *c, struct http_req *r, CURLcode res)
 	double now = mono_now(), delay;
 	char why[200];
 
-	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	cu->easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
 	easy_drop(c, r);
 	active_remove(c, r);
 	r->tries++;
@@ -305,7 +307,7 @@ static void classify(struct http_client *c, struct http_req *r, CURLcode res)
 		snprintf(why, sizeof(why), "HTTP %ld", status);
 		retry = status >= 500 || status == 429 || status == 408;
 	} else {
-		snprintf(why, sizeof(why), "%s", curl_easy_strerror(res));
+		snprintf(why, sizeof(why), "%s", cu->easy_strerror(res));
 		/* libcurl's CURLcode grows with every release: tests, not a switch */
 		if (res == CURLE_COULDNT_CONNECT || res == CURLE_COULDNT_RESOLVE_HOST ||
 		    res == CURLE_SSL_CONNECT_ERROR) {
@@ -363,9 +365,9 @@ static void start_due(struct http_client *c, double now, double *next_due)
 		if (!c->pend_head)
 			c->pend_tail = NULL;
 		r->next = NULL;
-		if (easy_setup(c, r) < 0 || curl_multi_add_handle(c->multi, r->easy) != CURLM_OK) {
+		if (easy_setup(c, r) < 0 || cu->multi_add_handle(c->multi, r->easy) != CURLM_OK) {
 			if (r->easy)
-				curl_easy_cleanup(r->easy);
+				cu->easy_cleanup(r->easy);
 			r->easy = NULL;
 			snprintf(r->msg, sizeof(r->msg), "GET '%s': out of memory", r->url);
 			finish(c, r, BF_E_NOMEM);
@@ -400,14 +402,14 @@ static void *driver_main(void *opaque)
 		}
 		start_due(c, now, &next_due);
 		pthread_mutex_unlock(&c->lock);
-		curl_multi_perform(c->multi, &running);
+		cu->multi_perform(c->multi, &running);
 		pthread_mutex_lock(&c->lock);
-		while ((m = curl_multi_info_read(c->multi, &left))) {
+		while ((m = cu->multi_info_read(c->multi, &left))) {
 			struct http_req *r = NULL;
 
 			if (m->msg != CURLMSG_DONE)
 				continue;
-			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+			cu->easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
 			if (r)
 				classify(c, r, m->data.result);
 		}
@@ -424,19 +426,11 @@ static void *driver_main(void *opaque)
 		if (ms > 1000)
 			ms = 1000;
 		pthread_mutex_unlock(&c->lock);
-		curl_multi_poll(c->multi, NULL, 0, (int)ms, NULL);
+		cu->multi_poll(c->multi, NULL, 0, (int)ms, NULL);
 		pthread_mutex_lock(&c->lock);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return NULL;
-}
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
-
-static void curl_init_once(void)
-{
-	curl_init_rc = curl_global_init(CURL_GLOBAL_ALL);
 }
 
 static char *env_dup(const char *name)
@@ -450,11 +444,9 @@ struct http_client *http_client_new(const struct http_cfg *cfg, struct bf_err *e
 {
 	struct http_client *c;
 
-	pthread_once(&curl_once, curl_init_once);
-	if (curl_init_rc != CURLE_OK) {
-		bf_err_set(err, BF_E_IO, "libcurl: %s", curl_easy_strerror(curl_init_rc));
+	cu = curl_api_load(err);
+	if (!cu)
 		return NULL;
-	}
 	c = bf_calloc(1, sizeof(*c));
 	if (!c) {
 		bf_err_set(err, BF_E_NOMEM, "out of memory");
@@ -467,7 +459,7 @@ struct http_client *http_client_new(const struct http_cfg *cfg, struct bf_err *e
 	c->forbidden_is_missing = cfg->forbidden_is_missing;
 	c->seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)c;
 	c->active = bf_calloc((size_t)c->max_inflight, sizeof(*c->active));
-	c->multi = curl_multi_init();
+	c->multi = cu->multi_init();
 	if (!c->active || !c->multi)
 		goto oom;
 	if (cfg->sigv4) {
@@ -490,9 +482,9 @@ struct http_client *http_client_new(const struct http_cfg *cfg, struct bf_err *e
 	if (!c->ca_file && cfg->sigv4)
 		c->ca_file = env_dup("AWS_CA_BUNDLE");
 	c->ca_path = env_dup("SSL_CERT_DIR");
-	curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
-	curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)c->max_inflight);
-	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->max_inflight);
+	cu->multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	cu->multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)c->max_inflight);
+	cu->multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->max_inflight);
 	if (pthread_create(&c->thread, NULL, driver_main, c) != 0) {
 		bf_err_set(err, BF_E_IO, "cannot start the HTTP thread");
 		http_client_free(c);
@@ -525,7 +517,7 @@ void http_client_free(struct http_client *c)
 		pthread_mutex_lock(&c->lock);
 		c->stop = true;
 		pthread_mutex_unlock(&c->lock);
-		curl_multi_wakeup(c->multi);
+		cu->multi_wakeup(c->multi);
 		pthread_join(c->thread, NULL);
 	}
 	/* callers free their requests first; anything left is ours now */
@@ -542,7 +534,7 @@ void http_client_free(struct http_client *c)
 		req_destroy(r);
 	}
 	if (c->multi)
-		curl_multi_cleanup(c->multi);
+		cu->multi_cleanup(c->multi);
 	bf_free(c->active);
 	bf_free(c->sigv4);
 	wipe_free(c->userpwd_user);
@@ -577,7 +569,7 @@ struct http_req *http_start(struct http_client *c, const char *url, int range, u
 		c->pend_head = r;
 	c->pend_tail = r;
 	pthread_mutex_unlock(&c->lock);
-	curl_multi_wakeup(c->multi);
+	cu->multi_wakeup(c->multi);
 	return r;
 }
 
@@ -643,7 +635,7 @@ void http_req_free(struct http_req *r)
 	case R_ACTIVE:
 		r->cancelled = true;
 		pthread_mutex_unlock(&c->lock);
-		curl_multi_wakeup(c->multi);
+		cu->multi_wakeup(c->multi);
 		return;
 	case R_PENDING:
 	case R_RETRY: {
