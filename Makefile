@@ -104,9 +104,11 @@ unit-bins: $(UNIT_BIN)
 
 # The whole suite: set-up, the layer check, build, unit tests (plain and
 # ASan+UBSan), fuzz smoke runs, integration tests; ends with "N passed, N failed".
+# The builds use every core (CI calls plain `make test`).
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps check-layers
-	@$(MAKE) --no-print-directory all unit-bins
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g' \
+	@$(MAKE) --no-print-directory -j$(JOBS) all unit-bins
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build-asan OPT='-O1 -g' \
 		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' \
 		all unit-bins
 	@sh test/run_tests.sh
