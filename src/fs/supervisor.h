@@ -139,7 +139,7 @@ const uint8_t *sup_slot(const struct supervisor *s, uint32_t slot);
  * sup_release(s, *slot) as for sup_read.
  */
 #define SUP_CACHE_READ_MAX ((uint32_t)32 << 10)
-#define SUP_CACHE_SLOTS	   16
+#define SUP_CACHE_SLOTS	   28
 int sup_read_cached(struct supervisor *s, uint64_t off, uint32_t len, uint32_t flags,
 		    uint64_t handle, uint32_t *slot, const uint8_t **data, uint32_t *n);
 void sup_release(struct supervisor *s, uint32_t slot);
