@@ -6,10 +6,11 @@
  * subcommand whose argv holds only descriptor numbers and a label), the
  * configuration message every server gets first on its socket (opaque bytes
  * here: server/server_config.h builds them), the socket to it, the shared-memory reply slots, the
- * table of reads in flight, and recovery: when the server dies, a new one is started and every read
- * in flight is sent again once (the bytes are deterministic); a read that was in flight at two
- * deaths fails with EIO.  A read that is not answered by its deadline fails with EIO and the server
- * is killed and replaced, so one wedged server never blocks the mount for good.
+ * window cache of small reads kept in them (sup_read_cached), the table of reads in flight, and
+ * recovery: when the server dies, a new one is started and every read in flight is sent again once
+ * (the bytes are deterministic); a read that was in flight at two deaths fails with EIO.  A read
+ * that is not answered by its deadline fails with EIO and the server is killed and replaced, so one
+ * wedged server never blocks the mount for good.
  *
  * Thread-safety: sup_read may be called from many FUSE threads at once.
  * Locks: `lock` guards the tables (slots, reads in flight, generation) and is
