@@ -305,126 +305,121 @@ static bool kw(const char *name, size_t len, const char *keyword)
 	return len <= strlen(keyword) && !strncasecmp(name, keyword, len);
 }
 
-static int bind_ident(struct binder *b, const struct expr *e, struct fnode **out)
+static const char bind_format_msg[] = "FORMAT/%s: FORMAT (per-sample) fields are not supported in "
+				      "-i/-e (the outputs hold every selected sample of a site)";
+
+/* The fixed site fields (QUAL, POS, FILTER, N_MISSING, ...): 1 when NAME is
+ * one of them (*out set), 0 when not, <0 on error. */
+static int bind_fixed(struct binder *b, const struct expr *e, size_t len, struct fnode **out)
 {
+	static const struct {
+		const char *kw;
+		enum nkind k;
+		enum vtype t;
+	} fixed[] = {
+	    {"QUAL", K_QUAL, VT_NUM},	      {"TYPE", K_TYPE, VT_SPECIAL},
+	    {"FILTER", K_FILTER, VT_SPECIAL}, {"ID", K_ID, VT_SPECIAL},
+	    {"CHROM", K_CHROM, VT_STR},	      {"POS", K_POS, VT_NUM},
+	    {"REF", K_REF, VT_STR},	      {"ALT", K_ALT, VT_STR},
+	    {"N_ALT", K_NALT, VT_NUM},	      {"N_SAMPLES", K_NSAMPLES, VT_NUM},
+	    {"N_MISSING", K_NMISS, VT_NUM},   {"F_MISSING", K_FMISS, VT_NUM},
+	};
 	const struct vcz *v = b->v;
-	const char *name = e->text;
-	size_t len = strlen(name) + (e->subscript ? strlen(e->subscript) + 2 : 0);
-	struct fnode *n = NULL;
-	enum nkind k;
+	struct fnode *n;
+	size_t i;
 
-	*out = NULL;
-	if (e->scope == EXPR_SCOPE_FORMAT)
-		return bind_fail(b, e->pos,
-				 "FORMAT/%s: FORMAT (per-sample) fields are not supported in "
-				 "-i/-e (the outputs hold every selected sample of a site)",
-				 name);
-	if (e->scope == EXPR_SCOPE_NONE) {
-		static const struct {
-			const char *kw;
-			enum nkind k;
-			enum vtype t;
-		} fixed[] = {
-		    {"QUAL", K_QUAL, VT_NUM},	      {"TYPE", K_TYPE, VT_SPECIAL},
-		    {"FILTER", K_FILTER, VT_SPECIAL}, {"ID", K_ID, VT_SPECIAL},
-		    {"CHROM", K_CHROM, VT_STR},	      {"POS", K_POS, VT_NUM},
-		    {"REF", K_REF, VT_STR},	      {"ALT", K_ALT, VT_STR},
-		    {"N_ALT", K_NALT, VT_NUM},	      {"N_SAMPLES", K_NSAMPLES, VT_NUM},
-		    {"N_MISSING", K_NMISS, VT_NUM},   {"F_MISSING", K_FMISS, VT_NUM},
-		};
-		size_t i;
-
-		for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
-			if (!kw(name, len, fixed[i].kw))
-				continue;
-			if (!(n = new_node(b, fixed[i].k, fixed[i].t, e->pos)))
-				return BF_E_NOMEM;
-			if (n->k == K_QUAL) {
-				if (!vcz_has_array(v, "variant_quality")) {
-					/* no QUAL array: every QUAL is missing */
-					n->src = -1;
-				} else if ((n->src = add_src(b, "variant_quality")) < 0) {
-					node_free(n);
-					return n->src;
-				}
-			}
-			if (n->k == K_NMISS || n->k == K_FMISS) {
-				b->f->need_gt = true;
-				b->f->need_miss = true;
-			}
-			if (n->k == K_POS || n->k == K_CHROM || n->k == K_REF || n->k == K_ALT ||
-			    n->k == K_NALT || n->k == K_TYPE || n->k == K_ID)
-				b->f->need_meta = true;
-			if (n->k == K_FILTER && vcz_has_array(v, "variant_filter")) {
-				int s = add_src(b, "variant_filter");
-
-				if (s < 0) {
-					node_free(n);
-					return s;
-				}
-				b->f->src_filter = s;
-			}
-			*out = n;
-			return 0;
-		}
-		if (!strcmp(name, "GT") || (has_format(v, name) && !has_info(v, name)))
-			return bind_fail(
-			    b, e->pos,
-			    "FORMAT/%s: FORMAT (per-sample) fields are not supported in "
-			    "-i/-e (the outputs hold every selected sample of a site)",
-			    name);
-		if (has_format(v, name) && has_info(v, name)) {
-			char msg[200];
-
-			snprintf(
-			    msg, sizeof(msg),
-			    "ambiguous name \"%.40s\": both INFO/%.40s and FORMAT/%.40s exist; "
-			    "write INFO/ in front",
-			    name, name, name);
-			return bind_fail(b, e->pos, "%s", msg);
-		}
-	}
-	if (has_info(v, name)) {
-		char buf[512];
-
-		if (!(n = new_node(b, K_INFO, VT_NUM, e->pos)))
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		if (!kw(e->text, len, fixed[i].kw))
+			continue;
+		if (!(n = new_node(b, fixed[i].k, fixed[i].t, e->pos)))
 			return BF_E_NOMEM;
-		snprintf(buf, sizeof(buf), "variant_%s", name);
-		if ((n->src = add_src(b, buf)) < 0) {
-			int rc = n->src;
+		if (n->k == K_QUAL) {
+			if (!vcz_has_array(v, "variant_quality")) {
+				/* no QUAL array: every QUAL is missing */
+				n->src = -1;
+			} else if ((n->src = add_src(b, "variant_quality")) < 0) {
+				int rc = n->src;
 
-			node_free(n);
-			return rc;
-		}
-		/* The type comes from the array; strings compare as strings. */
-		{
-			struct bf_err e2;
-			struct vcz_field *fld;
-
-			bf_err_clear(&e2);
-			fld = vcz_field_open(v, buf, &e2);
-			if (!fld) {
 				node_free(n);
-				bf_err_copy(b->err, &e2);
-				return e2.code;
+				return rc;
 			}
-			n->ftype = vcz_field_type(fld);
-			n->ndim = vcz_field_ndim(fld);
-			vcz_field_free(fld);
 		}
-		if (n->ftype == VCZ_FIELD_STRING)
-			n->t = VT_STR;
-		if ((!strcmp(name, "AC") || !strcmp(name, "AN")) && n->t == VT_NUM) {
-			n->acan = name[1] == 'C' ? K_AC : K_AN;
-			b->f->acan_info = true;
+		if (n->k == K_NMISS || n->k == K_FMISS) {
+			b->f->need_gt = true;
+			b->f->need_miss = true;
 		}
-		if (e->subscript && parse_subscript(b, e->subscript, n, e->pos) < 0) {
-			node_free(n);
-			return b->err ? b->err->code : BF_E_INVAL;
+		if (n->k == K_POS || n->k == K_CHROM || n->k == K_REF || n->k == K_ALT ||
+		    n->k == K_NALT || n->k == K_TYPE || n->k == K_ID)
+			b->f->need_meta = true;
+		if (n->k == K_FILTER && vcz_has_array(v, "variant_filter")) {
+			int s = add_src(b, "variant_filter");
+
+			if (s < 0) {
+				node_free(n);
+				return s;
+			}
+			b->f->src_filter = s;
 		}
 		*out = n;
-		return 0;
+		return 1;
 	}
+	return 0;
+}
+
+/* A stored INFO field, variant_<NAME>; its type comes from the array. */
+static int bind_info(struct binder *b, const struct expr *e, struct fnode **out)
+{
+	const char *name = e->text;
+	struct fnode *n;
+	char buf[512];
+
+	if (!(n = new_node(b, K_INFO, VT_NUM, e->pos)))
+		return BF_E_NOMEM;
+	snprintf(buf, sizeof(buf), "variant_%s", name);
+	if ((n->src = add_src(b, buf)) < 0) {
+		int rc = n->src;
+
+		node_free(n);
+		return rc;
+	}
+	/* The type comes from the array; strings compare as strings. */
+	{
+		struct bf_err e2;
+		struct vcz_field *fld;
+
+		bf_err_clear(&e2);
+		fld = vcz_field_open(b->v, buf, &e2);
+		if (!fld) {
+			node_free(n);
+			bf_err_copy(b->err, &e2);
+			return e2.code;
+		}
+		n->ftype = vcz_field_type(fld);
+		n->ndim = vcz_field_ndim(fld);
+		vcz_field_free(fld);
+	}
+	if (n->ftype == VCZ_FIELD_STRING)
+		n->t = VT_STR;
+	if ((!strcmp(name, "AC") || !strcmp(name, "AN")) && n->t == VT_NUM) {
+		n->acan = name[1] == 'C' ? K_AC : K_AN;
+		b->f->acan_info = true;
+	}
+	if (e->subscript && parse_subscript(b, e->subscript, n, e->pos) < 0) {
+		node_free(n);
+		return b->err ? b->err->code : BF_E_INVAL;
+	}
+	*out = n;
+	return 0;
+}
+
+/* A computed field (AC, AN, AF, MAC, MAF, ILEN, NS, or ALT with a subscript)
+ * that the store does not hold as INFO. */
+static int bind_computed(struct binder *b, const struct expr *e, struct fnode **out)
+{
+	const char *name = e->text;
+	struct fnode *n;
+	enum nkind k;
+
 	if (!strcasecmp(name, "ALT"))
 		k = K_ALT;
 	else if (!strcasecmp(name, "AN"))
@@ -456,6 +451,38 @@ static int bind_ident(struct binder *b, const struct expr *e, struct fnode **out
 	}
 	*out = n;
 	return 0;
+}
+
+static int bind_ident(struct binder *b, const struct expr *e, struct fnode **out)
+{
+	const struct vcz *v = b->v;
+	const char *name = e->text;
+	size_t len = strlen(name) + (e->subscript ? strlen(e->subscript) + 2 : 0);
+
+	*out = NULL;
+	if (e->scope == EXPR_SCOPE_FORMAT)
+		return bind_fail(b, e->pos, bind_format_msg, name);
+	if (e->scope == EXPR_SCOPE_NONE) {
+		int rc = bind_fixed(b, e, len, out);
+
+		if (rc != 0)
+			return rc < 0 ? rc : 0;
+		if (!strcmp(name, "GT") || (has_format(v, name) && !has_info(v, name)))
+			return bind_fail(b, e->pos, bind_format_msg, name);
+		if (has_format(v, name) && has_info(v, name)) {
+			char msg[200];
+
+			snprintf(
+			    msg, sizeof(msg),
+			    "ambiguous name \"%.40s\": both INFO/%.40s and FORMAT/%.40s exist; "
+			    "write INFO/ in front",
+			    name, name, name);
+			return bind_fail(b, e->pos, "%s", msg);
+		}
+	}
+	if (has_info(v, name))
+		return bind_info(b, e, out);
+	return bind_computed(b, e, out);
 }
 
 static int bind(struct binder *b, const struct expr *e, struct fnode **out);
@@ -1108,10 +1135,173 @@ static int eval_info_num(struct ectx *c, const struct fnode *n, struct nv *o)
 	return 0;
 }
 
+/* One computed value of the site (POS, N_ALT, N_SAMPLES) into the node's
+ * scratch. */
+static int eval_num_one(struct nscratch *s, double x, struct nv *o)
+{
+	BF_FORWARD(grow(s, 1));
+	s->v[0] = x;
+	o->n = 1;
+	o->v = s->v;
+	return 0;
+}
+
+static int eval_qual(struct ectx *c, const struct fnode *n, struct nscratch *s, struct nv *o)
+{
+	if (n->src < 0) {
+		BF_FORWARD(grow(s, 1));
+		s->v[0] = 0;
+		o->n = 1;
+		o->v = s->v;
+		o->m = ones;
+		return 0;
+	}
+	o->n = 1;
+	o->v = c->cols[n->src].num + c->r;
+	o->m = c->cols[n->src].state[c->r] == VCZ_VAL ? zeros : ones;
+	return 0;
+}
+
+/* NS, N_MISSING, F_MISSING from the genotype counts. */
+static int eval_missing(struct ectx *c, const struct fnode *n, struct nscratch *s, struct nv *o)
+{
+	BF_FORWARD(grow(s, 1));
+	o->v = s->v;
+	if (c->nsel == 0 && n->k != K_NS) {
+		s->v[0] = 0;
+		o->n = 1;
+		return 0;
+	}
+	if (!c->has_gt) {
+		o->n = 0;
+		return 0;
+	}
+	if (n->k == K_NS)
+		s->v[0] = c->gs->ns[c->r];
+	else if (n->k == K_NMISS)
+		s->v[0] = c->gs->nmiss[c->r];
+	else
+		s->v[0] = (double)c->gs->nmiss[c->r] / (double)c->nsel;
+	o->n = 1;
+	return 0;
+}
+
+static int eval_ilen(struct ectx *c, struct nscratch *s, struct nv *o)
+{
+	const char *ref, *a;
+	size_t rl, al;
+	int na = n_alt(c);
+	int i;
+
+	BF_FORWARD(grow(s, na + 1));
+	allele(c, 0, &ref, &rl);
+	for (i = 0; i < na; i++) {
+		allele(c, i + 1, &a, &al);
+		s->m[i] = rl == al;
+		s->v[i] = (double)al - (double)rl;
+	}
+	o->n = na;
+	o->v = s->v;
+	o->m = s->m;
+	return 0;
+}
+
+static int eval_neg(struct ectx *c, const struct fnode *n, struct nscratch *s, struct nv *o)
+{
+	struct nv a;
+	int i;
+
+	BF_FORWARD(eval_num(c, n->l, &a));
+	BF_FORWARD(grow(s, a.n + 1));
+	for (i = 0; i < a.n; i++) {
+		s->v[i] = -a.v[i];
+		s->m[i] = a.m == zeros || a.m == ones ? a.m[0] : a.m[i];
+	}
+	o->n = a.n;
+	o->v = s->v;
+	o->m = s->m;
+	return 0;
+}
+
+/* One arithmetic operation; false when the result is missing. */
+static bool arith_one(enum expr_op op, double x, double y, double *z)
+{
+	switch (op) {
+	case EXPR_ADD:
+		*z = x + y;
+		return true;
+	case EXPR_SUB:
+		*z = x - y;
+		return true;
+	case EXPR_MUL:
+		*z = x * y;
+		return true;
+	case EXPR_DIV:
+		*z = x / y;
+		return true;
+	case EXPR_AND:
+	case EXPR_AND2:
+	case EXPR_EQ:
+	case EXPR_GE:
+	case EXPR_GT:
+	case EXPR_LE:
+	case EXPR_LIKE:
+	case EXPR_LT:
+	case EXPR_MOD:
+	case EXPR_NE:
+	case EXPR_NLIKE:
+	case EXPR_OR:
+	case EXPR_OR2:
+	default: /* EXPR_MOD: integer remainder, missing for 0 */
+		if ((int64_t)y == 0 || x > 9e18 || x < -9e18 || y > 9e18 || y < -9e18)
+			return false;
+		*z = (double)((int64_t)x % (int64_t)y);
+		return true;
+	}
+}
+
+static int eval_arith(struct ectx *c, const struct fnode *n, struct nscratch *s, struct nv *o)
+{
+	struct nv a, b;
+	int nn, i;
+	bool has = false;
+
+	BF_FORWARD(eval_num(c, n->l, &a));
+	BF_FORWARD(eval_num(c, n->r, &b));
+	if (!a.n || !b.n) {
+		o->n = 0;
+		return 0;
+	}
+	nn = a.n > b.n ? a.n : b.n;
+	BF_FORWARD(grow(s, nn + 1));
+	for (i = 0; i < nn; i++) {
+		int ia = a.n == 1 ? 0 : i, ib = b.n == 1 ? 0 : i;
+		bool ma, mb;
+		double z = 0;
+
+		if (ia >= a.n || ib >= b.n) {
+			s->m[i] = 1;
+			continue;
+		}
+		ma = (a.m == zeros || a.m == ones) ? a.m[0] : a.m[ia];
+		mb = (b.m == zeros || b.m == ones) ? b.m[0] : b.m[ib];
+		if (ma || mb || !arith_one(n->op, a.v[ia], b.v[ib], &z)) {
+			s->m[i] = 1;
+			continue;
+		}
+		s->v[i] = z;
+		s->m[i] = 0;
+		has = true;
+	}
+	o->n = has ? nn : 0;
+	o->v = s->v;
+	o->m = s->m;
+	return 0;
+}
+
 static int eval_num(struct ectx *c, const struct fnode *n, struct nv *o)
 {
 	struct nscratch *s = &c->ns[n->id];
-	int i;
 
 	o->m = zeros;
 	switch (n->k) {
@@ -1125,40 +1315,17 @@ static int eval_num(struct ectx *c, const struct fnode *n, struct nv *o)
 		o->m = ones;
 		return 0;
 	case K_POS:
-		BF_FORWARD(grow(s, 1));
-		s->v[0] = (double)c->m->pos[c->r];
-		o->n = 1;
-		o->v = s->v;
-		return 0;
+		return eval_num_one(s, (double)c->m->pos[c->r], o);
 	case K_QUAL:
-		if (n->src < 0) {
-			BF_FORWARD(grow(s, 1));
-			s->v[0] = 0;
-			o->n = 1;
-			o->v = s->v;
-			o->m = ones;
-			return 0;
-		}
-		o->n = 1;
-		o->v = c->cols[n->src].num + c->r;
-		o->m = c->cols[n->src].state[c->r] == VCZ_VAL ? zeros : ones;
-		return 0;
+		return eval_qual(c, n, s, o);
 	case K_INFO:
 		if (n->acan && c->subset)
 			return ac_values(c, n, o, n->acan);
 		return eval_info_num(c, n, o);
 	case K_NALT:
-		BF_FORWARD(grow(s, 1));
-		s->v[0] = n_alt(c);
-		o->n = 1;
-		o->v = s->v;
-		return 0;
+		return eval_num_one(s, n_alt(c), o);
 	case K_NSAMPLES:
-		BF_FORWARD(grow(s, 1));
-		s->v[0] = (double)c->nsel;
-		o->n = 1;
-		o->v = s->v;
-		return 0;
+		return eval_num_one(s, (double)c->nsel, o);
 	case K_AC:
 	case K_AN:
 	case K_AF:
@@ -1168,130 +1335,13 @@ static int eval_num(struct ectx *c, const struct fnode *n, struct nv *o)
 	case K_NS:
 	case K_NMISS:
 	case K_FMISS:
-		BF_FORWARD(grow(s, 1));
-		o->v = s->v;
-		if (c->nsel == 0 && n->k != K_NS) {
-			s->v[0] = 0;
-			o->n = 1;
-			return 0;
-		}
-		if (!c->has_gt) {
-			o->n = 0;
-			return 0;
-		}
-		if (n->k == K_NS)
-			s->v[0] = c->gs->ns[c->r];
-		else if (n->k == K_NMISS)
-			s->v[0] = c->gs->nmiss[c->r];
-		else
-			s->v[0] = (double)c->gs->nmiss[c->r] / (double)c->nsel;
-		o->n = 1;
-		return 0;
-	case K_ILEN: {
-		const char *ref, *a;
-		size_t rl, al;
-		int na = n_alt(c);
-
-		BF_FORWARD(grow(s, na + 1));
-		allele(c, 0, &ref, &rl);
-		for (i = 0; i < na; i++) {
-			allele(c, i + 1, &a, &al);
-			s->m[i] = rl == al;
-			s->v[i] = (double)al - (double)rl;
-		}
-		o->n = na;
-		o->v = s->v;
-		o->m = s->m;
-		return 0;
-	}
-	case K_NEG: {
-		struct nv a;
-
-		BF_FORWARD(eval_num(c, n->l, &a));
-		BF_FORWARD(grow(s, a.n + 1));
-		for (i = 0; i < a.n; i++) {
-			s->v[i] = -a.v[i];
-			s->m[i] = a.m == zeros || a.m == ones ? a.m[0] : a.m[i];
-		}
-		o->n = a.n;
-		o->v = s->v;
-		o->m = s->m;
-		return 0;
-	}
-	case K_ARITH: {
-		struct nv a, b;
-		int nn;
-		bool has = false;
-
-		BF_FORWARD(eval_num(c, n->l, &a));
-		BF_FORWARD(eval_num(c, n->r, &b));
-		if (!a.n || !b.n) {
-			o->n = 0;
-			return 0;
-		}
-		nn = a.n > b.n ? a.n : b.n;
-		BF_FORWARD(grow(s, nn + 1));
-		for (i = 0; i < nn; i++) {
-			int ia = a.n == 1 ? 0 : i, ib = b.n == 1 ? 0 : i;
-			bool ma, mb;
-			double x, y, z = 0;
-
-			if (ia >= a.n || ib >= b.n) {
-				s->m[i] = 1;
-				continue;
-			}
-			ma = (a.m == zeros || a.m == ones) ? a.m[0] : a.m[ia];
-			mb = (b.m == zeros || b.m == ones) ? b.m[0] : b.m[ib];
-			x = a.v[ia];
-			y = b.v[ib];
-			if (ma || mb) {
-				s->m[i] = 1;
-				continue;
-			}
-			switch (n->op) {
-			case EXPR_ADD:
-				z = x + y;
-				break;
-			case EXPR_SUB:
-				z = x - y;
-				break;
-			case EXPR_MUL:
-				z = x * y;
-				break;
-			case EXPR_DIV:
-				z = x / y;
-				break;
-			case EXPR_AND:
-			case EXPR_AND2:
-			case EXPR_EQ:
-			case EXPR_GE:
-			case EXPR_GT:
-			case EXPR_LE:
-			case EXPR_LIKE:
-			case EXPR_LT:
-			case EXPR_MOD:
-			case EXPR_NE:
-			case EXPR_NLIKE:
-			case EXPR_OR:
-			case EXPR_OR2:
-			default: /* EXPR_MOD: integer remainder, missing for 0 */
-				if ((int64_t)y == 0 || x > 9e18 || x < -9e18 || y > 9e18 ||
-				    y < -9e18) {
-					s->m[i] = 1;
-					continue;
-				}
-				z = (double)((int64_t)x % (int64_t)y);
-				break;
-			}
-			s->v[i] = z;
-			s->m[i] = 0;
-			has = true;
-		}
-		o->n = has ? nn : 0;
-		o->v = s->v;
-		o->m = s->m;
-		return 0;
-	}
+		return eval_missing(c, n, s, o);
+	case K_ILEN:
+		return eval_ilen(c, s, o);
+	case K_NEG:
+		return eval_neg(c, n, s, o);
+	case K_ARITH:
+		return eval_arith(c, n, s, o);
 	case K_ALT:
 	case K_CHROM:
 	case K_CMP:
@@ -1467,12 +1517,122 @@ static int sub_fields(const struct fnode *n, struct bf_strbuf *sb, const char *p
 	return 0;
 }
 
-static int eval_str(struct ectx *c, const struct fnode *n, struct sv *o)
+/* ALT, or the subscripted alleles of ALT[...], comma-joined. */
+static int eval_alt_str(struct ectx *c, const struct fnode *n, struct nscratch *s, struct sv *o)
 {
-	struct nscratch *s = &c->ns[n->id];
+	const char *p;
+	size_t len;
+	int na = n_alt(c);
+	int i;
+
+	bf_strbuf_reset(&s->sb);
+	if (n->sub == SUB_IDX) {
+		if (n->idx < na)
+			allele(c, n->idx + 1, &o->p, &o->len);
+		else {
+			o->p = ".";
+			o->len = 1;
+		}
+		return 0;
+	}
+	if (na == 0) {
+		o->p = ".";
+		o->len = 1;
+		return 0;
+	}
+	for (i = 0; i < na; i++) {
+		if (n->sub == SUB_LIST &&
+		    !(i >= n->nidxs ? n->idxs[n->nidxs - 1] < 0 : n->idxs[i] != 0))
+			continue;
+		allele(c, i + 1, &p, &len);
+		BF_FORWARD(join_field(&s->sb, p, len));
+	}
+	o->p = s->sb.buf ? s->sb.buf : "";
+	o->len = s->sb.len;
+	return 0;
+}
+
+/* A string INFO field stored over several columns (one value each):
+ * comma-joined into the node's scratch, then subscripted. */
+static int eval_info_strs(struct ectx *c, const struct fnode *n, struct nscratch *s, struct sv *o)
+{
+	const struct vcz_column *col = &c->cols[n->src];
+	struct bf_strbuf tmp;
 	const char *p;
 	size_t len;
 	int i;
+
+	bf_strbuf_init(&tmp);
+	{
+		bool all_dots = true;
+
+		for (i = 0; i < col->width; i++) {
+			vcz_column_string(col, c->r, i, &p, &len);
+			if (len == 0)
+				break;
+			all_dots &= len == 1 && p[0] == '.';
+		}
+		if (all_dots) {
+			/* an absent field (bio2zarr writes "." in every column) */
+			o->p = "";
+			o->len = 0;
+			return 0;
+		}
+	}
+	for (i = 0; i < col->width; i++) {
+		vcz_column_string(col, c->r, i, &p, &len);
+		if (len == 0)
+			break;
+		if (join_field(&tmp, p, len) < 0) {
+			bf_strbuf_release(&tmp);
+			return BF_E_NOMEM;
+		}
+	}
+	bf_strbuf_reset(&s->sb);
+	if (bf_strbuf_add(&s->sb, tmp.buf ? tmp.buf : "", tmp.len) < 0) {
+		bf_strbuf_release(&tmp);
+		return BF_E_NOMEM;
+	}
+	bf_strbuf_release(&tmp);
+	if (n->sub == SUB_NONE || n->sub == SUB_ALL || s->sb.len == 0) {
+		o->p = s->sb.buf ? s->sb.buf : "";
+		o->len = s->sb.len;
+		return 0;
+	}
+	{
+		char *copy = bf_strndup(s->sb.buf, s->sb.len);
+		int rc;
+
+		if (!copy)
+			return BF_E_NOMEM;
+		rc = sub_fields(n, &s->sb, copy, strlen(copy), o);
+		/* o points into s->sb, not copy */
+		bf_free(copy);
+		return rc;
+	}
+}
+
+static int eval_info_str(struct ectx *c, const struct fnode *n, struct nscratch *s, struct sv *o)
+{
+	const char *p;
+	size_t len;
+
+	if (n->ndim != 1)
+		return eval_info_strs(c, n, s, o);
+	vcz_column_string(&c->cols[n->src], c->r, 0, &p, &len);
+	if (len == 1 && p[0] == '.')
+		len = 0;
+	if (n->sub == SUB_NONE || n->sub == SUB_ALL || len == 0) {
+		o->p = p;
+		o->len = len;
+		return 0;
+	}
+	return sub_fields(n, &s->sb, p, len, o);
+}
+
+static int eval_str(struct ectx *c, const struct fnode *n, struct sv *o)
+{
+	struct nscratch *s = &c->ns[n->id];
 
 	switch (n->k) {
 	case K_STRC:
@@ -1486,99 +1646,10 @@ static int eval_str(struct ectx *c, const struct fnode *n, struct sv *o)
 	case K_REF:
 		allele(c, 0, &o->p, &o->len);
 		return 0;
-	case K_ALT: {
-		int na = n_alt(c);
-
-		bf_strbuf_reset(&s->sb);
-		if (n->sub == SUB_IDX) {
-			if (n->idx < na)
-				allele(c, n->idx + 1, &o->p, &o->len);
-			else {
-				o->p = ".";
-				o->len = 1;
-			}
-			return 0;
-		}
-		if (na == 0) {
-			o->p = ".";
-			o->len = 1;
-			return 0;
-		}
-		for (i = 0; i < na; i++) {
-			if (n->sub == SUB_LIST &&
-			    !(i >= n->nidxs ? n->idxs[n->nidxs - 1] < 0 : n->idxs[i] != 0))
-				continue;
-			allele(c, i + 1, &p, &len);
-			BF_FORWARD(join_field(&s->sb, p, len));
-		}
-		o->p = s->sb.buf ? s->sb.buf : "";
-		o->len = s->sb.len;
-		return 0;
-	}
-	case K_INFO: {
-		const struct vcz_column *col = &c->cols[n->src];
-		struct bf_strbuf tmp;
-
-		if (n->ndim == 1) {
-			vcz_column_string(col, c->r, 0, &p, &len);
-			if (len == 1 && p[0] == '.')
-				len = 0;
-			if (n->sub == SUB_NONE || n->sub == SUB_ALL || len == 0) {
-				o->p = p;
-				o->len = len;
-				return 0;
-			}
-			return sub_fields(n, &s->sb, p, len, o);
-		}
-		bf_strbuf_init(&tmp);
-		{
-			bool all_dots = true;
-
-			for (i = 0; i < col->width; i++) {
-				vcz_column_string(col, c->r, i, &p, &len);
-				if (len == 0)
-					break;
-				all_dots &= len == 1 && p[0] == '.';
-			}
-			if (all_dots) {
-				/* an absent field (bio2zarr writes "." in every column) */
-				o->p = "";
-				o->len = 0;
-				return 0;
-			}
-		}
-		for (i = 0; i < col->width; i++) {
-			vcz_column_string(col, c->r, i, &p, &len);
-			if (len == 0)
-				break;
-			if (join_field(&tmp, p, len) < 0) {
-				bf_strbuf_release(&tmp);
-				return BF_E_NOMEM;
-			}
-		}
-		bf_strbuf_reset(&s->sb);
-		if (bf_strbuf_add(&s->sb, tmp.buf ? tmp.buf : "", tmp.len) < 0) {
-			bf_strbuf_release(&tmp);
-			return BF_E_NOMEM;
-		}
-		bf_strbuf_release(&tmp);
-		if (n->sub == SUB_NONE || n->sub == SUB_ALL || s->sb.len == 0) {
-			o->p = s->sb.buf ? s->sb.buf : "";
-			o->len = s->sb.len;
-			return 0;
-		}
-		{
-			char *copy = bf_strndup(s->sb.buf, s->sb.len);
-			int rc;
-
-			if (!copy)
-				return BF_E_NOMEM;
-			rc = sub_fields(n, &s->sb, copy, strlen(copy), o);
-			/* o points into s->sb, not copy */
-			bf_free(copy);
-			return rc;
-		}
-	}
+	case K_ALT:
+		return eval_alt_str(c, n, s, o);
+	case K_INFO:
+		return eval_info_str(c, n, s, o);
 	case K_AC:
 	case K_AF:
 	case K_AN:
@@ -1755,25 +1826,158 @@ static int site_type(const struct ectx *c)
 	return t ? t << 1 : 1;
 }
 
+static int eval_bool(struct ectx *c, const struct fnode *n, bool *out);
+
+/* &&, ||, & and |, short-circuited. */
+static int eval_logic(struct ectx *c, const struct fnode *n, bool *out)
+{
+	bool a, b;
+
+	BF_FORWARD(eval_bool(c, n->l, &a));
+	if ((n->op == EXPR_AND || n->op == EXPR_AND2) && !a) {
+		*out = false;
+		return 0;
+	}
+	if ((n->op == EXPR_OR || n->op == EXPR_OR2) && a) {
+		*out = true;
+		return 0;
+	}
+	BF_FORWARD(eval_bool(c, n->r, &b));
+	*out = b;
+	return 0;
+}
+
+static int eval_scmp(struct ectx *c, const struct fnode *n, bool *out)
+{
+	struct sv a, b;
+	int ml[3] = {0, 0, 0};
+	bool ne = n->op == EXPR_NE || n->op == EXPR_NLIKE;
+
+	if (ne)
+		ml[0] = ml[1] = 1;
+	else
+		ml[0] = ml[2] = 1;
+	BF_FORWARD(eval_str(c, n->l, &a));
+	BF_FORWARD(eval_str(c, n->r, &b));
+	if (!a.len && !b.len) {
+		*out = ml[2];
+		return 0;
+	}
+	if (!a.len || !b.len) {
+		*out = ml[has_missing_field(a.len ? &a : &b) + 1];
+		return 0;
+	}
+	if (!n->has_re) {
+		*out = match_strings(&a, &b, ne, ml);
+		return 0;
+	}
+	return regex_strings(&n->re, &a, ne, ml, out);
+}
+
+static int eval_idcmp(struct ectx *c, const struct fnode *n, bool *out)
+{
+	const char *p;
+	size_t len;
+	char buf[1024], *s = buf;
+
+	vcz_meta_id(c->m, c->r, &p, &len);
+	if (len == 0) {
+		p = ".";
+		len = 1;
+	}
+	if (len >= sizeof(buf) && !(s = bf_malloc(len + 1)))
+		return BF_E_NOMEM;
+	memcpy(s, p, len);
+	s[len] = 0;
+	if (n->has_re) {
+		*out = regexec(&n->re, s, 0, NULL, 0) == 0;
+		if (n->op == EXPR_NLIKE)
+			*out = !*out;
+	} else {
+		*out = (strcmp(s, n->r->str) == 0) == (n->op == EXPR_EQ);
+	}
+	if (s != buf)
+		bf_free(s);
+	return 0;
+}
+
+static bool type_cmp(const struct ectx *c, const struct fnode *n)
+{
+	int t = site_type(c);
+
+	switch (n->op) {
+	case EXPR_EQ:
+		return t == n->type_thr;
+	case EXPR_NE:
+		return t != n->type_thr;
+	case EXPR_LIKE:
+		return (t & n->type_thr) != 0;
+	case EXPR_ADD:
+	case EXPR_AND:
+	case EXPR_AND2:
+	case EXPR_DIV:
+	case EXPR_GE:
+	case EXPR_GT:
+	case EXPR_LE:
+	case EXPR_LT:
+	case EXPR_MOD:
+	case EXPR_MUL:
+	case EXPR_NLIKE:
+	case EXPR_OR:
+	case EXPR_OR2:
+	case EXPR_SUB:
+	default:
+		return (t & n->type_thr) == 0;
+	}
+}
+
+static bool filter_cmp(const struct ectx *c, const struct fnode *n)
+{
+	const struct vcz_column *col = c->f->src_filter >= 0 ? &c->cols[c->f->src_filter] : NULL;
+	const size_t w = col ? (size_t)col->width : 0;
+	const double *row = col ? col->num + (size_t)c->r * w : NULL;
+	int nset = 0, j, found = 0;
+	size_t i;
+
+	for (i = 0; i < w; i++)
+		nset += row[i] != 0;
+	for (j = 0; j < n->nfids; j++) {
+		int id = n->fids[j];
+
+		if ((size_t)id < w && row[id] != 0)
+			found++;
+	}
+	switch (n->op) {
+	case EXPR_LIKE: /* all listed are set */
+		return n->nfids == 0 ? nset == 0 : (nset > 0 && found == n->nfids);
+	case EXPR_NLIKE:
+		return n->nfids == 0 ? nset > 0 : (nset == 0 || found != n->nfids);
+	case EXPR_NE:
+		return n->nfids != nset || (n->nfids > 0 && found != n->nfids);
+	case EXPR_ADD:
+	case EXPR_AND:
+	case EXPR_AND2:
+	case EXPR_DIV:
+	case EXPR_EQ:
+	case EXPR_GE:
+	case EXPR_GT:
+	case EXPR_LE:
+	case EXPR_LT:
+	case EXPR_MOD:
+	case EXPR_MUL:
+	case EXPR_OR:
+	case EXPR_OR2:
+	case EXPR_SUB:
+	default:
+		return n->nfids == nset && found == n->nfids;
+	}
+}
+
 static int eval_bool(struct ectx *c, const struct fnode *n, bool *out)
 {
 	switch (n->k) {
-	case K_LOGIC: {
-		bool a, b;
-
-		BF_FORWARD(eval_bool(c, n->l, &a));
-		if ((n->op == EXPR_AND || n->op == EXPR_AND2) && !a) {
-			*out = false;
-			return 0;
-		}
-		if ((n->op == EXPR_OR || n->op == EXPR_OR2) && a) {
-			*out = true;
-			return 0;
-		}
-		BF_FORWARD(eval_bool(c, n->r, &b));
-		*out = b;
-		return 0;
-	}
+	case K_LOGIC:
+		return eval_logic(c, n, out);
 	case K_CMP: {
 		struct nv a, b;
 
@@ -1782,135 +1986,16 @@ static int eval_bool(struct ectx *c, const struct fnode *n, bool *out)
 		*out = cmp_num(n->op, &a, &b);
 		return 0;
 	}
-	case K_SCMP: {
-		struct sv a, b;
-		int ml[3] = {0, 0, 0};
-		bool ne = n->op == EXPR_NE || n->op == EXPR_NLIKE;
-
-		if (ne)
-			ml[0] = ml[1] = 1;
-		else
-			ml[0] = ml[2] = 1;
-		BF_FORWARD(eval_str(c, n->l, &a));
-		BF_FORWARD(eval_str(c, n->r, &b));
-		if (!a.len && !b.len) {
-			*out = ml[2];
-			return 0;
-		}
-		if (!a.len || !b.len) {
-			*out = ml[has_missing_field(a.len ? &a : &b) + 1];
-			return 0;
-		}
-		if (!n->has_re) {
-			*out = match_strings(&a, &b, ne, ml);
-			return 0;
-		}
-		return regex_strings(&n->re, &a, ne, ml, out);
-	}
-	case K_IDCMP: {
-		const char *p;
-		size_t len;
-		char buf[1024], *s = buf;
-
-		vcz_meta_id(c->m, c->r, &p, &len);
-		if (len == 0) {
-			p = ".";
-			len = 1;
-		}
-		if (len >= sizeof(buf) && !(s = bf_malloc(len + 1)))
-			return BF_E_NOMEM;
-		memcpy(s, p, len);
-		s[len] = 0;
-		if (n->has_re) {
-			*out = regexec(&n->re, s, 0, NULL, 0) == 0;
-			if (n->op == EXPR_NLIKE)
-				*out = !*out;
-		} else {
-			*out = (strcmp(s, n->r->str) == 0) == (n->op == EXPR_EQ);
-		}
-		if (s != buf)
-			bf_free(s);
+	case K_SCMP:
+		return eval_scmp(c, n, out);
+	case K_IDCMP:
+		return eval_idcmp(c, n, out);
+	case K_TYPECMP:
+		*out = type_cmp(c, n);
 		return 0;
-	}
-	case K_TYPECMP: {
-		int t = site_type(c);
-
-		switch (n->op) {
-		case EXPR_EQ:
-			*out = t == n->type_thr;
-			break;
-		case EXPR_NE:
-			*out = t != n->type_thr;
-			break;
-		case EXPR_LIKE:
-			*out = (t & n->type_thr) != 0;
-			break;
-		case EXPR_ADD:
-		case EXPR_AND:
-		case EXPR_AND2:
-		case EXPR_DIV:
-		case EXPR_GE:
-		case EXPR_GT:
-		case EXPR_LE:
-		case EXPR_LT:
-		case EXPR_MOD:
-		case EXPR_MUL:
-		case EXPR_NLIKE:
-		case EXPR_OR:
-		case EXPR_OR2:
-		case EXPR_SUB:
-		default:
-			*out = (t & n->type_thr) == 0;
-			break;
-		}
+	case K_FILTERCMP:
+		*out = filter_cmp(c, n);
 		return 0;
-	}
-	case K_FILTERCMP: {
-		const struct vcz_column *col =
-		    c->f->src_filter >= 0 ? &c->cols[c->f->src_filter] : NULL;
-		const size_t w = col ? (size_t)col->width : 0;
-		const double *row = col ? col->num + (size_t)c->r * w : NULL;
-		int nset = 0, j, found = 0;
-		size_t i;
-
-		for (i = 0; i < w; i++)
-			nset += row[i] != 0;
-		for (j = 0; j < n->nfids; j++) {
-			int id = n->fids[j];
-
-			if ((size_t)id < w && row[id] != 0)
-				found++;
-		}
-		switch (n->op) {
-		case EXPR_LIKE: /* all listed are set */
-			*out = n->nfids == 0 ? nset == 0 : (nset > 0 && found == n->nfids);
-			break;
-		case EXPR_NLIKE:
-			*out = n->nfids == 0 ? nset > 0 : (nset == 0 || found != n->nfids);
-			break;
-		case EXPR_NE:
-			*out = n->nfids != nset || (n->nfids > 0 && found != n->nfids);
-			break;
-		case EXPR_ADD:
-		case EXPR_AND:
-		case EXPR_AND2:
-		case EXPR_DIV:
-		case EXPR_EQ:
-		case EXPR_GE:
-		case EXPR_GT:
-		case EXPR_LE:
-		case EXPR_LT:
-		case EXPR_MOD:
-		case EXPR_MUL:
-		case EXPR_OR:
-		case EXPR_OR2:
-		case EXPR_SUB:
-		default:
-			*out = n->nfids == nset && found == n->nfids;
-			break;
-		}
-		return 0;
-	}
 	case K_AC:
 	case K_AF:
 	case K_ALT:
