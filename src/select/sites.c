@@ -233,187 +233,246 @@ static bool mark_from_index(struct vcz *v, const struct rset *rs, uint8_t *cand)
 	return ok;
 }
 
-int sites_plan(struct vcz *v, const struct select_opts *o, struct plan *p, struct sites_stats *st,
-	       struct bf_err *err)
-{
+/* The state of one sites_plan run: the options resolved, and the scratch. */
+struct sites_run {
+	struct vcz *v;
+	const struct select_opts *o;
+	struct sites_stats *st;
 	struct rset reg, tgt;
-	unsigned inc = 0, exc = 0;
+	unsigned inc, exc;
+	bool need_meta, need_len, light;
+	uint32_t *rows;
+	int64_t *len;
+	uint8_t *cand;
+	int64_t *site_contig, *site_pos;
+	int64_t pf, ahead;
+};
+
+/* -v/-V, then -r/-R and -t/-T; on failure nothing is left to release. */
+static int load_opts(struct sites_run *s, struct bf_err *err)
+{
+	struct vcz *v = s->v;
+	const struct select_opts *o = s->o;
 	const char *bad;
 	size_t bad_len;
-	uint32_t *rows = NULL;
-	int64_t *len = NULL;
-	uint8_t *cand = NULL;
-	int64_t *site_contig = NULL, *site_pos = NULL;
-	bool need_meta, need_len, light;
-	int64_t ci, pf = 0, ahead = 0;
-	int rc = 0;
+	int rc;
 
-	memset(p, 0, sizeof(*p));
-	memset(st, 0, sizeof(*st));
-	st->chunks_total = v->n_vchunks;
-	if (o->types && !vtype_parse_list(o->types, &inc, &bad, &bad_len))
+	if (o->types && !vtype_parse_list(o->types, &s->inc, &bad, &bad_len))
 		return bf_err_set(err, BF_E_INVAL, "unknown variant type '%.*s' in -v/--types",
 				  (int)bad_len, bad);
-	if (o->exclude_types && !vtype_parse_list(o->exclude_types, &exc, &bad, &bad_len))
+	if (o->exclude_types && !vtype_parse_list(o->exclude_types, &s->exc, &bad, &bad_len))
 		return bf_err_set(err, BF_E_INVAL,
 				  "unknown variant type '%.*s' in -V/--exclude-types", (int)bad_len,
 				  bad);
 	BF_FORWARD(load_set(v, o->regions, o->regions_file, false,
 			    o->regions_overlap ? (int)o->regions_overlap : SELECT_OVERLAP_RECORD,
-			    o->regions ? "-r/--regions" : "-R/--regions-file", &reg, err));
+			    o->regions ? "-r/--regions" : "-R/--regions-file", &s->reg, err));
 	rc = load_set(v, o->targets, o->targets_file, true,
 		      o->targets_overlap ? (int)o->targets_overlap : SELECT_OVERLAP_POS,
-		      o->targets ? "-t/--targets" : "-T/--targets-file", &tgt, err);
+		      o->targets ? "-t/--targets" : "-T/--targets-file", &s->tgt, err);
 	if (rc < 0) {
-		region_set_release(&reg.set);
+		region_set_release(&s->reg.set);
 		return rc;
 	}
-	need_meta = reg.on || tgt.on || o->types || o->exclude_types || o->min_alleles > 1 ||
-		    o->max_alleles > 0;
-	need_len = (reg.on && reg.mode != SELECT_OVERLAP_POS) ||
-		   (tgt.on && tgt.mode != SELECT_OVERLAP_POS);
+	return 0;
+}
+
+/* What the tests need read, the scratch for it, and the candidate chunks
+ * (all, or those the region index names for -r/-R). */
+static int alloc_scratch(struct sites_run *s, struct plan *p, struct bf_err *err)
+{
+	struct vcz *v = s->v;
+	const struct select_opts *o = s->o;
+	const struct rset *reg = &s->reg, *tgt = &s->tgt;
+
+	s->need_meta = reg->on || tgt->on || o->types || o->exclude_types || o->min_alleles > 1 ||
+		       o->max_alleles > 0;
+	s->need_len = (reg->on && reg->mode != SELECT_OVERLAP_POS) ||
+		      (tgt->on && tgt->mode != SELECT_OVERLAP_POS);
 
 	p->chunks = bf_calloc((size_t)v->n_vchunks + 1, sizeof(*p->chunks));
-	cand = bf_malloc((size_t)v->n_vchunks + 1);
-	if (need_meta)
-		rows = bf_calloc((size_t)v->vchunk + 1, sizeof(uint32_t));
-	if (need_len)
-		len = bf_calloc((size_t)v->vchunk + 1, sizeof(int64_t));
-	if (!p->chunks || !cand || (need_meta && !rows) || (need_len && !len)) {
-		rc = bf_err_set(err, BF_E_NOMEM, "out of memory");
-		goto out;
+	s->cand = bf_malloc((size_t)v->n_vchunks + 1);
+	if (s->need_meta)
+		s->rows = bf_calloc((size_t)v->vchunk + 1, sizeof(uint32_t));
+	if (s->need_len)
+		s->len = bf_calloc((size_t)v->vchunk + 1, sizeof(int64_t));
+	if (!p->chunks || !s->cand || (s->need_meta && !s->rows) || (s->need_len && !s->len))
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	memset(s->cand, 1, (size_t)v->n_vchunks + 1);
+	if (reg->on) {
+		memset(s->cand, 0, (size_t)v->n_vchunks + 1);
+		s->st->used_index = mark_from_index(v, reg, s->cand);
+		if (!s->st->used_index)
+			memset(s->cand, 1, (size_t)v->n_vchunks + 1);
 	}
-	memset(cand, 1, (size_t)v->n_vchunks + 1);
-	if (reg.on) {
-		memset(cand, 0, (size_t)v->n_vchunks + 1);
-		st->used_index = mark_from_index(v, &reg, cand);
-		if (!st->used_index)
-			memset(cand, 1, (size_t)v->n_vchunks + 1);
-	}
-	if (need_len && !v->length)
+	if (s->need_len && !v->length)
 		bf_log_info("no variant_length: record spans use REF's length");
 
 	/* with no allele-based test, positions and contigs are all a row needs */
-	light = !(inc || exc || o->min_alleles > 1 || o->max_alleles > 0 ||
-		  (reg.on && reg.mode == SELECT_OVERLAP_VARIANT) ||
-		  (tgt.on && tgt.mode == SELECT_OVERLAP_VARIANT) || (need_len && !v->length));
-	if (need_meta && light) {
-		site_contig = bf_calloc((size_t)v->vchunk + 1, sizeof(int64_t));
-		site_pos = bf_calloc((size_t)v->vchunk + 1, sizeof(int64_t));
-		if (!site_contig || !site_pos) {
-			rc = bf_err_set(err, BF_E_NOMEM, "out of memory");
-			goto out;
+	s->light =
+	    !(s->inc || s->exc || o->min_alleles > 1 || o->max_alleles > 0 ||
+	      (reg->on && reg->mode == SELECT_OVERLAP_VARIANT) ||
+	      (tgt->on && tgt->mode == SELECT_OVERLAP_VARIANT) || (s->need_len && !v->length));
+	if (s->need_meta && s->light) {
+		s->site_contig = bf_calloc((size_t)v->vchunk + 1, sizeof(int64_t));
+		s->site_pos = bf_calloc((size_t)v->vchunk + 1, sizeof(int64_t));
+		if (!s->site_contig || !s->site_pos)
+			return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* Whether row r of the chunk read into m passes every site test. */
+static bool row_pass(const struct sites_run *s, const struct vcz_meta *m, int64_t r)
+{
+	const struct select_opts *o = s->o;
+	int n_all = s->light ? 0 : 1 + vcz_meta_n_alt(m, r);
+	int64_t rlen = 1;
+
+	if (o->min_alleles > 1 && n_all < o->min_alleles)
+		return false;
+	if (o->max_alleles > 0 && n_all > o->max_alleles)
+		return false;
+	if (s->need_len) {
+		if (s->v->length) {
+			rlen = s->len[r];
+		} else {
+			const char *ref;
+			size_t rl;
+
+			vcz_meta_allele(m, r, 0, &ref, &rl);
+			rlen = (int64_t)rl;
 		}
 	}
+	if (s->reg.on && !rset_pass(&s->reg, m, r, rlen))
+		return false;
+	if (s->tgt.on && !rset_pass(&s->tgt, m, r, rlen))
+		return false;
+	if (s->inc || s->exc) {
+		unsigned t = row_type(m, r);
+
+		if (s->inc && !(t & s->inc))
+			return false;
+		if (s->exc && (t & s->exc))
+			return false;
+	}
+	return true;
+}
+
+/* A remote store fetches the next candidates' site arrays meanwhile;
+ * `ahead` counts the hinted candidates in (ci, pf). */
+static void prefetch_next(struct sites_run *s, int64_t ci)
+{
+	if (ci < s->pf && s->ahead > 0)
+		s->ahead--;
+	for (; s->ahead < PREFETCH_AHEAD && s->pf < s->v->n_vchunks; s->pf++) {
+		if (s->pf > ci && s->cand[s->pf]) {
+			vcz_prefetch(s->v, s->pf, true, false);
+			s->ahead++;
+		}
+	}
+}
+
+/* Reads candidate chunk ci's sites and adds its passing rows (n of them
+ * stored) to the plan. */
+static int scan_chunk(struct sites_run *s, int64_t ci, int64_t n, struct plan *p,
+		      struct bf_err *err)
+{
+	struct vcz *v = s->v;
+	struct plan_chunk *c = &p->chunks[p->n_chunks];
+	struct vcz_meta m;
+	uint32_t k = 0;
+	int64_t r;
+	int rc;
+
+	prefetch_next(s, ci);
+	s->st->chunks_read++;
+	if (s->light) {
+		memset(&m, 0, sizeof(m));
+		m.ci = ci;
+		m.n = n;
+		m.contig = s->site_contig;
+		m.pos = s->site_pos;
+		rc = vcz_read_sites(v, ci, s->site_contig, s->site_pos, err);
+	} else {
+		rc = vcz_meta_read(v, ci, &m, err);
+	}
+	if (rc < 0)
+		return rc;
+	if (s->need_len && v->length && (rc = vcz_read_lengths(v, ci, s->len, err)) < 0) {
+		if (!s->light)
+			vcz_meta_release(&m);
+		return rc;
+	}
+	for (r = 0; r < n; r++)
+		if (row_pass(s, &m, r))
+			s->rows[k++] = (uint32_t)r;
+	if (!s->light)
+		vcz_meta_release(&m);
+	if (k == 0)
+		return 0;
+	c->ci = ci;
+	c->n = k;
+	if (k != (uint32_t)n) {
+		c->rows = bf_malloc(k * sizeof(uint32_t));
+		if (!c->rows)
+			return bf_err_set(err, BF_E_NOMEM, "out of memory");
+		memcpy(c->rows, s->rows, k * sizeof(uint32_t));
+	}
+	p->n_chunks++;
+	p->n_variants += k;
+	return 0;
+}
+
+int sites_plan(struct vcz *v, const struct select_opts *o, struct plan *p, struct sites_stats *st,
+	       struct bf_err *err)
+{
+	struct sites_run s;
+	int64_t ci;
+	int rc = 0;
+
+	memset(p, 0, sizeof(*p));
+	memset(st, 0, sizeof(*st));
+	memset(&s, 0, sizeof(s));
+	s.v = v;
+	s.o = o;
+	s.st = st;
+	st->chunks_total = v->n_vchunks;
+	BF_FORWARD(load_opts(&s, err));
+	if ((rc = alloc_scratch(&s, p, err)) < 0)
+		goto out;
 
 	for (ci = 0; ci < v->n_vchunks; ci++) {
-		struct plan_chunk *c = &p->chunks[p->n_chunks];
 		int64_t n = vcz_chunk_rows(v, ci);
-		struct vcz_meta m;
-		uint32_t k = 0;
-		int64_t r;
 
-		if (n == 0 || !cand[ci])
+		if (n == 0 || !s.cand[ci])
 			continue;
-		if (need_meta)
+		if (s.need_meta)
 			bf_progress_report(o->progress, "resolving the selection", (uint64_t)ci,
 					   (uint64_t)v->n_vchunks);
-		if (!need_meta) {
+		if (!s.need_meta) {
+			struct plan_chunk *c = &p->chunks[p->n_chunks];
+
 			c->ci = ci;
 			c->n = (uint32_t)n;
 			p->n_chunks++;
 			p->n_variants += (uint64_t)n;
 			continue;
 		}
-		/* a remote store fetches the next candidates' site arrays meanwhile;
-		 * `ahead` counts the hinted candidates in (ci, pf) */
-		if (ci < pf && ahead > 0)
-			ahead--;
-		for (; ahead < PREFETCH_AHEAD && pf < v->n_vchunks; pf++) {
-			if (pf > ci && cand[pf]) {
-				vcz_prefetch(v, pf, true, false);
-				ahead++;
-			}
-		}
-		st->chunks_read++;
-		if (light) {
-			memset(&m, 0, sizeof(m));
-			m.ci = ci;
-			m.n = n;
-			m.contig = site_contig;
-			m.pos = site_pos;
-			rc = vcz_read_sites(v, ci, site_contig, site_pos, err);
-		} else {
-			rc = vcz_meta_read(v, ci, &m, err);
-		}
-		if (rc < 0)
+		if ((rc = scan_chunk(&s, ci, n, p, err)) < 0)
 			goto out;
-		if (need_len && v->length && (rc = vcz_read_lengths(v, ci, len, err)) < 0) {
-			if (!light)
-				vcz_meta_release(&m);
-			goto out;
-		}
-		for (r = 0; r < n; r++) {
-			int n_all = light ? 0 : 1 + vcz_meta_n_alt(&m, r);
-			int64_t rlen = 1;
-
-			if (o->min_alleles > 1 && n_all < o->min_alleles)
-				continue;
-			if (o->max_alleles > 0 && n_all > o->max_alleles)
-				continue;
-			if (need_len) {
-				if (v->length) {
-					rlen = len[r];
-				} else {
-					const char *ref;
-					size_t rl;
-
-					vcz_meta_allele(&m, r, 0, &ref, &rl);
-					rlen = (int64_t)rl;
-				}
-			}
-			if (reg.on && !rset_pass(&reg, &m, r, rlen))
-				continue;
-			if (tgt.on && !rset_pass(&tgt, &m, r, rlen))
-				continue;
-			if (inc || exc) {
-				unsigned t = row_type(&m, r);
-
-				if (inc && !(t & inc))
-					continue;
-				if (exc && (t & exc))
-					continue;
-			}
-			rows[k++] = (uint32_t)r;
-		}
-		if (!light)
-			vcz_meta_release(&m);
-		if (k == 0)
-			continue;
-		c->ci = ci;
-		c->n = k;
-		if (k != (uint32_t)n) {
-			c->rows = bf_malloc(k * sizeof(uint32_t));
-			if (!c->rows) {
-				rc = bf_err_set(err, BF_E_NOMEM, "out of memory");
-				goto out;
-			}
-			memcpy(c->rows, rows, k * sizeof(uint32_t));
-		}
-		p->n_chunks++;
-		p->n_variants += k;
 	}
-	if (need_meta)
+	if (s.need_meta)
 		bf_progress_report(o->progress, "resolving the selection", (uint64_t)v->n_vchunks,
 				   (uint64_t)v->n_vchunks);
 out:
-	bf_free(rows);
-	bf_free(len);
-	bf_free(site_contig);
-	bf_free(site_pos);
-	bf_free(cand);
-	region_set_release(&reg.set);
-	region_set_release(&tgt.set);
+	bf_free(s.rows);
+	bf_free(s.len);
+	bf_free(s.site_contig);
+	bf_free(s.site_pos);
+	bf_free(s.cand);
+	region_set_release(&s.reg.set);
+	region_set_release(&s.tgt.set);
 	if (rc < 0)
 		plan_release(p);
 	return rc;
