@@ -145,13 +145,87 @@ static const char empty_set_msg[] =
     "require significant internal complexity. If you need this feature, please open an issue "
     "at https://github.com/sgkit-dev/vcztools/issues.";
 
+/* The listed names not in the store (map): an error, or with --force-samples a
+ * warning. unk has room for every listed name. */
+static int check_unknown(const struct bf_strmap *map, const struct names *ns, struct name *unk,
+			 bool force, struct bf_err *err)
+{
+	size_t n_unk = 0, i;
+	struct bf_strbuf sb = BF_STRBUF_INIT;
+
+	for (i = 0; i < ns->n; i++) {
+		size_t r;
+
+		if (!bf_strmap_get(map, ns->v[i].p, ns->v[i].len, &r))
+			unk[n_unk++] = ns->v[i];
+	}
+	if (!n_unk)
+		return 0;
+	if (unknown_list(unk, n_unk, &sb) < 0) {
+		bf_strbuf_release(&sb);
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	}
+	if (!force) {
+		int rc = bf_err_set(err, BF_E_INVAL,
+				    "subset called for sample(s) not in header: %s. Use "
+				    "\"--force-samples\" to ignore this error.",
+				    sb.buf);
+
+		bf_strbuf_release(&sb);
+		return rc;
+	}
+	bf_log_warn("subset called for sample(s) not in header: %s.", sb.buf);
+	bf_strbuf_release(&sb);
+	return 0;
+}
+
+/* ^list: the store's samples, in store order, less the listed ones. */
+static int pick_complement(const struct vcz *v, const struct names *ns, size_t *out, size_t *k,
+			   struct bf_err *err)
+{
+	struct bf_strmap drop = {0};
+	size_t i;
+
+	if (bf_strmap_init(&drop, ns->n) < 0)
+		return bf_err_set(err, BF_E_NOMEM, "out of memory");
+	for (i = 0; i < ns->n; i++)
+		bf_strmap_put(&drop, ns->v[i].p, ns->v[i].len, i);
+	for (i = 0; i < v->n_samples; i++) {
+		size_t r = v->samples[i], dummy;
+
+		if (!bf_strmap_get(&drop, v->raw_sample_ids[r], v->raw_sample_len[r], &dummy))
+			out[(*k)++] = r;
+	}
+	bf_strmap_release(&drop);
+	return 0;
+}
+
+/* list: the known listed samples in list order; a name twice is an error. */
+static int pick_listed(const struct bf_strmap *map, struct bf_strmap *seen, const struct names *ns,
+		       size_t *out, size_t *k, struct bf_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < ns->n; i++) {
+		size_t r;
+
+		if (!bf_strmap_get(map, ns->v[i].p, ns->v[i].len, &r))
+			continue; /* unknown, dropped under --force-samples */
+		if (!bf_strmap_put(seen, ns->v[i].p, ns->v[i].len, i))
+			return bf_err_set(err, BF_E_INVAL, "Duplicate sample name \"%.*s\".",
+					  (int)ns->v[i].len, ns->v[i].p);
+		out[(*k)++] = r;
+	}
+	return 0;
+}
+
 int select_samples(const struct vcz *v, const char *list, const char *file, bool force,
 		   size_t **raw, size_t *n, struct bf_err *err)
 {
 	struct names ns = {0};
 	struct bf_strmap map = {0}, seen = {0};
 	struct name *unk = NULL;
-	size_t n_unk = 0, i, k = 0, *out = NULL;
+	size_t i, k = 0, *out = NULL;
 	bool complement = false;
 	int rc = 0;
 	const char *arg = list ? list : file;
@@ -195,62 +269,14 @@ int select_samples(const struct vcz *v, const char *list, const char *file, bool
 
 		bf_strmap_put(&map, v->raw_sample_ids[r], v->raw_sample_len[r], r);
 	}
-	for (i = 0; i < ns.n; i++) {
-		size_t r;
-
-		if (!bf_strmap_get(&map, ns.v[i].p, ns.v[i].len, &r))
-			unk[n_unk++] = ns.v[i];
-	}
-	if (n_unk) {
-		struct bf_strbuf sb = BF_STRBUF_INIT;
-
-		if (unknown_list(unk, n_unk, &sb) < 0) {
-			bf_strbuf_release(&sb);
-			rc = bf_err_set(err, BF_E_NOMEM, "out of memory");
-			goto out;
-		}
-		if (!force) {
-			rc = bf_err_set(err, BF_E_INVAL,
-					"subset called for sample(s) not in header: %s. Use "
-					"\"--force-samples\" to ignore this error.",
-					sb.buf);
-			bf_strbuf_release(&sb);
-			goto out;
-		}
-		bf_log_warn("subset called for sample(s) not in header: %s.", sb.buf);
-		bf_strbuf_release(&sb);
-	}
-	if (complement) {
-		struct bf_strmap drop = {0};
-
-		if (bf_strmap_init(&drop, ns.n) < 0) {
-			rc = bf_err_set(err, BF_E_NOMEM, "out of memory");
-			goto out;
-		}
-		for (i = 0; i < ns.n; i++)
-			bf_strmap_put(&drop, ns.v[i].p, ns.v[i].len, i);
-		for (i = 0; i < v->n_samples; i++) {
-			size_t r = v->samples[i], dummy;
-
-			if (!bf_strmap_get(&drop, v->raw_sample_ids[r], v->raw_sample_len[r],
-					   &dummy))
-				out[k++] = r;
-		}
-		bf_strmap_release(&drop);
-	} else {
-		for (i = 0; i < ns.n; i++) {
-			size_t r;
-
-			if (!bf_strmap_get(&map, ns.v[i].p, ns.v[i].len, &r))
-				continue; /* unknown, dropped under --force-samples */
-			if (!bf_strmap_put(&seen, ns.v[i].p, ns.v[i].len, i)) {
-				rc = bf_err_set(err, BF_E_INVAL, "Duplicate sample name \"%.*s\".",
-						(int)ns.v[i].len, ns.v[i].p);
-				goto out;
-			}
-			out[k++] = r;
-		}
-	}
+	if ((rc = check_unknown(&map, &ns, unk, force, err)) < 0)
+		goto out;
+	if (complement)
+		rc = pick_complement(v, &ns, out, &k, err);
+	else
+		rc = pick_listed(&map, &seen, &ns, out, &k, err);
+	if (rc < 0)
+		goto out;
 done:
 	if (k == 0) {
 		rc = bf_err_set(err, BF_E_INVAL, "%s", empty_set_msg);
