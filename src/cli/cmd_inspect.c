@@ -313,13 +313,11 @@ static int scan_arrays(struct facts *f, struct bf_err *err)
 		if (!af->a)
 			return bf_err_prefix(err, "array '%s'", names[i]);
 		f->n_arrays++;
-		rc = zarr_array_chunk_stats(af->a, &af->files, &af->stored, err);
-		if (rc == BF_E_UNSUPPORTED) { /* a store that cannot list keys (plain HTTP) */
-			bf_err_clear(err);
+		if (!store_can_list(zarr_group_store(f->v->group))) { /* plain HTTP */
 			af->files = -1;
 			f->unlisted = true;
-		} else if (rc < 0) {
-			return rc;
+		} else if (zarr_array_chunk_stats(af->a, &af->files, &af->stored, err) < 0) {
+			return err->code;
 		}
 		f->total_stored += af->stored;
 		dt = zarr_array_dtype(af->a);
@@ -351,10 +349,8 @@ static int mount_sizes(struct facts *f, struct bf_err *err)
 	struct vcz *v = f->v;
 	struct bgen_params p;
 	struct fmt_str *ids;
-	struct bf_strbuf hdr;
-	uint64_t bpv;
+	uint64_t bpv, hsize;
 	size_t i;
-	int rc;
 
 	if (!f->biallelic || !v->n_samples || !v->gt)
 		return 0; /* a mount would refuse the store: nothing to size */
@@ -376,18 +372,13 @@ static int mount_sizes(struct facts *f, struct bf_err *err)
 		ids[i].p = v->raw_sample_ids[v->samples[i]];
 		ids[i].len = v->raw_sample_len[v->samples[i]];
 	}
-	bf_strbuf_init(&hdr);
-	rc = bgen_header(&p, (uint64_t)f->biallelic, ids, v->n_samples, &hdr, err);
+	hsize = bgen_header_size(&p, (uint64_t)f->biallelic, ids, v->n_samples);
 	bf_free(ids);
-	if (rc == 0) {
+	if (hsize) { /* 0: too large for BGEN, no size */
 		f->bgen_bpv = (int64_t)bpv;
-		f->bgen_size = hdr.len + (uint64_t)f->biallelic * bpv;
-	} else if (rc == BF_E_RANGE) {
-		rc = 0; /* too large for BGEN: no size */
-		bf_err_clear(err);
+		f->bgen_size = hsize + (uint64_t)f->biallelic * bpv;
 	}
-	bf_strbuf_release(&hdr);
-	return rc;
+	return 0;
 }
 
 static int gather(const char *path, const struct store_config *cfg, struct facts *f,

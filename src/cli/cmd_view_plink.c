@@ -32,8 +32,8 @@ int cmd_view_plink(const struct cmd_plink_opts *o)
 	struct export ex;
 	struct export_config cfg;
 	struct outset out;
-	char *fam = NULL, *bim = NULL, *bed = NULL;
-	int rc, i;
+	char *side = NULL, *bed = NULL;
+	int rc = 0, i;
 
 	bf_err_clear(&err);
 	outset_init(&out);
@@ -46,27 +46,29 @@ int cmd_view_plink(const struct cmd_plink_opts *o)
 	cfg.skip_checks = !o->no_bim; /* writing the .bim checks the same rows */
 	if (export_open(&ex, &cfg, &err) < 0)
 		return cmd_fail(&err);
-	fam = outset_path(o->output, ".fam");
-	bim = outset_path(o->output, ".bim");
-	bed = outset_path(o->output, ".bed");
-	if (!fam || !bim || !bed) {
+	/* The reference's order: the format's sidecars (.fam, then .bim), then .bed. */
+	for (size_t k = 0; k < ex.fmt->n_sides && rc >= 0; k++) {
+		enum fmt_side kind = ex.fmt->sides[k];
+
+		if ((kind == FMT_SIDE_FAM && o->no_fam) || (kind == FMT_SIDE_BIM && o->no_bim))
+			continue;
+		side = outset_path(o->output, fmt_side_suffix(kind));
+		if (!side) {
+			rc = bf_err_set(&err, BF_E_NOMEM, "out of memory");
+			goto fail;
+		}
+		rc = i = outset_add(&out, side, &err);
+		if (rc >= 0)
+			rc = export_write_sidecar(&ex, kind, NULL, out.fd[i], side, side, &err);
+		bf_free(side);
+		side = NULL;
+	}
+	if (rc < 0)
+		goto fail;
+	bed = outset_path(o->output, ex.fmt->ext);
+	if (!bed) {
 		rc = bf_err_set(&err, BF_E_NOMEM, "out of memory");
 		goto fail;
-	}
-	/* The reference's order: .fam, then .bim, then .bed. */
-	if (!o->no_fam) {
-		rc = i = outset_add(&out, fam, &err);
-		if (rc >= 0)
-			rc = sidecar_write_fam(&ex.s, out.fd[i], fam, &err);
-		if (rc < 0)
-			goto fail;
-	}
-	if (!o->no_bim) {
-		rc = i = outset_add(&out, bim, &err);
-		if (rc >= 0)
-			rc = sidecar_write_bim(&ex.s, out.fd[i], bim, &err);
-		if (rc < 0)
-			goto fail;
 	}
 	rc = i = outset_add(&out, bed, &err);
 	if (rc >= 0)
@@ -77,8 +79,6 @@ fail:
 	if (rc < 0)
 		outset_abort(&out);
 	export_close(&ex);
-	bf_free(fam);
-	bf_free(bim);
 	bf_free(bed);
 	return rc < 0 ? cmd_fail(&err) : 0;
 }

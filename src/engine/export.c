@@ -355,3 +355,22 @@ void export_close(struct export *e)
 	e->fmt_state = NULL;
 	selection_release(&e->s);
 }
+
+int export_write_sidecar(struct export *e, enum fmt_side kind, const void *params, int fd,
+			 const char *path, const char *name, struct bf_err *err)
+{
+	switch (kind) {
+	case FMT_SIDE_BIM:
+		return sidecar_write_bim(&e->s, fd, name, err);
+	case FMT_SIDE_FAM:
+		return sidecar_write_fam(&e->s, fd, name, err);
+	case FMT_SIDE_SAMPLE:
+		return sidecar_write_sample(&e->s, fd, name, err);
+	case FMT_SIDE_BGI:
+		if (!e->fmt->bgen_params || !params)
+			return bf_err_set(err, BF_E_INTERNAL,
+					  "'%s': a BGEN index without BGEN options", name);
+		return sidecar_write_bgi_fixed(&e->s, params, e->prefix.len, e->bpv, path, err);
+	}
+	return bf_err_set(err, BF_E_INTERNAL, "unknown sidecar kind %d", (int)kind);
+}

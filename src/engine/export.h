@@ -129,4 +129,12 @@ int export_fmt_setup(const struct selection *s, struct fmt_setup *fs, struct fmt
 int export_open(struct export *e, const struct export_config *c, struct bf_err *err) BF_MUST_CHECK;
 void export_close(struct export *e);
 
+/*
+ * Write sidecar `kind` (one of e->fmt->sides) of an open fixed-size export:
+ * the text kinds to `fd` (`name` in messages), the BGEN index to the file at
+ * `path` (SQLite writes it by name) with `params`, the format's options.
+ */
+int export_write_sidecar(struct export *e, enum fmt_side kind, const void *params, int fd,
+			 const char *path, const char *name, struct bf_err *err) BF_MUST_CHECK;
+
 #endif

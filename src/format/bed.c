@@ -344,6 +344,9 @@ static int bed_fmt_planes_row(void *state, uint8_t phase, size_t s0, size_t n,
 
 const struct fmt_ops fmt_bed_ops = {
     .name = "bed",
+    .ext = ".bed",
+    .sides = {FMT_SIDE_FAM, FMT_SIDE_BIM},
+    .n_sides = 2,
     .open = bed_fmt_open,
     .close = bed_fmt_close,
     .check_size = 1,

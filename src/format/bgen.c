@@ -89,40 +89,75 @@ int bgen_check_contigs(const struct fmt_str *contigs, size_t n, struct bf_err *e
 	return 0;
 }
 
+/* The first BGEN limit the header would pass (HDR_ID: sample *bad), else HDR_FITS and *lsi. */
+enum hdr_limit { HDR_FITS, HDR_VARIANTS, HDR_SAMPLES, HDR_ID, HDR_BLOCK };
+
+static enum hdr_limit header_limit(const struct bgen_params *p, uint64_t n_variants,
+				   const struct fmt_str *ids, size_t n_samples, uint64_t *lsi,
+				   size_t *bad)
+{
+	*lsi = 0;
+	if (n_variants > UINT32_MAX)
+		return HDR_VARIANTS;
+	if (n_samples > UINT32_MAX)
+		return HDR_SAMPLES;
+	if (!p->header_samples)
+		return HDR_FITS;
+	*lsi = 8;
+	for (size_t i = 0; i < n_samples; i++) {
+		if (ids[i].len > 65535) {
+			*bad = i;
+			return HDR_ID;
+		}
+		*lsi += 2 + (uint64_t)ids[i].len;
+	}
+	return *lsi + 20 > UINT32_MAX ? HDR_BLOCK : HDR_FITS;
+}
+
+uint64_t bgen_header_size(const struct bgen_params *p, uint64_t n_variants,
+			  const struct fmt_str *ids, size_t n_samples)
+{
+	uint64_t lsi;
+	size_t bad;
+
+	if (header_limit(p, n_variants, ids, n_samples, &lsi, &bad) != HDR_FITS)
+		return 0;
+	return 24 + lsi;
+}
+
 int bgen_header(const struct bgen_params *p, uint64_t n_variants, const struct fmt_str *ids,
 		size_t n_samples, struct bf_strbuf *out, struct bf_err *err)
 {
 	uint8_t h[32];
 	uint64_t lsi = 0;
-	size_t i, old = out->len;
+	size_t i, bad = 0, old = out->len;
 
-	if (n_variants > UINT32_MAX)
+	switch (header_limit(p, n_variants, ids, n_samples, &lsi, &bad)) {
+	case HDR_FITS:
+		break;
+	case HDR_VARIANTS:
 		return bf_err_set(err, BF_E_RANGE, "%" PRIu64 " variants exceed BGEN's u32 count",
 				  n_variants);
-	if (n_samples > UINT32_MAX)
+	case HDR_SAMPLES:
 		return bf_err_set(err, BF_E_RANGE, "%zu samples exceed BGEN's u32 count",
 				  n_samples);
-	if (p->header_samples) {
-		lsi = 8;
-		for (i = 0; i < n_samples; i++) {
-			if (ids[i].len > 65535) {
-				struct bf_strbuf r = BF_STRBUF_INIT;
-				int rc;
-				if (bf_pyrepr_strn(&r, ids[i].p, ids[i].len, false) < 0) {
-					bf_strbuf_release(&r);
-					return bf_err_set(err, BF_E_NOMEM, "out of memory");
-				}
-				rc = bf_err_set(err, BF_E_RANGE,
-						"Sample ID %s exceeds BGEN's 65535-byte sample-id "
-						"limit.",
-						r.buf);
-				bf_strbuf_release(&r);
-				return rc;
-			}
-			lsi += 2 + (uint64_t)ids[i].len;
+	case HDR_ID: {
+		struct bf_strbuf r = BF_STRBUF_INIT;
+		int rc;
+
+		if (bf_pyrepr_strn(&r, ids[bad].p, ids[bad].len, false) < 0) {
+			bf_strbuf_release(&r);
+			return bf_err_set(err, BF_E_NOMEM, "out of memory");
 		}
-		if (lsi + 20 > UINT32_MAX)
-			return bf_err_set(err, BF_E_RANGE, "BGEN sample block is too large");
+		rc = bf_err_set(err, BF_E_RANGE,
+				"Sample ID %s exceeds BGEN's 65535-byte sample-id "
+				"limit.",
+				r.buf);
+		bf_strbuf_release(&r);
+		return rc;
+	}
+	case HDR_BLOCK:
+		return bf_err_set(err, BF_E_RANGE, "BGEN sample block is too large");
 	}
 	bf_store_le32(h, (uint32_t)(20 + lsi));
 	bf_store_le32(h + 4, 20);
@@ -796,6 +831,10 @@ static void bgen_fmt_report(void *state, const char *who, bool reset)
 
 const struct fmt_ops fmt_bgen_fixed_ops = {
     .name = "bgen",
+    .ext = ".bgen",
+    .sides = {FMT_SIDE_SAMPLE, FMT_SIDE_BGI},
+    .n_sides = 2,
+    .bgen_params = true,
     .open = bgen_fixed_open,
     .close = bgen_fmt_close,
     .check_size = sizeof(struct bgen_scan),
@@ -809,6 +848,10 @@ const struct fmt_ops fmt_bgen_fixed_ops = {
 
 const struct fmt_ops fmt_bgen_variable_ops = {
     .name = "bgen-variable",
+    .ext = ".bgen",
+    .sides = {FMT_SIDE_SAMPLE, FMT_SIDE_BGI},
+    .n_sides = 2,
+    .bgen_params = true,
     .open = bgen_variable_open,
     .close = bgen_fmt_close,
     .check_size = sizeof(struct bgen_scan),

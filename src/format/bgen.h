@@ -80,6 +80,13 @@ int bgen_check_contigs(const struct fmt_str *contigs, size_t n, struct bf_err *e
 int bgen_header(const struct bgen_params *p, uint64_t n_variants, const struct fmt_str *ids,
 		size_t n_samples, struct bf_strbuf *out, struct bf_err *err) BF_MUST_CHECK;
 
+/*
+ * Bytes bgen_header would append, or 0 when the export passes one of the
+ * limits it refuses (the question "does it fit BGEN?", without the bytes).
+ */
+uint64_t bgen_header_size(const struct bgen_params *p, uint64_t n_variants,
+			  const struct fmt_str *ids, size_t n_samples);
+
 /* The variant ID a BGEN block carries: variant_id, or "." if empty/absent. */
 struct fmt_str bgen_variant_id(const struct fmt_variant *v);
 

@@ -70,6 +70,7 @@ static void raw8_cols(void *state, const int8_t *gt, size_t rows, size_t j0, siz
 
 const struct fmt_ops fmt_raw8_ops = {
     .name = "raw8",
+    .ext = ".raw8",
     .open = raw8_open,
     .close = raw8_close,
     .encode = raw8_encode,

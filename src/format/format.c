@@ -34,3 +34,33 @@ const struct fmt_ops *fmt_find(const char *name)
 			return fmt_table[i];
 	return NULL;
 }
+
+const char *fmt_side_suffix(enum fmt_side k)
+{
+	switch (k) {
+	case FMT_SIDE_BIM:
+		return ".bim";
+	case FMT_SIDE_FAM:
+		return ".fam";
+	case FMT_SIDE_SAMPLE:
+		return ".sample";
+	case FMT_SIDE_BGI:
+		return ".bgen.bgi";
+	}
+	return "";
+}
+
+const char *fmt_side_option(enum fmt_side k)
+{
+	switch (k) {
+	case FMT_SIDE_BIM:
+		return "--no-bim";
+	case FMT_SIDE_FAM:
+		return "--no-fam";
+	case FMT_SIDE_SAMPLE:
+		return "--no-sample-file";
+	case FMT_SIDE_BGI:
+		return "--no-bgi";
+	}
+	return "";
+}

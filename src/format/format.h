@@ -19,6 +19,12 @@
  *   - check_variant / check_end (optional): the up-front checks over every
  *     planned variant, before any byte is served.
  *
+ * A format also describes its file set: the streaming file's suffix (ext)
+ * and the sidecar kinds that go with it (sides, enum fmt_side below, each
+ * with its suffix and the option that leaves it out); the engine maps a
+ * kind to its writer (export_write_sidecar), the mount and the view
+ * commands take the names from here.
+ *
  * Thread-safety: open/close on one thread; encode*, planes_* and append
  * run concurrently on disjoint rows (a format's counters are atomic).
  */
@@ -60,11 +66,32 @@ struct fmt_info {
 	bool checks_async;	    /* check_variant may run beside a one-pass drain */
 };
 
+/* The static files that can go with a stream (their writers: engine/). */
+enum fmt_side {
+	FMT_SIDE_BIM,	 /* PLINK variant text, .bim */
+	FMT_SIDE_FAM,	 /* PLINK sample text, .fam */
+	FMT_SIDE_SAMPLE, /* Oxford sample file, .sample */
+	FMT_SIDE_BGI,	 /* BGEN index (SQLite), .bgen.bgi */
+};
+
+#define FMT_MAX_SIDES 4
+
+/* Suffix of a sidecar kind after the stem (".bim"). */
+const char *fmt_side_suffix(enum fmt_side k);
+
+/* Name of the option that leaves a sidecar kind out ("--no-bim"). */
+const char *fmt_side_option(enum fmt_side k);
+
 /* planes_row: the row is left to the byte path (a value the kernel does not take). */
 #define FMT_PLANES_DECLINE 1
 
 struct fmt_ops {
 	const char *name; /* the registry's key */
+	const char *ext;  /* the streaming file's suffix after the stem (".bed") */
+	/* the sidecars that go with the stream, in the reference's writing order */
+	enum fmt_side sides[FMT_MAX_SIDES];
+	size_t n_sides;
+	bool bgen_params; /* opts of open is a struct bgen_params (format/bgen.h) */
 	/*
 	 * Check the export against the format's rules, append the stream
 	 * prefix to `prefix` and fill `info`; *state receives the format's

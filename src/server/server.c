@@ -150,23 +150,15 @@ static int fail_hello(int fd, const struct bf_err *err)
 	return 1;
 }
 
-typedef int (*sidecar_fn)(struct selection *s, int fd, const char *name, struct bf_err *err);
-
-static int write_fam_adapter(struct selection *s, int fd, const char *name, struct bf_err *err)
-{
-	return sidecar_write_fam(s, fd, name, err);
-}
-
 /* Write one sidecar into the runtime directory (temp name, then rename). */
-static int make_sidecar(struct srv *sv, struct ipc_file *f, const char *ext, sidecar_fn fn,
-			struct bf_err *err)
+static int make_sidecar(struct srv *sv, struct ipc_file *f, enum fmt_side kind, struct bf_err *err)
 {
 	const struct server_config *c = sv->cfg;
 	char tmp[IPC_NAME_MAX + 16];
 	struct stat st;
 	int fd, rc;
 
-	snprintf(f->name, sizeof(f->name), "%s%s", c->basename, ext);
+	snprintf(f->name, sizeof(f->name), "%s%s", c->basename, fmt_side_suffix(kind));
 	snprintf(f->path, sizeof(f->path), "%s/%s", c->runtime_dir, f->name);
 	f->streaming = 0;
 	if (!c->reuse_sidecars || stat(f->path, &st) != 0) {
@@ -174,13 +166,8 @@ static int make_sidecar(struct srv *sv, struct ipc_file *f, const char *ext, sid
 		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return bf_err_sys(err, BF_E_IO, "cannot create '%s'", tmp);
-		if (fn) {
-			rc = fn(&sv->ex.s, fd, f->name, err);
-		} else {
-			/* the BGEN index: SQLite writes the file by name */
-			rc = sidecar_write_bgi_fixed(&sv->ex.s, c->export.format_params,
-						     sv->ex.prefix.len, sv->ex.bpv, tmp, err);
-		}
+		rc = export_write_sidecar(&sv->ex, kind, c->export.format_params, fd, tmp, f->name,
+					  err);
 		if (close(fd) != 0 && rc == 0)
 			rc = bf_err_sys(err, BF_E_IO, "cannot write '%s'", tmp);
 		if (rc == 0 && rename(tmp, f->path) != 0)
@@ -196,9 +183,20 @@ static int make_sidecar(struct srv *sv, struct ipc_file *f, const char *ext, sid
 	return 0;
 }
 
-static int write_sample_adapter(struct selection *s, int fd, const char *name, struct bf_err *err)
+/* Whether the configuration leaves sidecar `kind` out (--no-bim, ...). */
+static bool side_off(const struct server_config *c, enum fmt_side kind)
 {
-	return sidecar_write_sample(s, fd, name, err);
+	switch (kind) {
+	case FMT_SIDE_BIM:
+		return c->no_bim;
+	case FMT_SIDE_FAM:
+		return c->no_fam;
+	case FMT_SIDE_SAMPLE:
+		return c->no_sample;
+	case FMT_SIDE_BGI:
+		return c->no_bgi;
+	}
+	return false;
 }
 
 static int file_cmp(const void *a, const void *b)
@@ -209,31 +207,16 @@ static int file_cmp(const void *a, const void *b)
 static int build_files(struct srv *sv, struct ipc_hello *h, struct bf_err *err)
 {
 	const struct server_config *c = sv->cfg;
+	const struct fmt_ops *fmt = sv->ex.fmt;
 	struct ipc_file *f = h->files;
 
-	h->n_files = 0;
-	if (strcmp(c->export.format, "bed") == 0) {
-		snprintf(f[0].name, sizeof(f[0].name), "%s.bed", c->basename);
-		f[0].streaming = 1;
-		f[0].size = stream_size(sv->ex.stream);
-		h->n_files = 1;
-		if (!c->no_bim)
-			BF_FORWARD(
-			    make_sidecar(sv, &f[h->n_files++], ".bim", sidecar_write_bim, err));
-		if (!c->no_fam)
-			BF_FORWARD(
-			    make_sidecar(sv, &f[h->n_files++], ".fam", write_fam_adapter, err));
-	} else {
-		snprintf(f[0].name, sizeof(f[0].name), "%s.bgen", c->basename);
-		f[0].streaming = 1;
-		f[0].size = stream_size(sv->ex.stream);
-		h->n_files = 1;
-		if (!c->no_sample)
-			BF_FORWARD(make_sidecar(sv, &f[h->n_files++], ".sample",
-						write_sample_adapter, err));
-		if (!c->no_bgi)
-			BF_FORWARD(make_sidecar(sv, &f[h->n_files++], ".bgen.bgi", NULL, err));
-	}
+	snprintf(f[0].name, sizeof(f[0].name), "%s%s", c->basename, fmt->ext);
+	f[0].streaming = 1;
+	f[0].size = stream_size(sv->ex.stream);
+	h->n_files = 1;
+	for (size_t i = 0; i < fmt->n_sides; i++)
+		if (!side_off(c, fmt->sides[i]))
+			BF_FORWARD(make_sidecar(sv, &f[h->n_files++], fmt->sides[i], err));
 	qsort(h->files, h->n_files, sizeof(h->files[0]), file_cmp);
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include "util/bf_config.h"
 
 #include "server/server_config.h"
+#include "format/format.h"
 #include "util/alloc.h"
 #include "util/endian.h"
 
@@ -311,6 +312,7 @@ static int check_ranges(const struct server_config *c, struct bf_err *err)
 
 int server_config_decode(const uint8_t *p, size_t len, struct server_config *c, struct bf_err *err)
 {
+	const struct fmt_ops *fmt;
 	struct sc_dec d;
 	size_t n_kv;
 
@@ -327,7 +329,8 @@ int server_config_decode(const uint8_t *p, size_t len, struct server_config *c, 
 	BF_FORWARD(walk(p, len, &d, &n_kv, err));
 	BF_FORWARD(check_ranges(c, err));
 	c->export.sel.store_cfg = &c->store;
-	if (!strcmp(c->export.format, "bgen"))
+	fmt = fmt_find(c->export.format);
+	if (fmt && fmt->bgen_params)
 		c->export.format_params = &c->bgen;
 	return 0;
 }

@@ -286,6 +286,11 @@ int store_list(struct store *s, const char *prefix, store_list_fn fn, void *opaq
 	return s->be->list(s->state, prefix ? prefix : "", fn, opaque, err);
 }
 
+bool store_can_list(const struct store *s)
+{
+	return !s->be->can_list || s->be->can_list(s->state);
+}
+
 struct sized_list {
 	struct store *s;
 	store_list_size_fn fn;

@@ -159,6 +159,9 @@ typedef int (*store_list_size_fn)(void *opaque, const char *key, int64_t size);
 int store_list_sizes(struct store *s, const char *prefix, store_list_size_fn fn, void *opaque,
 		     struct bf_err *err) BF_MUST_CHECK;
 
+/* Whether store_list / store_list_sizes can walk this store (not plain HTTP). */
+bool store_can_list(const struct store *s);
+
 /* Check a key against the rules above.  @return 0 or BF_E_INVAL. */
 int store_key_check(const char *key, struct bf_err *err);
 

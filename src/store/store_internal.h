@@ -26,6 +26,8 @@ struct store_backend {
 	/* optional: list with sizes in one pass (NULL: list, then size() per key) */
 	int (*list_sizes)(void *state, const char *prefix, store_list_size_fn fn, void *opaque,
 			  struct bf_err *err);
+	/* optional: whether list / list_sizes can walk the store (NULL: always) */
+	bool (*can_list)(const void *state);
 };
 
 struct store {

@@ -636,6 +636,14 @@ static const char *xml_next(const char *p, const char *tag, char *out, size_t n)
 	return b + strlen(close);
 }
 
+/* A zip's directory or an S3 listing; plain HTTP has no listing. */
+static bool remote_can_list(const void *state)
+{
+	const struct remote *r = state;
+
+	return r->zip || r->s3;
+}
+
 static int remote_list_sizes(void *state, const char *prefix, store_list_size_fn fn, void *opaque,
 			     struct bf_err *err)
 {
@@ -751,6 +759,7 @@ static const struct store_backend remote_dir_backend = {
     .read = remote_read,
     .list = remote_list,
     .list_sizes = remote_list_sizes,
+    .can_list = remote_can_list,
     .close = remote_close,
     .prefetch = remote_prefetch,
     .trim = remote_trim,
@@ -761,6 +770,7 @@ static const struct store_backend remote_zip_backend = {
     .read = remote_read,
     .list = remote_list,
     .list_sizes = remote_list_sizes,
+    .can_list = remote_can_list,
     .close = remote_close,
     .prefetch = remote_prefetch,
     .trim = remote_trim,
@@ -771,6 +781,7 @@ static const struct store_backend s3_dir_backend = {
     .read = remote_read,
     .list = remote_list,
     .list_sizes = remote_list_sizes,
+    .can_list = remote_can_list,
     .close = remote_close,
     .prefetch = remote_prefetch,
     .trim = remote_trim,
@@ -781,6 +792,7 @@ static const struct store_backend s3_zip_backend = {
     .read = remote_read,
     .list = remote_list,
     .list_sizes = remote_list_sizes,
+    .can_list = remote_can_list,
     .close = remote_close,
     .prefetch = remote_prefetch,
     .trim = remote_trim,
