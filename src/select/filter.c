@@ -1371,63 +1371,36 @@ static bool nv_miss(const struct nv *a, int i)
 
 static bool cmp_one(enum expr_op op, double x, double y)
 {
-	if (x > 16777216 || y > 16777216) {
-		switch (op) {
-		case EXPR_EQ:
-			return x == y;
-		case EXPR_NE:
-			return x != y;
-		case EXPR_LT:
-			return x < y;
-		case EXPR_LE:
-			return x <= y;
-		case EXPR_GT:
-			return x > y;
-		case EXPR_ADD:
-		case EXPR_AND:
-		case EXPR_AND2:
-		case EXPR_DIV:
-		case EXPR_GE:
-		case EXPR_LIKE:
-		case EXPR_MOD:
-		case EXPR_MUL:
-		case EXPR_NLIKE:
-		case EXPR_OR:
-		case EXPR_OR2:
-		case EXPR_SUB:
-		default:
-			return x >= y;
-		}
+	/* up to 2^24 the values compare as floats; widening them back is exact */
+	if (x <= 16777216 && y <= 16777216) {
+		x = (float)x;
+		y = (float)y;
 	}
-	{
-		float a = (float)x, b = (float)y;
-
-		switch (op) {
-		case EXPR_EQ:
-			return a == b;
-		case EXPR_NE:
-			return a != b;
-		case EXPR_LT:
-			return a < b;
-		case EXPR_LE:
-			return a <= b;
-		case EXPR_GT:
-			return a > b;
-		case EXPR_ADD:
-		case EXPR_AND:
-		case EXPR_AND2:
-		case EXPR_DIV:
-		case EXPR_GE:
-		case EXPR_LIKE:
-		case EXPR_MOD:
-		case EXPR_MUL:
-		case EXPR_NLIKE:
-		case EXPR_OR:
-		case EXPR_OR2:
-		case EXPR_SUB:
-		default:
-			return a >= b;
-		}
+	switch (op) {
+	case EXPR_EQ:
+		return x == y;
+	case EXPR_NE:
+		return x != y;
+	case EXPR_LT:
+		return x < y;
+	case EXPR_LE:
+		return x <= y;
+	case EXPR_GT:
+		return x > y;
+	case EXPR_ADD:
+	case EXPR_AND:
+	case EXPR_AND2:
+	case EXPR_DIV:
+	case EXPR_GE:
+	case EXPR_LIKE:
+	case EXPR_MOD:
+	case EXPR_MUL:
+	case EXPR_NLIKE:
+	case EXPR_OR:
+	case EXPR_OR2:
+	case EXPR_SUB:
+	default:
+		return x >= y;
 	}
 }
 
