@@ -753,50 +753,17 @@ static int remote_list(void *state, const char *prefix, store_list_fn fn, void *
 	return remote_list_sizes(state, prefix, list_adapt, &a, err);
 }
 
-static const struct store_backend remote_dir_backend = {
-    .kind = "http",
-    .size = remote_size,
-    .read = remote_read,
-    .list = remote_list,
-    .list_sizes = remote_list_sizes,
-    .can_list = remote_can_list,
-    .close = remote_close,
-    .prefetch = remote_prefetch,
-    .trim = remote_trim,
-};
-static const struct store_backend remote_zip_backend = {
-    .kind = "http-zip",
-    .size = remote_size,
-    .read = remote_read,
-    .list = remote_list,
-    .list_sizes = remote_list_sizes,
-    .can_list = remote_can_list,
-    .close = remote_close,
-    .prefetch = remote_prefetch,
-    .trim = remote_trim,
-};
-static const struct store_backend s3_dir_backend = {
-    .kind = "s3",
-    .size = remote_size,
-    .read = remote_read,
-    .list = remote_list,
-    .list_sizes = remote_list_sizes,
-    .can_list = remote_can_list,
-    .close = remote_close,
-    .prefetch = remote_prefetch,
-    .trim = remote_trim,
-};
-static const struct store_backend s3_zip_backend = {
-    .kind = "s3-zip",
-    .size = remote_size,
-    .read = remote_read,
-    .list = remote_list,
-    .list_sizes = remote_list_sizes,
-    .can_list = remote_can_list,
-    .close = remote_close,
-    .prefetch = remote_prefetch,
-    .trim = remote_trim,
-};
+/* the four remote kinds differ only in the name they report */
+#define REMOTE_BACKEND(kind_name)                                                                  \
+	{                                                                                          \
+		.kind = kind_name, .size = remote_size, .read = remote_read, .list = remote_list,  \
+		.list_sizes = remote_list_sizes, .can_list = remote_can_list,                      \
+		.close = remote_close, .prefetch = remote_prefetch, .trim = remote_trim,           \
+	}
+static const struct store_backend remote_dir_backend = REMOTE_BACKEND("http");
+static const struct store_backend remote_zip_backend = REMOTE_BACKEND("http-zip");
+static const struct store_backend s3_dir_backend = REMOTE_BACKEND("s3");
+static const struct store_backend s3_zip_backend = REMOTE_BACKEND("s3-zip");
 
 int store_config_check(const char *path, const struct store_config *cfg, struct bf_err *err)
 {
